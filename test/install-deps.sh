@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite uses as references and real peers:
+# tifffile/scikit-image/scipy (numbers), PyTorch (speed peer), the Jupyter stack (kernel tests),
+# Chromium (widget tests) and libtiff-tools (tiffcp decodes what tifffile cannot here).
+# Runs as root (CI) or through sudo; skips the work when everything is already there.
+set -euo pipefail
+PKGS=(python3-numpy python3-scipy python3-skimage python3-tifffile python3-torch
+      jupyter-nbconvert python3-nbclient python3-jupyter-client python3-jupyter-server python3-ipykernel
+      chromium libtiff-tools fonts-dejavu-core)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all Debian packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
+echo "install-deps: done"
