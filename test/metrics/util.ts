@@ -1,0 +1,58 @@
+// Test plumbing for the metrics tests: seeded noise, raw float32 exchange with the Python refs.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Plane } from "../../src/image/image.js";
+
+/** mulberry32 uniform [0, 1) generator. */
+export function uniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal samples (Box-Muller) from a seed. */
+export function gaussianNoise(n: number, seed: number): Float32Array {
+  const u = uniform(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u()));
+    const t = 2 * Math.PI * u();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+export function noisePlane(h: number, w: number, seed: number): Plane {
+  return { data: gaussianNoise(h * w, seed), height: h, width: w };
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-metrics-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeF32(path: string, p: Plane | Float32Array): void {
+  const d = p instanceof Float32Array ? p : p.data;
+  writeFileSync(path, Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+}
+
+export function readF32(path: string, h: number, w: number): Plane {
+  const buf = readFileSync(path);
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  if (data.length !== h * w) throw new Error(`${path}: ${data.length} values, expected ${h}x${w}`);
+  return { data, height: h, width: w };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
