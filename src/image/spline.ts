@@ -1,0 +1,81 @@
+// Cubic B-spline prefiltering (interpolating splines), as scipy.ndimage.spline_filter1d with
+// order 3: one causal and one anticausal recursive pass with pole z = √3 - 2, the boundary
+// handled by exact initial conditions for whole- and half-sample symmetric extensions.
+//
+// Unser, "Splines: a perfect fit for signal and image processing", IEEE SPM 16 (1999).
+
+const Z3 = Math.sqrt(3) - 2;
+const GAIN3 = (1 - Z3) * (1 - 1 / Z3);
+
+/** Whole-sample ("mirror") or half-sample ("reflect") symmetric boundary for the prefilter. */
+export type SplineBoundary = "mirror" | "reflect";
+
+/** In-place cubic spline prefilter of c[start + k·stride], k = 0..n-1. */
+export function splineFilterLine(c: Float64Array, n: number, boundary: SplineBoundary, buf: Float64Array): void {
+  if (n <= 1) return;
+  for (let i = 0; i < n; i++) buf[i] = c[i] * GAIN3;
+  const z = Z3;
+  if (boundary === "mirror") initCausalMirror(buf, n, z);
+  else initCausalReflect(buf, n, z);
+  for (let i = 1; i < n; i++) buf[i] += z * buf[i - 1];
+  if (boundary === "mirror") buf[n - 1] = ((z * buf[n - 2] + buf[n - 1]) * z) / (z * z - 1);
+  else buf[n - 1] *= z / (z - 1);
+  for (let i = n - 2; i >= 0; i--) buf[i] = z * (buf[i + 1] - buf[i]);
+  for (let i = 0; i < n; i++) c[i] = buf[i];
+}
+
+function initCausalMirror(c: Float64Array, n: number, z: number): void {
+  let zi = z;
+  const zn1 = Math.pow(z, n - 1);
+  let c0 = c[0] + zn1 * c[n - 1];
+  for (let i = 1; i < n - 1; i++) {
+    c0 += zi * (c[i] + zn1 * c[n - 1 - i]);
+    zi *= z;
+  }
+  c[0] = c0 / (1 - zn1 * zn1);
+}
+
+function initCausalReflect(c: Float64Array, n: number, z: number): void {
+  let zi = z;
+  const zn = Math.pow(z, n);
+  const first = c[0];
+  let c0 = c[0] + zn * c[n - 1];
+  for (let i = 1; i < n; i++) {
+    c0 += zi * (c[i] + zn * c[n - 1 - i]);
+    zi *= z;
+  }
+  c[0] = c0 * (z / (1 - zn * zn)) + first;
+}
+
+/**
+ * Cubic spline coefficients of an h×w plane (float64), filtering along Y then X.
+ */
+export function splineCoefficients(src: ArrayLike<number>, h: number, w: number, boundary: SplineBoundary): Float64Array {
+  const c = Float64Array.from(src as ArrayLike<number>);
+  const n = Math.max(h, w);
+  const line = new Float64Array(n);
+  const buf = new Float64Array(n);
+  if (h > 1) {
+    for (let x = 0; x < w; x++) {
+      for (let y = 0; y < h; y++) line[y] = c[y * w + x];
+      splineFilterLine(line, h, boundary, buf);
+      for (let y = 0; y < h; y++) c[y * w + x] = line[y];
+    }
+  }
+  if (w > 1) {
+    for (let y = 0; y < h; y++) {
+      const row = c.subarray(y * w, (y + 1) * w);
+      splineFilterLine(row, w, boundary, buf);
+    }
+  }
+  return c;
+}
+
+/** The four cubic B-spline weights for taps floor(x)-1 .. floor(x)+2, t = x - floor(x). */
+export function cubicBSplineWeights(t: number, out: Float64Array): void {
+  const u = 1 - t;
+  out[0] = (u * u * u) / 6;
+  out[1] = (4 - 6 * t * t + 3 * t * t * t) / 6;
+  out[2] = (1 + 3 * t + 3 * t * t - 3 * t * t * t) / 6;
+  out[3] = (t * t * t) / 6;
+}

@@ -1,0 +1,92 @@
+// Plumbing shared by the image tests: planes to/from raw float32 files and one batched call to
+// test/ref/image_ops.py (scipy / skimage / torch / numpy) per test file.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Plane } from "../../src/image/image.js";
+import { runPython, samplesDir } from "../helpers.js";
+
+export class RefSession {
+  readonly dir = mkdtempSync(join(tmpdir(), "pssr-image-"));
+  private n = 0;
+  private jobs: Record<string, unknown>[] = [];
+
+  /** Writes a plane to a temporary raw file; returns its path. */
+  put(p: Plane): string {
+    const path = join(this.dir, `in${this.n++}.bin`);
+    writeFileSync(path, Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+    return path;
+  }
+
+  /** Queues a job on `plane`; the returned index addresses its result after `run()`. */
+  add(op: string, plane: Plane | null, params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): number {
+    const job: Record<string, unknown> = { op, params, out: join(this.dir, `out${this.n++}.bin`), ...extra };
+    if (plane) {
+      job.in = this.put(plane);
+      job.shape = [plane.height, plane.width];
+    }
+    this.jobs.push(job);
+    return this.jobs.length - 1;
+  }
+
+  private results: unknown[] = [];
+
+  run(): void {
+    this.results = JSON.parse(runPython("image_ops.py", [], JSON.stringify(this.jobs))) as unknown[];
+  }
+
+  /** The plane a job wrote. */
+  plane(i: number, key = "out"): Plane {
+    const shape = this.results[i] as number[];
+    const buf = readFileSync(this.jobs[i][key] as string);
+    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    if (key === "out_gt") return { data, height: (this.jobs[i].shape as number[])[0], width: (this.jobs[i].shape as number[])[1] };
+    if (!Array.isArray(shape) || data.length !== shape[0] * shape[1]) throw new Error(`job ${i}: bad result ${JSON.stringify(shape)}`);
+    return { data, height: shape[0], width: shape[1] };
+  }
+
+  value(i: number): number[] {
+    return this.results[i] as number[];
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Deterministic pseudo-random plane in [0, 1) (mulberry32). */
+export function randomPlane(height: number, width: number, seed: number): Plane {
+  let a = seed >>> 0;
+  const data = new Float32Array(height * width);
+  for (let i = 0; i < data.length; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    data[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return { data, height, width };
+}
+
+export const emSample = (name: string): string => join(samplesDir, "em", "emdiffuse_demo", name);
+
+/** Largest |a - b| over two same-sized planes (throws on a size mismatch). */
+export function maxAbsDiff(a: Plane, b: Plane): number {
+  if (a.height !== b.height || a.width !== b.width) {
+    throw new Error(`size mismatch: ${a.height}x${a.width} vs ${b.height}x${b.width}`);
+  }
+  let m = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i] - b.data[i]);
+    if (d !== d) return Infinity;
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+/** A crop of a plane (to keep reference runs small). */
+export function crop(p: Plane, y0: number, x0: number, h: number, w: number): Plane {
+  const data = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) data.set(p.data.subarray((y0 + y) * p.width + x0, (y0 + y) * p.width + x0 + w), y * w);
+  return { data, height: h, width: w };
+}
