@@ -1,0 +1,250 @@
+// The crappifier's single entry point, in the scikit-image manner:
+//   crappify(image, "pssr-fluo", {scaleFactor: 4, seed: 1}) -> {lr, lrUpsampled?, recipe, drawn, seed, rngState}
+// Images with leading axes (stacks, time-lapses, channels) are degraded plane by plane, each
+// plane with its own noise draw from one continuing stream; recipe parameters given as ranges
+// are drawn once per call (one training sample) and recorded.
+import type { DType, Image, PixelArray, Plane } from "../image/image.js";
+import { assertValidImage, getPlane, lengthToNm, numel, planeCount } from "../image/image.js";
+import { PssrError, invalidArgument, unknownName } from "../errors.js";
+import { Rng, toRng, type RngState } from "./rng.js";
+import { drawParams, validateParams, type ParamInput, type ParamValue } from "./params.js";
+import { findRecipe, RECIPE_NAMES, type Recipe } from "./recipes.js";
+
+/** A named recipe with parameter overrides (values or [lo, hi] ranges). */
+export interface RecipeSpec {
+  name: string;
+  params?: Record<string, ParamInput>;
+}
+
+export interface CrappifyOptions {
+  /** HR-to-LR pixel size ratio; defaults to the recipe's (4, or 1 for care-denoise). */
+  scaleFactor?: number;
+  /** Seed (integer 0..2^53-1), an Rng to continue, or a saved RngState. Default: a fresh random seed, recorded. */
+  seed?: number | Rng | RngState;
+  /** Parameter overrides: a value or a [lo, hi] range drawn per call. */
+  params?: Record<string, ParamInput>;
+}
+
+/** The provenance written into the output's metadata (img.meta.crappify). */
+export interface CrappifyRecord {
+  recipe: string;
+  scaleFactor: number;
+  /** Every parameter as used (defaults filled in, ranges drawn, derived draws added). */
+  drawn: Record<string, ParamValue>;
+  /** The parameters as the caller gave them (ranges kept). */
+  requested: Record<string, ParamInput>;
+  seed: number | null;
+  /** Generator state before anything was drawn: `Rng.fromState(rngState)` replays this call. */
+  rngState: RngState;
+  /** Generator state after the call (to continue the stream). */
+  rngStateAfter: RngState;
+}
+
+export interface CrappifyResult extends CrappifyRecord {
+  lr: Image;
+  lrUpsampled?: Image;
+}
+
+function asImage(input: Plane | Image): Image {
+  if ((input as Image).shape !== undefined) return input as Image;
+  const p = input as Plane;
+  if (!(p.data instanceof Float32Array) || p.data.length !== p.height * p.width) {
+    throw invalidArgument("crappify expects an Image or a Plane {data: Float32Array, height, width} whose data length is height*width");
+  }
+  return { data: p.data, shape: [p.height, p.width], axes: "YX", pixelSize: null, dtype: "float32" };
+}
+
+function resolveRecipe(recipe: string | RecipeSpec | Recipe): { recipe: Recipe; params: Record<string, ParamInput> } {
+  if (typeof recipe === "string") {
+    const r = findRecipe(recipe);
+    if (!r) throw unknownName("recipe", recipe, RECIPE_NAMES);
+    return { recipe: r, params: {} };
+  }
+  if ("apply" in recipe && typeof recipe.apply === "function") return { recipe, params: {} };
+  const spec = recipe as RecipeSpec;
+  const r = findRecipe(spec.name);
+  if (!r) throw unknownName("recipe", String(spec.name), RECIPE_NAMES);
+  return { recipe: r, params: { ...(spec.params ?? {}) } };
+}
+
+const DTYPE_RANGE: Partial<Record<DType, [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+};
+
+function allocate(dtype: DType, n: number): PixelArray {
+  switch (dtype) {
+    case "uint8":
+      return new Uint8Array(n);
+    case "int8":
+      return new Int8Array(n);
+    case "uint16":
+      return new Uint16Array(n);
+    case "int16":
+      return new Int16Array(n);
+    case "uint32":
+      return new Uint32Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    default:
+      return new Float32Array(n);
+  }
+}
+
+/** Writes float values into an integer/float array: clipped to the type's range, rounded or truncated. */
+function castInto(dst: PixelArray, offset: number, src: Float32Array, dtype: DType, rounding: "round" | "truncate"): void {
+  const range = DTYPE_RANGE[dtype];
+  if (!range) {
+    dst.set(src, offset);
+    return;
+  }
+  const [lo, hi] = range;
+  for (let i = 0; i < src.length; i++) {
+    let v = rounding === "truncate" ? Math.trunc(src[i]) : Math.round(src[i]);
+    v = v < lo ? lo : v > hi ? hi : v;
+    dst[offset + i] = v;
+  }
+}
+
+function checkFinite(img: Image): number {
+  const d = img.data;
+  let max = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isFinite(v)) {
+      throw new PssrError("non-finite-pixels", `the image has a non-finite pixel (${v}) at flat index ${i}; crappify needs finite values`);
+    }
+    if (v > max) max = v;
+  }
+  return max;
+}
+
+/**
+ * Degrades a high-resolution image into a realistic low-resolution one with a named recipe
+ * (see `listRecipes()`; PSSR: Fang et al., Nature Methods 18:406, 2021; CARE: Weigert et al.,
+ * Nature Methods 15:1090, 2018).
+ *
+ * @param input  an Image (any leading axes: each YX plane gets its own noise) or one Plane.
+ * @param recipe a recipe name, {name, params}, or a custom Recipe object.
+ * @returns lr (LR image, pixel size times the scale factor when known), lrUpsampled (when the
+ *   recipe's `upsample` is not "none"), and the record: recipe, scaleFactor, drawn parameters,
+ *   seed and RNG state (also stored in lr.meta.crappify).
+ */
+export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Recipe, options: CrappifyOptions = {}): CrappifyResult {
+  const img = asImage(input);
+  try {
+    assertValidImage(img);
+  } catch (e) {
+    throw invalidArgument(`crappify: ${(e as Error).message}`);
+  }
+  const { recipe: r, params: specParams } = resolveRecipe(recipe);
+  const requested: Record<string, ParamInput> = { ...specParams, ...(options.params ?? {}) };
+  validateParams(r.name, r.params, requested);
+
+  const scaleFactor = options.scaleFactor ?? r.defaultScaleFactor;
+  if (typeof scaleFactor !== "number" || !Number.isFinite(scaleFactor) || scaleFactor < 1) {
+    throw invalidArgument(`${r.name}: scale factor must be a number >= 1, got ${scaleFactor}`);
+  }
+  const h = img.shape[img.shape.length - 2];
+  const w = img.shape[img.shape.length - 1];
+  if (h < scaleFactor || w < scaleFactor || (!r.keepsSize && (Math.round(h / scaleFactor) < 1 || Math.round(w / scaleFactor) < 1))) {
+    throw invalidArgument(`${r.name}: image ${h}x${w} is smaller than the scale factor ${scaleFactor}`);
+  }
+  const imageMax = checkFinite(img);
+
+  const { rng, seed } = toRng(options.seed);
+  const rngState = rng.getState();
+  const drawn = drawParams(r.params, requested, rng);
+  if (r.name === "physical" && (drawn.lrPixelSizeNm as number) > 0) {
+    const hrNm = (drawn.hrPixelSizeNm as number) > 0 ? (drawn.hrPixelSizeNm as number) : img.pixelSize ? lengthToNm(img.pixelSize) : 0;
+    if (!(hrNm > 0)) throw invalidArgument("physical: lrPixelSizeNm needs the HR pixel size; the image has none, set hrPixelSizeNm");
+    const ratio = (drawn.lrPixelSizeNm as number) / hrNm;
+    if (Math.abs(ratio - Math.round(ratio)) > 1e-6 * ratio || Math.round(ratio) < 1) {
+      throw invalidArgument(`physical: LR/HR pixel size ratio ${ratio} is not a positive integer`);
+    }
+    if (options.scaleFactor !== undefined && options.scaleFactor !== Math.round(ratio)) {
+      throw invalidArgument(`physical: scale ${options.scaleFactor} contradicts lrPixelSizeNm/hrPixelSizeNm = ${Math.round(ratio)}`);
+    }
+    return crappify(img, { name: r.name, params: { ...requested, lrPixelSizeNm: 0 } }, { ...options, scaleFactor: Math.round(ratio), seed: Rng.fromState(rngState) });
+  }
+  if (!r.fractionalScale && !Number.isInteger(scaleFactor)) throw invalidArgument(`${r.name}: scale factor must be an integer, got ${scaleFactor}`);
+  const problem = r.check?.(scaleFactor, drawn);
+  if (problem) throw invalidArgument(`${r.name}: ${problem}`);
+  Object.assign(drawn, r.derive?.(drawn, rng) ?? {});
+
+  const pixelSizeNm =
+    typeof drawn.hrPixelSizeNm === "number" && drawn.hrPixelSizeNm > 0 ? drawn.hrPixelSizeNm : img.pixelSize ? lengthToNm(img.pixelSize) : null;
+
+  const n = planeCount(img);
+  const outDtype = r.outputDtype(img.dtype, drawn);
+  let lrData: PixelArray | null = null;
+  let upData: PixelArray | null = null;
+  let lrH = 0;
+  let lrW = 0;
+  let upH = 0;
+  let upW = 0;
+  for (let k = 0; k < n; k++) {
+    const out = r.apply(getPlane(img, k), { params: drawn, scaleFactor, rng, dtype: img.dtype, imageMax, pixelSizeNm });
+    if (!lrData) {
+      lrH = out.lr.height;
+      lrW = out.lr.width;
+      lrData = allocate(outDtype, n * lrH * lrW);
+      if (out.lrUpsampled) {
+        upH = out.lrUpsampled.height;
+        upW = out.lrUpsampled.width;
+        upData = allocate(outDtype, n * upH * upW);
+      }
+    }
+    castInto(lrData, k * lrH * lrW, out.lr.data, outDtype, r.rounding);
+    if (upData && out.lrUpsampled) castInto(upData, k * upH * upW, out.lrUpsampled.data, outDtype, r.rounding);
+  }
+
+  const record: CrappifyRecord = {
+    recipe: r.name,
+    scaleFactor,
+    drawn,
+    requested,
+    seed,
+    rngState,
+    rngStateAfter: rng.getState(),
+  };
+  const leadShape = img.shape.slice(0, -2);
+  const leadAxes = img.axes.slice(0, -2);
+  const meta = { ...(img.meta ?? {}), crappify: record };
+  const lrScaleY = lrH > 0 ? h / lrH : scaleFactor;
+  const lrScaleX = lrW > 0 ? w / lrW : scaleFactor;
+  const scaleLength = (len: Image["pixelSize"] | undefined, s: number) => (len ? { value: len.value * s, unit: len.unit } : null);
+  const lr: Image = {
+    data: lrData!,
+    shape: [...leadShape, lrH, lrW],
+    axes: leadAxes + "YX",
+    pixelSize: scaleLength(img.pixelSize, lrScaleX),
+    pixelSizeY: img.pixelSizeY ? scaleLength(img.pixelSizeY, lrScaleY) : img.pixelSizeY ?? null,
+    zSpacing: img.zSpacing ?? null,
+    frameIntervalS: img.frameIntervalS ?? null,
+    dtype: outDtype,
+    meta,
+  };
+  if (numel(lr.shape) !== lr.data.length) throw new Error("internal: LR size mismatch");
+  const result: CrappifyResult = { ...record, lr };
+  if (upData) {
+    result.lrUpsampled = {
+      data: upData,
+      shape: [...leadShape, upH, upW],
+      axes: leadAxes + "YX",
+      pixelSize: img.pixelSize ?? null,
+      pixelSizeY: img.pixelSizeY ?? null,
+      zSpacing: img.zSpacing ?? null,
+      frameIntervalS: img.frameIntervalS ?? null,
+      dtype: outDtype,
+      meta: { ...meta, crappify: { ...record, upsampled: drawn.upsample } },
+    };
+  }
+  return result;
+}
