@@ -1,0 +1,517 @@
+// One opened TIFF file: geotiff parses the header and the IFDs and supplies the codecs
+// (LZW, deflate, ZSTD, JPEG, PackBits, LERC, WebP); this module fetches each strip or tile,
+// decompresses it with geotiff's decoder and then does the rest itself: bit unpacking
+// (1..31-bit), predictors 2 and 3 with the file's byte order, and placing samples into
+// planes. geotiff's own readRasters mis-places samples of chunky 10/12/14-bit images and
+// applies predictor 2 in host byte order, which is why the assembly lives here.
+import { getDecoder } from "geotiff";
+import type { DType, PixelArray } from "../image/image.js";
+import { PssrError } from "../errors.js";
+
+/** What pssr needs to know about one IFD. */
+export interface TiffPage {
+  index: number;
+  width: number;
+  height: number;
+  samplesPerPixel: number;
+  bitsPerSample: number;
+  sampleFormat: number;
+  photometric: number;
+  compression: number;
+  planar: 1 | 2;
+  predictor: number;
+  tiled: boolean;
+  blockWidth: number;
+  blockHeight: number;
+  offsets: number[];
+  byteCounts: number[];
+  newSubfileType: number;
+  xResolution: number | null;
+  yResolution: number | null;
+  resolutionUnit: number;
+  dtype: DType;
+  jpegTables?: Uint8Array;
+  lercParameters?: unknown;
+}
+
+const COMPRESSION_NAMES: Record<number, string> = {
+  1: "none",
+  2: "CCITT RLE",
+  3: "CCITT Group 3 fax",
+  4: "CCITT Group 4 fax",
+  5: "LZW",
+  6: "old-style JPEG",
+  7: "JPEG",
+  8: "deflate",
+  32773: "PackBits",
+  32946: "deflate",
+  34661: "JBIG",
+  34712: "JPEG 2000",
+  34887: "LERC",
+  34925: "LZMA",
+  50000: "ZSTD",
+  50001: "WebP",
+  50002: "JPEG XL",
+};
+
+export function compressionName(code: number): string {
+  return COMPRESSION_NAMES[code] ?? `code ${code}`;
+}
+
+/** The pixel type for a TIFF SampleFormat/BitsPerSample pair, or null when pssr cannot hold it. */
+export function dtypeFor(sampleFormat: number, bits: number): DType | null {
+  if (sampleFormat === 1 || sampleFormat === 4) {
+    if (bits <= 8) return "uint8";
+    if (bits <= 16) return "uint16";
+    if (bits <= 32) return "uint32";
+    return null;
+  }
+  if (sampleFormat === 2) {
+    if (bits === 8) return "int8";
+    if (bits === 16) return "int16";
+    if (bits === 32) return "int32";
+    return null;
+  }
+  if (sampleFormat === 3) {
+    if (bits === 16) return "float16";
+    if (bits === 32) return "float32";
+    if (bits === 64) return "float64";
+    return null;
+  }
+  return null;
+}
+
+/** An empty typed array for `dtype` (float16 is held as float32). */
+export function allocate(dtype: DType, length: number): PixelArray {
+  switch (dtype) {
+    case "uint8":
+      return new Uint8Array(length);
+    case "int8":
+      return new Int8Array(length);
+    case "uint16":
+      return new Uint16Array(length);
+    case "int16":
+      return new Int16Array(length);
+    case "uint32":
+      return new Uint32Array(length);
+    case "int32":
+      return new Int32Array(length);
+    case "float16":
+    case "float32":
+      return new Float32Array(length);
+    case "float64":
+      return new Float64Array(length);
+  }
+}
+
+/** Converts IEEE 754 half-precision bits to a number. */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** One IFD entry: its field type, value count and where its value bytes start. */
+interface RawEntry {
+  type: number;
+  count: number;
+  at: number;
+}
+
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+
+export class TiffFile {
+  readonly pages: (TiffPage | undefined)[];
+  private readonly decoders = new Map<string, Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }>>();
+  private readonly view: DataView;
+
+  private constructor(
+    readonly path: string,
+    readonly bytes: Uint8Array,
+    readonly littleEndian: boolean,
+    readonly bigTiff: boolean,
+    private readonly ifds: Map<number, RawEntry[]>[],
+  ) {
+    this.pages = new Array(ifds.length);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get pageCount(): number {
+    return this.ifds.length;
+  }
+
+  /**
+   * Parses the header and every IFD's entry table (values are read on demand). The IFD walk is
+   * pssr's own: geotiff 3.0.5 reads large tag arrays of big-endian files as little-endian.
+   */
+  static async open(path: string, bytes: Uint8Array): Promise<TiffFile> {
+    const corrupt = (why: string) => new PssrError("corrupt-file", `${why}; the file is truncated or damaged`, { file: path });
+    if (bytes.length < 8) throw corrupt(`only ${bytes.length} bytes, too short for a TIFF header`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const le = bytes[0] === 0x49;
+    const magic = view.getUint16(2, le);
+    const big = magic === 43;
+    if (big && bytes.length < 16) throw corrupt("too short for a BigTIFF header");
+    const u64 = (at: number) => Number(view.getBigUint64(at, le));
+    let next = big ? u64(8) : view.getUint32(4, le);
+    const ifds: Map<number, RawEntry[]>[] = [];
+    const seen = new Set<number>();
+    while (next !== 0) {
+      if (seen.has(next)) break; // a loop in the IFD chain: keep what was read
+      seen.add(next);
+      const headSize = big ? 8 : 2;
+      const entrySize = big ? 20 : 12;
+      if (next + headSize > bytes.length) {
+        if (ifds.length === 0) throw corrupt(`the first IFD is at byte ${next}, past the end (${bytes.length} bytes)`);
+        break; // a dangling pointer after valid pages (some writers leave one): keep the pages
+      }
+      const n = big ? u64(next) : view.getUint16(next, le);
+      const tableEnd = next + headSize + n * entrySize + (big ? 8 : 4);
+      if (tableEnd > bytes.length) {
+        if (ifds.length === 0) throw corrupt(`the first IFD (${n} entries at byte ${next}) runs past the end of the file`);
+        throw corrupt(`IFD ${ifds.length} runs past the end of the file`);
+      }
+      const entries = new Map<number, RawEntry[]>();
+      for (let i = 0; i < n; i++) {
+        const e = next + headSize + i * entrySize;
+        const tag = view.getUint16(e, le);
+        const type = view.getUint16(e + 2, le);
+        const count = big ? u64(e + 4) : view.getUint32(e + 4, le);
+        const size = (TYPE_SIZE[type] ?? 0) * count;
+        if (!TYPE_SIZE[type]) continue; // unknown field type: skip, as the spec asks
+        const inline = size <= (big ? 8 : 4);
+        const at = inline ? e + (big ? 12 : 8) : big ? u64(e + 12) : view.getUint32(e + 8, le);
+        if (at + size > bytes.length) {
+          if (tag === 256 || tag === 257 || tag === 273 || tag === 279 || tag === 324 || tag === 325) {
+            throw corrupt(`IFD ${ifds.length} tag ${tag} points past the end of the file`);
+          }
+          continue;
+        }
+        const list = entries.get(tag);
+        if (list) list.push({ type, count, at });
+        else entries.set(tag, [{ type, count, at }]);
+      }
+      ifds.push(entries);
+      next = big ? u64(tableEnd - 8) : view.getUint32(tableEnd - 4, le);
+    }
+    if (ifds.length === 0) throw new PssrError("empty-image", "the TIFF file holds no image (no IFD)", { file: path });
+    return new TiffFile(path, bytes, le, big, ifds);
+  }
+
+  private values(entry: RawEntry): number[] {
+    const { type, count, at } = entry;
+    const v = this.view;
+    const le = this.littleEndian;
+    const out = new Array<number>(type === 5 || type === 10 ? 2 * count : count);
+    for (let i = 0; i < count; i++) {
+      switch (type) {
+        case 1: case 2: case 7: out[i] = v.getUint8(at + i); break;
+        case 6: out[i] = v.getInt8(at + i); break;
+        case 3: out[i] = v.getUint16(at + 2 * i, le); break;
+        case 8: out[i] = v.getInt16(at + 2 * i, le); break;
+        case 4: case 13: out[i] = v.getUint32(at + 4 * i, le); break;
+        case 9: out[i] = v.getInt32(at + 4 * i, le); break;
+        case 11: out[i] = v.getFloat32(at + 4 * i, le); break;
+        case 12: out[i] = v.getFloat64(at + 8 * i, le); break;
+        case 16: case 18: out[i] = Number(v.getBigUint64(at + 8 * i, le)); break;
+        case 17: out[i] = Number(v.getBigInt64(at + 8 * i, le)); break;
+        case 5: out[2 * i] = v.getUint32(at + 8 * i, le); out[2 * i + 1] = v.getUint32(at + 8 * i + 4, le); break;
+        case 10: out[2 * i] = v.getInt32(at + 8 * i, le); out[2 * i + 1] = v.getInt32(at + 8 * i + 4, le); break;
+      }
+    }
+    return out;
+  }
+
+  private text(entry: RawEntry): string {
+    let end = entry.at + entry.count * (TYPE_SIZE[entry.type] ?? 1);
+    while (end > entry.at && this.bytes[end - 1] === 0) end--;
+    return new TextDecoder("utf-8").decode(this.bytes.subarray(entry.at, end));
+  }
+
+  /** Every ImageDescription (tag 270) of IFD 0, in file order (Micro-Manager writes two). */
+  descriptions(): string[] {
+    return (this.ifds[0].get(270) ?? []).map((e) => this.text(e));
+  }
+
+  /** An ASCII tag of IFD `index` (e.g. pssr's private metadata tag), or null. */
+  asciiTag(index: number, tag: number): string | null {
+    const e = this.ifds[index]?.get(tag)?.[0];
+    return e ? this.text(e) : null;
+  }
+
+  /** The structure of IFD `index`, validated enough that decoding cannot go out of bounds. */
+  async page(index: number): Promise<TiffPage> {
+    const cached = this.pages[index];
+    if (cached) return cached;
+    const entries = this.ifds[index];
+    if (!entries) throw new PssrError("corrupt-file", `IFD ${index} does not exist (the file has ${this.ifds.length})`, { file: this.path });
+    const get = (tag: number): number[] | undefined => {
+      const e = entries.get(tag)?.[0];
+      return e ? this.values(e) : undefined;
+    };
+    const num = (tag: number, fallback: number): number => get(tag)?.[0] ?? fallback;
+    const rational = (tag: number): number | null => {
+      const a = get(tag);
+      if (!a || a.length < 2 || a[0] === 0 || a[1] === 0) return null;
+      const r = a[0] / a[1];
+      return Number.isFinite(r) && r > 0 ? r : null;
+    };
+    const width = num(256, 0);
+    const height = num(257, 0);
+    const spp = num(277, 1);
+    const bpsList = get(258) ?? [1];
+    const bits = bpsList[0];
+    const fmtList = get(339) ?? [1];
+    const sampleFormat = fmtList[0];
+    const compression = num(259, 1);
+    const tiled = entries.has(322);
+    const where = `IFD ${index}`;
+    if (width <= 0 || height <= 0 || spp <= 0) {
+      throw new PssrError("empty-image", `${where} has an empty image (${width}x${height} pixels, ${spp} samples)`, { file: this.path });
+    }
+    if (bpsList.some((b) => b !== bits) || fmtList.some((f) => f !== sampleFormat)) {
+      throw new PssrError("unsupported-format", `${where} mixes sample types (BitsPerSample ${bpsList.join(",")}); pssr reads one type per image`, { file: this.path });
+    }
+    const dtype = dtypeFor(sampleFormat, bits);
+    if (dtype === null || (sampleFormat !== 1 && bits % 8 !== 0)) {
+      throw new PssrError("unsupported-format", `${where}: ${bits}-bit samples of SampleFormat ${sampleFormat} are not supported`, { file: this.path });
+    }
+    const planar = num(284, 1) === 2 ? 2 : 1;
+    const blockWidth = tiled ? num(322, 0) : width;
+    const rowsPerStrip = num(278, height);
+    const blockHeight = tiled ? num(323, 0) : Math.min(Math.max(rowsPerStrip, 1), height);
+    const offsets = get(tiled ? 324 : 273) ?? [];
+    const byteCounts = get(tiled ? 325 : 279) ?? [];
+    if (blockWidth <= 0 || blockHeight <= 0) {
+      throw new PssrError("corrupt-file", `${where} has tiles of size ${blockWidth}x${blockHeight}`, { file: this.path });
+    }
+    const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
+    if (offsets.length < blocks || byteCounts.length < blocks) {
+      throw new PssrError("corrupt-file", `${where} lists ${Math.min(offsets.length, byteCounts.length)} data blocks but its size needs ${blocks}`, { file: this.path });
+    }
+    for (let b = 0; b < blocks; b++) {
+      if (offsets[b] + byteCounts[b] > this.bytes.length) {
+        throw new PssrError(
+          "corrupt-file",
+          `truncated: ${where} ${tiled ? "tile" : "strip"} ${b} needs bytes ${offsets[b]}..${offsets[b] + byteCounts[b]} but the file has ${this.bytes.length}`,
+          { file: this.path },
+        );
+      }
+    }
+    const page: TiffPage = {
+      index,
+      width,
+      height,
+      samplesPerPixel: spp,
+      bitsPerSample: bits,
+      sampleFormat,
+      photometric: num(262, 1),
+      compression,
+      planar,
+      predictor: num(317, 1),
+      tiled,
+      blockWidth,
+      blockHeight,
+      offsets: offsets.slice(0, blocks),
+      byteCounts: byteCounts.slice(0, blocks),
+      newSubfileType: num(254, 0),
+      xResolution: rational(282),
+      yResolution: rational(283),
+      resolutionUnit: num(296, 2),
+      dtype,
+    };
+    if (compression === 7) {
+      const t = entries.get(347)?.[0];
+      if (t) page.jpegTables = this.bytes.slice(t.at, t.at + t.count);
+    }
+    if (compression === 34887) page.lercParameters = get(50674);
+    this.pages[index] = page;
+    return page;
+  }
+
+  private decoderFor(page: TiffPage): Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }> {
+    const key = `${page.compression}/${page.blockWidth}/${page.blockHeight}/${page.planar}/${page.samplesPerPixel}/${page.bitsPerSample}/${page.index}`;
+    let d = this.decoders.get(key);
+    if (!d) {
+      const params = {
+        tileWidth: page.blockWidth,
+        tileHeight: page.blockHeight,
+        planarConfiguration: page.planar,
+        bitsPerSample: new Array(page.samplesPerPixel).fill(page.bitsPerSample),
+        samplesPerPixel: page.samplesPerPixel,
+        // Predictors are undone here, in the file's byte order, not by geotiff.
+        predictor: 1,
+        JPEGTables: page.jpegTables,
+        LercParameters: page.lercParameters,
+      };
+      d = getDecoder(page.compression, params as never).catch((e: Error) => {
+        throw new PssrError("unsupported-format", `${compressionName(page.compression)} compression is not supported (${e.message})`, {
+          file: this.path,
+          cause: e,
+        });
+      }) as Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }>;
+      this.decoders.set(key, d);
+    }
+    return d;
+  }
+
+  /**
+   * Decodes IFD `index` into `target` at `offset`, samples first: `spp` planes of height x width
+   * (so an RGB page becomes three planes, the "C" axis, like tifffile's data moved to CYX).
+   */
+  async readPage(index: number, target: PixelArray, offset: number): Promise<void> {
+    await this.readPageData(await this.page(index), target, offset);
+  }
+
+  /** As readPage, for a page description (e.g. one of ImageJ's contiguous planes after IFD 0). */
+  async readPageData(page: TiffPage, target: PixelArray, offset: number): Promise<void> {
+    const index = page.index;
+    for (let b = 0; b < page.offsets.length; b++) {
+      if (page.offsets[b] + page.byteCounts[b] > this.bytes.length) {
+        throw new PssrError("corrupt-file", `truncated: IFD ${index} block ${b} ends past the end of the file`, { file: this.path });
+      }
+    }
+    const { width: W, height: H, samplesPerPixel: spp, bitsPerSample: bits, blockWidth: bw, blockHeight: bh } = page;
+    if (page.predictor !== 1 && page.predictor !== 2 && page.predictor !== 3) {
+      throw new PssrError("unsupported-format", `predictor ${page.predictor} is not supported`, { file: this.path });
+    }
+    if (page.predictor !== 1 && bits % 8 !== 0) {
+      throw new PssrError("unsupported-format", `predictor ${page.predictor} with ${bits}-bit samples is not supported`, { file: this.path });
+    }
+    if (page.photometric === 6 && page.compression !== 7) {
+      throw new PssrError("unsupported-format", "YCbCr images other than JPEG-compressed are not supported", { file: this.path });
+    }
+    const decoder = page.compression === 1 ? null : await this.decoderFor(page);
+    const across = Math.ceil(W / bw);
+    const down = Math.ceil(H / bh);
+    const perPlane = across * down;
+    const nsb = page.planar === 1 ? spp : 1;
+    const rowBytes = Math.ceil((bw * nsb * bits) / 8);
+    const bytesPerSample = bits / 8;
+    const le = this.littleEndian;
+    const blockCount = perPlane * (page.planar === 2 ? spp : 1);
+    const isFloat16 = page.sampleFormat === 3 && bits === 16;
+
+    for (let b = 0; b < blockCount; b++) {
+      const sample0 = page.planar === 2 ? Math.floor(b / perPlane) : 0;
+      const local = b % perPlane;
+      const x0 = (local % across) * bw;
+      const y0 = Math.floor(local / across) * bh;
+      const rowsNeeded = Math.min(bh, H - y0);
+      const colsNeeded = Math.min(bw, W - x0);
+      const raw = this.bytes.subarray(page.offsets[b], page.offsets[b] + page.byteCounts[b]);
+      let data: Uint8Array;
+      if (decoder === null) {
+        data = raw;
+      } else {
+        try {
+          data = new Uint8Array(await decoder.decode(raw.slice().buffer));
+        } catch (e) {
+          if (e instanceof PssrError) throw e;
+          throw new PssrError("corrupt-file", `IFD ${index} block ${b}: ${compressionName(page.compression)} data cannot be decoded (${(e as Error).message})`, {
+            file: this.path,
+            cause: e,
+          });
+        }
+      }
+      if (data.length < rowBytes * rowsNeeded) {
+        throw new PssrError(
+          "corrupt-file",
+          `IFD ${index} block ${b} holds ${data.length} bytes after decoding but ${rowBytes * rowsNeeded} are needed (truncated or damaged data)`,
+          { file: this.path },
+        );
+      }
+      const rows = Math.min(bh, Math.floor(data.length / rowBytes));
+      const values = this.blockValues(page, data, rows, rowBytes, nsb, le, bytesPerSample, isFloat16);
+      const stride = bw * nsb;
+      for (let c = 0; c < nsb; c++) {
+        const plane = offset + (sample0 + c) * H * W;
+        for (let y = 0; y < rowsNeeded; y++) {
+          const dst = plane + (y0 + y) * W + x0;
+          let src = y * stride + c;
+          for (let x = 0; x < colsNeeded; x++, src += nsb) target[dst + x] = values[src];
+        }
+      }
+    }
+  }
+
+  /** The samples of one decoded block as numbers in a typed array (host order, predictor undone). */
+  private blockValues(
+    page: TiffPage,
+    data: Uint8Array,
+    rows: number,
+    rowBytes: number,
+    nsb: number,
+    le: boolean,
+    bytesPerSample: number,
+    isFloat16: boolean,
+  ): ArrayLike<number> {
+    const bits = page.bitsPerSample;
+    const perRow = page.blockWidth * nsb;
+    const n = perRow * rows;
+    if (bits % 8 !== 0) return unpackBits(data, bits, perRow, rows, rowBytes);
+    if (page.predictor === 3) {
+      // Floating-point predictor: per row, byte-wise differences, then the bytes of each value
+      // stored most significant first in separate runs (libtiff's fpAcc). Result is host order.
+      const out = new Uint8Array(n * bytesPerSample);
+      const tmp = new Uint8Array(rowBytes);
+      for (let y = 0; y < rows; y++) {
+        tmp.set(data.subarray(y * rowBytes, (y + 1) * rowBytes));
+        for (let i = nsb; i < rowBytes; i++) tmp[i] = (tmp[i] + tmp[i - nsb]) & 0xff;
+        const base = y * perRow * bytesPerSample;
+        for (let i = 0; i < perRow; i++) {
+          for (let k = 0; k < bytesPerSample; k++) {
+            out[base + i * bytesPerSample + (bytesPerSample - 1 - k)] = tmp[k * perRow + i];
+          }
+        }
+      }
+      return typedView(page, out.buffer, n, isFloat16, true);
+    }
+    // Byte-aligned samples: copy into an aligned buffer in host (little-endian) order.
+    const buf = new Uint8Array(n * bytesPerSample);
+    for (let y = 0; y < rows; y++) buf.set(data.subarray(y * rowBytes, y * rowBytes + perRow * bytesPerSample), y * perRow * bytesPerSample);
+    if (!le && bytesPerSample > 1) {
+      for (let i = 0; i < buf.length; i += bytesPerSample) buf.subarray(i, i + bytesPerSample).reverse();
+    }
+    const values = typedView(page, buf.buffer, n, isFloat16, false);
+    if (page.predictor === 2) {
+      // Horizontal differencing on integer samples; typed-array stores wrap like the encoder did.
+      const v = values as Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array;
+      for (let y = 0; y < rows; y++) {
+        const r = y * perRow;
+        for (let i = nsb; i < perRow; i++) v[r + i] += v[r + i - nsb];
+      }
+    }
+    return values;
+  }
+}
+
+function typedView(page: TiffPage, buffer: ArrayBuffer, n: number, isFloat16: boolean, _fp: boolean): ArrayLike<number> {
+  const { sampleFormat: f, bitsPerSample: bits } = page;
+  if (isFloat16) {
+    const h = new Uint16Array(buffer, 0, n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
+    return out;
+  }
+  if (f === 3) return bits === 32 ? new Float32Array(buffer, 0, n) : new Float64Array(buffer, 0, n);
+  if (f === 2) return bits === 8 ? new Int8Array(buffer, 0, n) : bits === 16 ? new Int16Array(buffer, 0, n) : new Int32Array(buffer, 0, n);
+  return bits === 8 ? new Uint8Array(buffer, 0, n) : bits === 16 ? new Uint16Array(buffer, 0, n) : new Uint32Array(buffer, 0, n);
+}
+
+/** Unpacks MSB-first packed unsigned samples; every row starts on a byte boundary (TIFF 6.0). */
+function unpackBits(data: Uint8Array, bits: number, perRow: number, rows: number, rowBytes: number): Uint32Array {
+  const out = new Uint32Array(perRow * rows);
+  for (let y = 0; y < rows; y++) {
+    let bitPos = y * rowBytes * 8;
+    for (let i = 0; i < perRow; i++) {
+      let v = 0;
+      for (let k = 0; k < bits; k++, bitPos++) v = (v << 1) | ((data[bitPos >> 3] >> (7 - (bitPos & 7))) & 1);
+      out[y * perRow + i] = v >>> 0;
+    }
+  }
+  return out;
+}
