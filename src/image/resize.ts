@@ -148,7 +148,7 @@ export function rescale(plane: Plane, factor: number, opts: RescaleOptions = {})
       cw = w + 2 * pad;
       coeffs = padPlane(src, h, w, pad, mode, cval);
     }
-    coeffs = splineCoefficients(coeffs, ch, cw, mode === "reflect" || mode === "nearest" ? "reflect" : "mirror");
+    coeffs = splineCoefficients(coeffs, ch, cw, mode === "reflect" || mode === "nearest" ? "reflect" : mode === "wrap" ? "wrap" : "mirror");
   }
   const ty = gridTaps(h, oh, order, mode, pad);
   const tx = gridTaps(w, ow, order, mode, pad);

@@ -7,8 +7,8 @@
 const Z3 = Math.sqrt(3) - 2;
 const GAIN3 = (1 - Z3) * (1 - 1 / Z3);
 
-/** Whole-sample ("mirror") or half-sample ("reflect") symmetric boundary for the prefilter. */
-export type SplineBoundary = "mirror" | "reflect";
+/** Whole-sample ("mirror"), half-sample ("reflect") symmetric or periodic ("wrap", scipy's grid-wrap) boundary. */
+export type SplineBoundary = "mirror" | "reflect" | "wrap";
 
 /** In-place cubic spline prefilter of c[start + k·stride], k = 0..n-1. */
 export function splineFilterLine(c: Float64Array, n: number, boundary: SplineBoundary, buf: Float64Array): void {
@@ -16,10 +16,12 @@ export function splineFilterLine(c: Float64Array, n: number, boundary: SplineBou
   for (let i = 0; i < n; i++) buf[i] = c[i] * GAIN3;
   const z = Z3;
   if (boundary === "mirror") initCausalMirror(buf, n, z);
-  else initCausalReflect(buf, n, z);
+  else if (boundary === "reflect") initCausalReflect(buf, n, z);
+  else initCausalWrap(buf, n, z);
   for (let i = 1; i < n; i++) buf[i] += z * buf[i - 1];
   if (boundary === "mirror") buf[n - 1] = ((z * buf[n - 2] + buf[n - 1]) * z) / (z * z - 1);
-  else buf[n - 1] *= z / (z - 1);
+  else if (boundary === "reflect") buf[n - 1] *= z / (z - 1);
+  else initAnticausalWrap(buf, n, z);
   for (let i = n - 2; i >= 0; i--) buf[i] = z * (buf[i + 1] - buf[i]);
   for (let i = 0; i < n; i++) c[i] = buf[i];
 }
@@ -33,6 +35,28 @@ function initCausalMirror(c: Float64Array, n: number, z: number): void {
     zi *= z;
   }
   c[0] = c0 / (1 - zn1 * zn1);
+}
+
+/** c+[0] = Σ_k z^k c[-k mod n] (periodic extension), summed over one period and divided by 1 - z^n. */
+function initCausalWrap(c: Float64Array, n: number, z: number): void {
+  let zi = z;
+  let c0 = c[0];
+  for (let i = 1; i < n; i++) {
+    c0 += zi * c[n - i];
+    zi *= z;
+  }
+  c[0] = c0 / (1 - zi);
+}
+
+/** c-[n-1] = -z/(1 - z^n) · Σ_k z^k c+[(n-1+k) mod n] for the periodic extension. */
+function initAnticausalWrap(c: Float64Array, n: number, z: number): void {
+  let zi = z;
+  let cn = c[n - 1];
+  for (let i = 0; i < n - 1; i++) {
+    cn += zi * c[i];
+    zi *= z;
+  }
+  c[n - 1] = cn * (z / (zi - 1));
 }
 
 function initCausalReflect(c: Float64Array, n: number, z: number): void {

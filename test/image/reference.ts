@@ -35,14 +35,25 @@ export class RefSession {
     this.results = JSON.parse(runPython("image_ops.py", [], JSON.stringify(this.jobs))) as unknown[];
   }
 
-  /** The plane a job wrote. */
+  /** The plane a job wrote (its shape: the job's result, or the input's for scalar-valued ops). */
   plane(i: number, key = "out"): Plane {
-    const shape = this.results[i] as number[];
+    const result = this.results[i] as number[];
     const buf = readFileSync(this.jobs[i][key] as string);
     const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    if (key === "out_gt") return { data, height: (this.jobs[i].shape as number[])[0], width: (this.jobs[i].shape as number[])[1] };
-    if (!Array.isArray(shape) || data.length !== shape[0] * shape[1]) throw new Error(`job ${i}: bad result ${JSON.stringify(shape)}`);
+    const shape = Array.isArray(result) && result.length === 2 && result[0] * result[1] === data.length && Number.isInteger(result[0]) ? result : (this.jobs[i].shape as number[]);
+    if (data.length !== shape[0] * shape[1]) throw new Error(`job ${i}: ${data.length} values do not fit ${JSON.stringify(shape)}`);
     return { data, height: shape[0], width: shape[1] };
+  }
+
+  /** Reads TIFF files with tifffile (first plane, min-max scaled to [0, 1]) right away. */
+  readTifs(files: string[]): Plane[] {
+    const jobs = files.map((file) => ({ op: "read_tif", file, out: join(this.dir, `tif${this.n++}.bin`) }));
+    const shapes = JSON.parse(runPython("image_ops.py", [], JSON.stringify(jobs))) as number[][];
+    return jobs.map((j, i) => {
+      const buf = readFileSync(j.out);
+      const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      return { data, height: shapes[i][0], width: shapes[i][1] };
+    });
   }
 
   value(i: number): number[] {

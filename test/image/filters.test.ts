@@ -1,0 +1,127 @@
+// Filters against scipy.ndimage (gaussian_filter, uniform_filter, maximum_filter, convolve) on
+// real EM data and odd-sized random planes, every boundary mode.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BOUNDARY_MODES, convolve2d, gaussianBlur, gaussianKernel, maximumFilter, uniformFilter } from "../../src/image/filters.js";
+import type { Plane } from "../../src/image/image.js";
+import { PssrError } from "../../src/errors.js";
+import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
+
+const TOL = 1e-5;
+const ref = new RefSession();
+const [cortex, liver] = ref.readTifs([emSample("microns_mouse_cortex_0.tif"), emSample("mouse_liver_1.tif")]);
+
+interface Case {
+  name: string;
+  ours: () => Plane;
+  ref: number;
+}
+const groups = new Map<string, Case[]>();
+function add(group: string, name: string, ours: () => Plane, refIndex: number): void {
+  if (!groups.has(group)) groups.set(group, []);
+  groups.get(group)!.push({ name, ours, ref: refIndex });
+}
+
+const inputs: [string, Plane][] = [
+  ["EM cortex 256x256", cortex],
+  ["random 37x53", randomPlane(37, 53, 1)],
+  ["random 5x7", randomPlane(5, 7, 2)],
+  ["random 1x9", randomPlane(1, 9, 3)],
+];
+
+for (const [label, p] of inputs) {
+  for (const mode of BOUNDARY_MODES) {
+    const sigmas = label.startsWith("EM") ? [0.5, 2, 5] : [0.5, 1, 1.7, 3, 5];
+    for (const sigma of sigmas) {
+      add(`gaussianBlur ${label} mode ${mode}`, `sigma ${sigma}`, () => gaussianBlur(p, sigma, { mode, cval: 0.25 }), ref.add("gaussian", p, { sigma, mode, cval: 0.25 }));
+    }
+    add(`gaussianBlur ${label} mode ${mode}`, "sigma [2.5, 0.7], truncate 3", () => gaussianBlur(p, [2.5, 0.7], { mode, truncate: 3 }), ref.add("gaussian", p, { sigma: [2.5, 0.7], mode, truncate: 3 }));
+    add(`gaussianBlur ${label} mode ${mode}`, "sigma [0, 1.5]", () => gaussianBlur(p, [0, 1.5], { mode }), ref.add("gaussian", p, { sigma: [0, 1.5], mode }));
+    for (const size of [1, 2, 3, 4, 7, 12]) {
+      add(`uniformFilter ${label} mode ${mode}`, `size ${size}`, () => uniformFilter(p, size, { mode, cval: 0.25 }), ref.add("uniform", p, { size, mode, cval: 0.25 }));
+      add(`maximumFilter ${label} mode ${mode}`, `size ${size}`, () => maximumFilter(p, size, { mode, cval: 0.25 }), ref.add("maximum", p, { size, mode, cval: 0.25 }));
+    }
+    add(`uniformFilter ${label} mode ${mode}`, "size [3, 6]", () => uniformFilter(p, [3, 6], { mode }), ref.add("uniform", p, { size: [3, 6], mode }));
+    add(`maximumFilter ${label} mode ${mode}`, "size [5, 2]", () => maximumFilter(p, [5, 2], { mode }), ref.add("maximum", p, { size: [5, 2], mode }));
+    for (const [kh, kw] of [
+      [3, 3],
+      [2, 2],
+      [4, 5],
+      [7, 6],
+    ]) {
+      const k = randomPlane(kh, kw, kh * 31 + kw);
+      const kernelFile = ref.put(k);
+      add(`convolve2d ${label} mode ${mode}`, `kernel ${kh}x${kw}`, () => convolve2d(p, k, { mode, cval: 0.25 }), ref.add("convolve", p, { mode, cval: 0.25 }, { kernel: kernelFile, kshape: [kh, kw] }));
+    }
+  }
+}
+// Default modes: gaussian 'nearest' (ours), uniform 'reflect', maximum 'constant' cval 0, convolve 'constant'.
+const em = crop(liver, 40, 17, 150, 201);
+add("defaults on EM liver 150x201", "gaussianBlur sigma 2 = nearest", () => gaussianBlur(em, 2), ref.add("gaussian", em, { sigma: 2, mode: "nearest" }));
+add("defaults on EM liver 150x201", "uniformFilter 5 = reflect", () => uniformFilter(em, 5), ref.add("uniform", em, { size: 5, mode: "reflect" }));
+add("defaults on EM liver 150x201", "maximumFilter 4 = constant 0", () => maximumFilter(em, 4), ref.add("maximum", em, { size: 4, mode: "constant" }));
+const psf = gaussianPlane(9, 9, 1.5);
+add("defaults on EM liver 150x201", "convolve2d 9x9 PSF = constant", () => convolve2d(em, psf), ref.add("convolve", em, { mode: "constant" }, { kernel: ref.put(psf), kshape: [9, 9] }));
+
+function gaussianPlane(h: number, w: number, sigma: number): Plane {
+  const data = new Float32Array(h * w);
+  let s = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) s += data[y * w + x] = Math.exp(-((y - (h - 1) / 2) ** 2 + (x - (w - 1) / 2) ** 2) / (2 * sigma * sigma));
+  for (let i = 0; i < data.length; i++) data[i] /= s;
+  return { data, height: h, width: w };
+}
+
+describe("image filters vs scipy.ndimage", () => {
+  before(() => ref.run());
+  after(() => ref.dispose());
+  for (const [group, cases] of groups) {
+    it(group, (t) => {
+      let worst = 0;
+      for (const c of cases) {
+        const d = maxAbsDiff(c.ours(), ref.plane(c.ref));
+        assert.ok(d <= TOL, `${group}, ${c.name}: max |ours - scipy| = ${d}`);
+        worst = Math.max(worst, d);
+      }
+      t.diagnostic(`max |ours - scipy| = ${worst.toExponential(2)} over ${cases.length} cases`);
+    });
+  }
+});
+
+describe("image filters: properties and errors", () => {
+  it("gaussianKernel is scipy's: radius int(4 sigma + 0.5), sums to 1", () => {
+    assert.equal(gaussianKernel(1).length, 9);
+    assert.equal(gaussianKernel(1.6).length, 2 * 6 + 1);
+    assert.equal(gaussianKernel(5).length, 41);
+    const k = gaussianKernel(2.3);
+    assert.ok(Math.abs(k.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  });
+
+  it("does not mutate its input and returns new planes", () => {
+    const p = randomPlane(20, 30, 9);
+    const copy = Float32Array.from(p.data);
+    for (const out of [gaussianBlur(p, 2), gaussianBlur(p, 0), uniformFilter(p, 3), uniformFilter(p, 1), maximumFilter(p, 3), convolve2d(p, gaussianPlane(3, 3, 1))]) {
+      assert.notEqual(out.data, p.data);
+      assert.equal(out.height, 20);
+      assert.equal(out.width, 30);
+    }
+    assert.deepEqual(p.data, copy);
+  });
+
+  it("preserves a constant image under 'nearest' and 'reflect' edges", () => {
+    const p = { data: new Float32Array(12 * 13).fill(0.75), height: 12, width: 13 };
+    for (const out of [gaussianBlur(p, 3), uniformFilter(p, 4), maximumFilter(p, 3, { mode: "reflect" })]) {
+      for (const v of out.data) assert.ok(Math.abs(v - 0.75) < 1e-6);
+    }
+  });
+
+  it("rejects bad arguments with PssrError", () => {
+    const p = randomPlane(4, 4, 1);
+    assert.throws(() => gaussianBlur(p, -1), PssrError);
+    assert.throws(() => gaussianBlur(p, NaN), PssrError);
+    assert.throws(() => gaussianBlur(p, 1, { mode: "bogus" as never }), /unknown boundary mode "bogus"/);
+    assert.throws(() => uniformFilter(p, 0), PssrError);
+    assert.throws(() => maximumFilter(p, 2.5), PssrError);
+    assert.throws(() => gaussianBlur({ data: new Float32Array(3), height: 2, width: 2 }, 1), PssrError);
+    assert.throws(() => convolve2d({ data: new Float32Array(0), height: 0, width: 0 }, p), PssrError);
+  });
+});
