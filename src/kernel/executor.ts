@@ -1,0 +1,344 @@
+// Runs TypeScript cells. tslab's converter (tslab/dist/converter: a TypeScript watch program
+// over the cell, the declarations of earlier cells and the notebook folder's files) does the
+// type-checking and emits CommonJS; this module runs the output in the kernel's own context
+// and, unlike tslab's executor, returns the last expression's value instead of printing it,
+// turns errors into a traceback pointing at cell lines, and can interrupt a running async cell.
+import Module, { createRequire } from "node:module";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import { inspect } from "node:util";
+
+// Types of tslab's converter, written out here to keep our .d.ts free of tslab's embedded TypeScript.
+interface Diagnostic {
+  start: { offset: number; line: number; character: number };
+  messageText: string;
+  code: number;
+  fileName?: string;
+}
+interface ConvertResult {
+  output?: string;
+  declOutput?: string;
+  diagnostics: Diagnostic[];
+  lastExpressionVar?: string;
+  hasToplevelAwait?: boolean;
+  sideOutputs?: { path: string; data: string }[];
+}
+interface Converter {
+  convert(prevDecl: string, src: string): ConvertResult;
+  inspect(prevDecl: string, src: string, position: number): QuickInfo | undefined;
+  complete(prevDecl: string, src: string, position: number): { start: number; end: number; candidates: string[] };
+  close(): void;
+  addModule(name: string, content: string, meta?: unknown): Diagnostic[];
+}
+interface QuickInfo {
+  displayParts?: { text: string }[];
+  documentation?: { text: string }[];
+  tags?: { name: string; text?: { text: string }[] }[];
+}
+
+const requireHere = createRequire(import.meta.url);
+const CELL_ARGS = Symbol.for("pssr.kernel.cellArgs");
+
+/** A failed cell as Jupyter shows it (the error message / execute_reply fields). */
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export type CellOutcome = { ok: true; hasValue: boolean; value?: unknown } | { ok: false; error: CellError };
+
+/** Thrown into (and reported for) a cell stopped by interrupt_request or SIGINT. */
+export class InterruptError extends Error {
+  constructor() {
+    super("the cell was interrupted");
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+export interface ExecutorOptions {
+  /** Folder imports are resolved from (the notebook's folder); default process.cwd(). */
+  rootDir?: string;
+  /** Values every cell sees as top-level names, and their TypeScript declarations. */
+  prelude?: { declarations: string; values: Record<string, unknown> };
+  /** Values returned for require(name) before normal resolution (e.g. "tslab"). */
+  modules?: Record<string, unknown>;
+  /** How long an interrupted cell may take to stop by itself before it is abandoned. */
+  interruptGraceMs?: number;
+}
+
+const ANSI = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m", bold: "\x1b[1m", reset: "\x1b[0m" };
+
+export class Executor {
+  private readonly converter: Converter;
+  private readonly rootDir: string;
+  private readonly exportsObj: Record<string, unknown>;
+  private readonly require: NodeJS.Require;
+  private readonly sideOutputs = new Map<string, string>();
+  private readonly sideModules = new Map<string, Module>();
+  private readonly metadata: (src: string) => { module?: string; mode?: string; jsx?: boolean };
+  private readonly graceMs: number;
+  private prevDecl: string;
+  private running: { controller: AbortController; forceStop: (e: unknown) => void } | null = null;
+
+  constructor(options: ExecutorOptions = {}) {
+    this.rootDir = options.rootDir ?? process.cwd();
+    this.graceMs = options.interruptGraceMs ?? 5000;
+    // The converter takes the folder from ts.sys.getCurrentDirectory(), i.e. process.cwd().
+    const { createConverter } = requireHere("tslab/dist/converter") as { createConverter(o?: object): Converter };
+    this.metadata = (requireHere("tslab/dist/metadata") as { getCodeMetadata: Executor["metadata"] }).getCodeMetadata;
+    this.converter = createConverter({ isJS: false, isBrowser: false });
+    this.prevDecl = options.prelude?.declarations ?? "";
+    this.exportsObj = this.createExports();
+    Object.assign(this.exportsObj, options.prelude?.values ?? {});
+    const { createRequire: tslabRequire } = requireHere("tslab/dist/executor") as { createRequire(root: string): NodeJS.Require };
+    this.require = this.wrapRequire(tslabRequire(this.rootDir), this.rootDir, options.modules ?? {});
+  }
+
+  /** Top-level names defined by cells so far. */
+  get locals(): Record<string, unknown> {
+    return this.exportsObj;
+  }
+
+  /**
+   * Compiles and runs one cell. `signal` is aborted by `interrupt()`; a cell that does not
+   * stop within the grace period is abandoned (its reply says KeyboardInterrupt).
+   */
+  async execute(src: string, cellName: string, controller = new AbortController()): Promise<CellOutcome> {
+    const meta = this.metadata(src);
+    if (meta.module) {
+      const diags = this.converter.addModule(meta.module, src, meta);
+      return diags.length ? { ok: false, error: diagnosticsError(diags, src, cellName) } : { ok: true, hasValue: false };
+    }
+    if (meta.mode === "browser") return { ok: true, hasValue: false };
+    const converted = this.converter.convert(this.prevDecl, src);
+    for (const out of converted.sideOutputs ?? []) {
+      this.sideModules.delete(out.path);
+      this.sideOutputs.set(out.path, out.data);
+    }
+    if (converted.diagnostics.length > 0) return { ok: false, error: diagnosticsError(converted.diagnostics, src, cellName) };
+    if (!converted.output) {
+      this.prevDecl = converted.declOutput ?? "";
+      return { ok: true, hasValue: false };
+    }
+    const output = converted.output;
+    let forceStop!: (e: unknown) => void;
+    const forced = new Promise<never>((_, reject) => (forceStop = reject));
+    forced.catch(() => {});
+    this.running = { controller, forceStop };
+    try {
+      const prefix = converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
+      const args = ((globalThis as Record<symbol, unknown>)[CELL_ARGS] = { exports: this.exportsObj, require: this.require });
+      void args;
+      // breakOnSigint: a SIGINT during the synchronous part throws out of this call.
+      const result = vm.runInThisContext(
+        `${prefix}${output}\n})(globalThis[Symbol.for("pssr.kernel.cellArgs")].exports, globalThis[Symbol.for("pssr.kernel.cellArgs")].require)`,
+        { filename: cellName, breakOnSigint: true },
+      );
+      if (converted.hasToplevelAwait) await Promise.race([result, forced]);
+    } catch (e) {
+      const interrupted = controller.signal.aborted || isSigintError(e);
+      return { ok: false, error: interrupted ? interruptError(src, cellName, e) : runtimeError(e, output, src, cellName) };
+    } finally {
+      this.running = null;
+    }
+    this.prevDecl = converted.declOutput ?? "";
+    const name = converted.lastExpressionVar;
+    if (name && name in this.exportsObj) {
+      const value = this.exportsObj[name];
+      delete this.exportsObj[name];
+      return { ok: true, hasValue: value !== undefined, value };
+    }
+    return { ok: true, hasValue: false };
+  }
+
+  /** Evaluates an expression for user_expressions without keeping its declarations. */
+  async evaluate(expr: string, cellName: string): Promise<CellOutcome> {
+    const saved = this.prevDecl;
+    const outcome = await this.execute(expr, cellName);
+    this.prevDecl = saved;
+    return outcome;
+  }
+
+  /** Aborts the running cell's signal; abandons the cell after the grace period. */
+  interrupt(): boolean {
+    const run = this.running;
+    if (!run) return false;
+    run.controller.abort(new InterruptError());
+    const timer = setTimeout(() => run.forceStop(new InterruptError()), this.graceMs);
+    timer.unref();
+    return true;
+  }
+
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
+
+  complete(src: string, cursor: number): { start: number; end: number; matches: string[] } {
+    const info = this.converter.complete(this.prevDecl, src, cursor);
+    return { start: info.start, end: info.end, matches: info.candidates };
+  }
+
+  /** Quick info (type and doc comment) at the cursor, or null. */
+  inspect(src: string, cursor: number): string | null {
+    const info = this.converter.inspect(this.prevDecl, src, cursor);
+    if (!info) return null;
+    const parts = (info.displayParts ?? []).map((p) => p.text).join("");
+    const docs = (info.documentation ?? []).map((d) => d.text).join("\n");
+    const tags = (info.tags ?? []).map((t) => `@${t.name} ${(t.text ?? []).map((x) => x.text).join("")}`).join("\n");
+    return [parts, docs, tags].filter((s) => s.length > 0).join("\n\n");
+  }
+
+  close(): void {
+    this.converter.close();
+  }
+
+  private createExports(): Record<string, unknown> {
+    const target: Record<string, unknown> = {};
+    // TypeScript's CommonJS output defines imported names with getters; store plain values
+    // so later cells may reassign them.
+    return new Proxy(target, {
+      defineProperty(_t, prop, attrs) {
+        if (prop === "__esModule") return true;
+        target[prop as string] = attrs.get ? attrs.get() : attrs.value;
+        return true;
+      },
+    });
+  }
+
+  /** require() for cells: preset modules, then files compiled by the converter, then Node's resolution. */
+  private wrapRequire(base: NodeJS.Require, dir: string, modules: Record<string, unknown>): NodeJS.Require {
+    const self = this;
+    const fromSideOutputs = (id: string): unknown => {
+      if (!id.startsWith(".") && !id.startsWith("/")) return undefined;
+      let file = join(dir, id).replace(/\\/g, "/");
+      if (extname(file) === "") file += ".js";
+      const cached = self.sideModules.get(file);
+      if (cached) return cached.exports;
+      const code = self.sideOutputs.get(file);
+      if (code === undefined) return undefined;
+      const mod = new Module(file) as Module & { _compile(code: string, file: string): void; paths: string[] };
+      mod.filename = file;
+      mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(dirname(file));
+      (mod as unknown as { require: NodeJS.Require }).require = self.wrapRequire(mod.require.bind(mod) as NodeJS.Require, dirname(file), modules);
+      self.sideModules.set(file, mod);
+      mod._compile(code, file);
+      return mod.exports;
+    };
+    return new Proxy(base, {
+      apply(_t, thisArg, args: unknown[]) {
+        const id = args[0];
+        if (args.length === 1 && typeof id === "string") {
+          if (Object.prototype.hasOwnProperty.call(modules, id)) return modules[id];
+          const side = fromSideOutputs(id);
+          if (side !== undefined) return side;
+        }
+        return Reflect.apply(base, thisArg, args);
+      },
+    });
+  }
+}
+
+function isSigintError(e: unknown): boolean {
+  return e instanceof Error && /interrupted by SIGINT/i.test(e.message);
+}
+
+function interruptError(src: string, cellName: string, e: unknown): CellError {
+  void src;
+  void e;
+  return {
+    ename: "KeyboardInterrupt",
+    evalue: "the cell was interrupted",
+    traceback: [`${ANSI.red}KeyboardInterrupt${ANSI.reset}: ${cellName} was interrupted`],
+  };
+}
+
+function sourceLineWithCaret(src: string, line: number, column: number): string[] {
+  const text = src.split("\n")[line];
+  if (text === undefined) return [];
+  return [`   ${String(line + 1).padStart(3)} | ${text}`, `       | ${" ".repeat(Math.max(0, column))}${ANSI.red}^${ANSI.reset}`];
+}
+
+/** Type errors: one entry per diagnostic with its cell line and a caret. */
+function diagnosticsError(diags: Diagnostic[], src: string, cellName: string): CellError {
+  const traceback: string[] = [];
+  for (const d of diags) {
+    const where = d.fileName ? `${d.fileName} ` : `${cellName} `;
+    traceback.push(`${ANSI.red}${where}line ${d.start.line + 1}, column ${d.start.character + 1}${ANSI.reset}: ${d.messageText} (TS${d.code})`);
+    if (!d.fileName) traceback.push(...sourceLineWithCaret(src, d.start.line, d.start.character));
+  }
+  return {
+    ename: "TypeScriptError",
+    evalue: diags.map((d) => `line ${d.start.line + 1}: ${d.messageText}`).join("; "),
+    traceback,
+  };
+}
+
+const TOKEN = /[A-Za-z_$][\w$]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\d+(?:\.\d+)?/g;
+
+function tokens(line: string): string[] {
+  return (line.match(TOKEN) ?? []).filter((t) => t !== "exports");
+}
+
+/**
+ * Maps lines of the compiled cell to lines of the TypeScript source. The converter keeps
+ * statements in order, one per line, so a forward scan matching identifiers and literals
+ * line by line recovers the source line of each compiled line.
+ */
+export function mapCompiledLines(compiled: string, src: string): number[] {
+  const srcLines = src.split("\n").map((l) => new Set(tokens(l)));
+  const out: number[] = [];
+  let p = 0;
+  for (const line of compiled.split("\n")) {
+    const toks = tokens(line);
+    let best = -1;
+    let bestScore = 0;
+    if (toks.length > 0) {
+      for (let i = p; i < Math.min(srcLines.length, p + 12); i++) {
+        let hit = 0;
+        for (const t of toks) if (srcLines[i].has(t)) hit++;
+        const score = hit / toks.length;
+        if (score > bestScore + 1e-9) {
+          bestScore = score;
+          best = i;
+        }
+      }
+    }
+    if (best >= 0 && bestScore >= 0.5) p = best;
+    out.push(p);
+  }
+  return out;
+}
+
+/** A runtime error: name, message, then the stack with cell frames mapped to cell lines. */
+function runtimeError(e: unknown, compiled: string, src: string, cellName: string): CellError {
+  if (!(e instanceof Error)) {
+    return { ename: "Error", evalue: `non-Error value thrown: ${inspect(e)}`, traceback: [`${ANSI.red}Uncaught${ANSI.reset} ${inspect(e)}`] };
+  }
+  const map = mapCompiledLines(compiled, src);
+  const lastLine = compiled.split("\n").length + 1;
+  const srcLines = src.split("\n");
+  const traceback = [`${ANSI.red}${ANSI.bold}${e.name}${ANSI.reset}: ${e.message}`];
+  const kernelDir = dirname(fileURLToPath(import.meta.url));
+  const frames = (e.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  for (const frame of frames) {
+    if (frame.includes(kernelDir) || /\(node:|at node:/.test(frame) || frame.includes("evalmachine.<anonymous>")) continue;
+    const m = frame.match(new RegExp(`^\\s+at (?:(.*?) \\()?${escapeRegExp(cellName)}:(\\d+):(\\d+)\\)?$`));
+    if (m) {
+      // The last compiled line is the wrapper's own invocation, not user code.
+      if (Number(m[2]) >= lastLine) continue;
+      const line = map[Number(m[2]) - 1] ?? 0;
+      const fn = m[1] && m[1] !== "eval" && !m[1].startsWith("Object.") ? m[1] : "<cell>";
+      traceback.push(`${ANSI.green}${cellName}${ANSI.reset}, line ${ANSI.cyan}${line + 1}${ANSI.reset}, in ${fn}`);
+      if (srcLines[line] !== undefined) traceback.push(`    ${srcLines[line].trim()}`);
+    } else {
+      traceback.push(frame.replace(/^\s+/, "  "));
+    }
+  }
+  return { ename: e.name, evalue: e.message, traceback };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,52 @@
+// Starting the kernel: read the connection file, build the cell prelude (the `kernel`,
+// `display`, `clearOutput`, `input` and `prompt` names every cell sees) and serve until
+// shutdown_request.
+import { fileURLToPath } from "node:url";
+import * as api from "./api.js";
+import { KernelServer, logKernel } from "./server.js";
+import { tslabModule } from "./tslab-compat.js";
+import { readConnectionFile } from "./wire.js";
+
+/** TypeScript declarations of the prelude names, typed from this package's own api.d.ts. */
+export function preludeDeclarations(): string {
+  const apiPath = fileURLToPath(new URL("./api.js", import.meta.url)).replace(/\\/g, "/");
+  const api = `typeof import(${JSON.stringify(apiPath)})`;
+  return [
+    `declare const kernel: ${api};`,
+    `declare const display: ${api}["display"];`,
+    `declare const clearOutput: ${api}["clearOutput"];`,
+    `declare const input: ${api}["input"];`,
+    `declare const prompt: ${api}["prompt"];`,
+    "",
+  ].join("\n");
+}
+
+export interface StartOptions {
+  /** Folder cells resolve imports from; default the current directory (Jupyter sets it to the notebook's). */
+  rootDir?: string;
+}
+
+/** Runs a kernel for `connectionFile` until it is shut down; resolves true when a restart was asked for. */
+export async function startKernel(connectionFile: string, options: StartOptions = {}): Promise<boolean> {
+  const connection = readConnectionFile(connectionFile);
+  const server = new KernelServer({
+    connection,
+    rootDir: options.rootDir,
+    prelude: {
+      declarations: preludeDeclarations(),
+      values: { kernel: api, display: api.display, clearOutput: api.clearOutput, input: api.input, prompt: api.prompt },
+    },
+    modules: { tslab: tslabModule() },
+  });
+  process.on("SIGINT", () => server.interrupt());
+  process.on("uncaughtException", (e) => {
+    logKernel(`uncaught exception: ${e.stack ?? e}`);
+    console.error(e);
+  });
+  process.on("unhandledRejection", (e) => {
+    logKernel(`unhandled rejection: ${(e as Error)?.stack ?? e}`);
+    console.error("Unhandled promise rejection:", e);
+  });
+  await server.start();
+  return server.finished;
+}
