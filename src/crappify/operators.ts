@@ -145,6 +145,34 @@ export function addSaltPepper(
   return out;
 }
 
+/**
+ * A photon-counting detector (the Poisson-Gaussian model of Foi et al. 2008): from a plane of
+ * expected photon counts per pixel, out = offset + sign * gain * Poisson(photons) + N(0, readNoise^2),
+ * where sign is -1 for inverted contrast (displayed EM images: many electrons = dark). Its noise
+ * curve is variance = gain * sign * (mean - offset) + readNoise^2.
+ */
+export function detectorNoise(
+  photons: Plane,
+  options: { gainAduPerPhoton: number; offsetAdu?: number; readNoiseAdu?: number; inverted?: boolean },
+  rng: Rng,
+): Plane {
+  const g = options.gainAduPerPhoton;
+  const off = options.offsetAdu ?? 0;
+  const read = options.readNoiseAdu ?? 0;
+  requireFinite("gainAduPerPhoton", g, 0);
+  requireFinite("offsetAdu", off);
+  requireFinite("readNoiseAdu", read, 0);
+  const sg = options.inverted ? -g : g;
+  const out = emptyLike(photons);
+  const src = photons.data;
+  const dst = out.data;
+  for (let i = 0; i < src.length; i++) {
+    const lam = src[i] > 0 ? src[i] : 0;
+    dst[i] = off + sg * rng.poisson(lam) + (read > 0 ? read * rng.normal() : 0);
+  }
+  return out;
+}
+
 /** Gaussian blur (scipy.ndimage.gaussian_filter, truncate 4; mode 'nearest' as skimage's filters.gaussian). */
 export function blurGaussian(plane: Plane, options: { sigmaPx: number | [number, number]; mode?: BoundaryMode; truncate?: number }): Plane {
   const s = options.sigmaPx;

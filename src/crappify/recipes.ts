@@ -14,6 +14,7 @@ import {
   blurGaussian,
   blurPsf,
   clipInPlace,
+  detectorNoise,
   downsample,
   gaussianPsf,
   planeMax,
@@ -357,6 +358,7 @@ const physical: Recipe = {
     numberParam("gainAduPerPhoton", 1, 1e-9, 1e9, "detector gain: output units per detected photon", "ADU/photon"),
     numberParam("offsetAdu", 0, -1e9, 1e9, "detector offset (black level)", "ADU"),
     numberParam("readNoiseAdu", 0, 0, 1e9, "std of the Gaussian read noise", "ADU"),
+    booleanParam("invertedContrast", false, "the detector signal falls as the image brightens (displayed EM: out = offset - gain * photons, photons from 1 - x)"),
     integerParam("bitDepth", 16, 0, 16, "quantise to this many bits with clipping (uint8 up to 8, uint16 up to 16); 0 = keep float"),
     downsampleParam("area"),
     upsampleParam("none"),
@@ -379,18 +381,16 @@ const physical: Recipe = {
     x = downsample(x, ctx.scaleFactor, p.downsample as DownsampleConvention);
     const photons = (p.hrPhotonsAtMax as number) * (p.doseFactor as number);
     const bg = p.backgroundPhotons as number;
-    const g = p.gainAduPerPhoton as number;
-    const off = p.offsetAdu as number;
-    const read = p.readNoiseAdu as number;
+    const inverted = p.invertedContrast as boolean;
     const d = x.data;
-    for (let i = 0; i < d.length; i++) {
-      const lam = Math.max(0, d[i]) * photons + bg;
-      d[i] = g * ctx.rng.poisson(lam) + off + (read > 0 ? read * ctx.rng.normal() : 0);
-    }
+    // Expected photons per LR pixel; inverted contrast counts the complement (1 - x).
+    for (let i = 0; i < d.length; i++) d[i] = Math.max(0, inverted ? 1 - d[i] : d[i]) * photons + bg;
+    x = detectorNoise(x, { gainAduPerPhoton: p.gainAduPerPhoton as number, offsetAdu: p.offsetAdu as number, readNoiseAdu: p.readNoiseAdu as number, inverted }, ctx.rng);
     const bits = p.bitDepth as number;
     if (bits > 0) {
       const max = 2 ** bits - 1;
-      for (let i = 0; i < d.length; i++) d[i] = Math.min(max, Math.max(0, roundHalfEven(d[i])));
+      const q = x.data;
+      for (let i = 0; i < q.length; i++) q[i] = Math.min(max, Math.max(0, roundHalfEven(d[i])));
     }
     return { lr: x, lrUpsampled: maybeUpsample(x, ctx) };
   },
