@@ -122,19 +122,20 @@ export class CommManager {
     this.comms.delete(commId);
   }
 
-  /** A comm_open from the front end; unknown targets get a comm_close, as ipykernel does. */
-  async handleOpen(content: any, msg: CommMessage): Promise<void> {
+  /** A comm_open from the front end; unknown targets get a comm_close, as ipykernel does (returns false). */
+  async handleOpen(content: any, msg: CommMessage): Promise<boolean> {
     const id = String(content.comm_id ?? "");
     const target = String(content.target_name ?? "");
     const handler = this.targets.get(target);
-    if (!id) return;
+    if (!id) return false;
     if (!handler) {
       this.publish("comm_close", { comm_id: id, data: {} });
-      throw new Error(`no comm target named "${target}"`);
+      return false;
     }
     const comm = new Comm(id, target, this);
     this.comms.set(id, comm);
     await handler(comm, msg);
+    return true;
   }
 
   async handleMsg(content: any, msg: CommMessage): Promise<void> {

@@ -84,7 +84,8 @@ export class Executor {
 
   constructor(options: ExecutorOptions = {}) {
     this.rootDir = options.rootDir ?? process.cwd();
-    this.graceMs = options.interruptGraceMs ?? 5000;
+    const envGrace = Number(process.env.PSSR_KERNEL_INTERRUPT_GRACE_MS);
+    this.graceMs = options.interruptGraceMs ?? (Number.isFinite(envGrace) && envGrace >= 0 ? envGrace : 5000);
     // The converter takes the folder from ts.sys.getCurrentDirectory(), i.e. process.cwd().
     const { createConverter } = requireHere("tslab/dist/converter") as { createConverter(o?: object): Converter };
     this.metadata = (requireHere("tslab/dist/metadata") as { getCodeMetadata: Executor["metadata"] }).getCodeMetadata;
@@ -138,12 +139,16 @@ export class Executor {
       );
       if (converted.hasToplevelAwait) await Promise.race([result, forced]);
     } catch (e) {
+      // Names the cell declared stay known (as in Python, assignments before the error remain).
+      this.prevDecl = converted.declOutput ?? this.prevDecl;
       const interrupted = controller.signal.aborted || isSigintError(e);
       return { ok: false, error: interrupted ? interruptError(src, cellName, e) : runtimeError(e, output, src, cellName) };
     } finally {
       this.running = null;
     }
     this.prevDecl = converted.declOutput ?? "";
+    // A cell that stopped by itself after an interrupt still reports the interrupt.
+    if (controller.signal.aborted) return { ok: false, error: interruptError(src, cellName, null) };
     const name = converted.lastExpressionVar;
     if (name && name in this.exportsObj) {
       const value = this.exportsObj[name];

@@ -370,7 +370,9 @@ export class KernelServer implements KernelRuntime {
       case "comm_close": {
         const cm: CommMessage = { data: c.data ?? {}, metadata: msg.metadata, buffers: msg.buffers.map(toDataView), header: msg.header };
         try {
-          if (type === "comm_open") await this.comms.handleOpen(c, cm);
+          if (type === "comm_open") {
+            if (!(await this.comms.handleOpen(c, cm))) logKernel(`comm_open for unknown target ${JSON.stringify(c.target_name)}: closed`);
+          }
           else if (type === "comm_msg") await this.comms.handleMsg(c, cm);
           else await this.comms.handleClose(c, cm);
         } catch (e) {
