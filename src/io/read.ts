@@ -447,7 +447,9 @@ async function readWithSharp(path: string, bytes: Uint8Array, kind: "png" | "jpe
   if (headerOnly) return { ...info, data: new Uint8Array(0) };
   let raw: Buffer;
   try {
-    raw = await sharp(bytes).raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer();
+    // Without an explicit colourspace libvips hands back greyscale as three sRGB channels.
+    const space = channels <= 2 ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb";
+    raw = await sharp(bytes).toColourspace(space).raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer();
   } catch (e) {
     throw new PssrError("corrupt-file", `cannot decode the ${kind.toUpperCase()} data (${(e as Error).message}); truncated or damaged`, { file: path, cause: e });
   }

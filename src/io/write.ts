@@ -308,7 +308,7 @@ export function autoContrast8(plane: Plane, options: PngOptions = {}): Uint8Arra
 /** An 8-bit greyscale PNG of `plane` with auto-contrast (see autoContrast8). */
 export async function encodePng(plane: Plane, options: PngOptions = {}): Promise<Buffer> {
   const gray = autoContrast8(plane, options);
-  return sharp(gray, { raw: { width: plane.width, height: plane.height, channels: 1 } }).png().toBuffer();
+  return sharp(gray, { raw: { width: plane.width, height: plane.height, channels: 1 } }).toColourspace("b-w").png().toBuffer();
 }
 
 /** Writes an auto-contrast 8-bit PNG preview of a plane (or of plane `options.plane` of an Image). */
