@@ -1,0 +1,281 @@
+// Gradient kernels the tfjs WebAssembly backend lacks (or has only as slow scalar loops),
+// composed from its fast XNNPACK kernels so that conv nets train there.
+//
+// - Conv2DBackpropFilter: not registered by tfjs-backend-wasm 4.22. We compute it as one
+//   forward convolution in which the roles are swapped: the input, transposed to
+//   [Cin, H, W, batch], is convolved with the output gradient, transposed to
+//   [Hout, Wout, batch, Cout], used as a filter dilated by the forward stride. The result
+//   [Cin, kh, kw, Cout] transposed is dW. (About 6x faster here than im2col + BatchMatMul,
+//   whose transposed operand makes the wasm matmul copy; 40x faster than Conv3DBackpropFilterV2.)
+// - Conv2DBackpropInput: registered by tfjs-backend-wasm, but as a scalar C++ loop about 8x
+//   slower than the forward convolution. We replace it by the textbook identity
+//   dx = conv(dilate(dy, stride), rot180(W) with in/out channels swapped), run by XNNPACK.
+//
+// - MaxPoolGrad (wasm) is wrong in tfjs 4.22 (checked against PyTorch: it routes gradients
+//   to the wrong window positions, visibly for batch > 1). We replace it by a plain loop over
+//   the typed arrays in wasm memory (one pass over the windows: nothing to compose it from
+//   that keeps TensorFlow's first-maximum rule for ties).
+// - ResizeNearestNeighborGrad (cpu) repeats the first batch item's gradient for batch > 1;
+//   it is right for one item, so we wrap it to run item by item and concatenate.
+//
+// Kernels here call the wasm backend's own kernel functions directly (not tfjs ops), so they
+// add nothing to the gradient tape and free every intermediate buffer they allocate.
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import type { Tf } from "./tf.js";
+
+type Backend = { disposeData(dataId: object, force?: boolean): boolean };
+type Pads = [number, number]; // [before, after]; negative means crop
+
+/** A little evaluator over one backend's kernel functions, freeing what it made. */
+class KernelRunner {
+  private made: TensorInfo[] = [];
+  constructor(
+    private readonly tf: Tf,
+    private readonly backend: Backend,
+    private readonly backendName: string,
+  ) {}
+
+  run(kernelName: string, inputs: Record<string, TensorInfo | TensorInfo[]>, attrs: object): TensorInfo {
+    const config = this.tf.getKernel(kernelName, this.backendName);
+    if (!config) throw new Error(`backend ${this.backendName} has no ${kernelName} kernel`);
+    const out = config.kernelFunc({ inputs: inputs as never, attrs: attrs as NamedAttrMap, backend: this.backend as never }) as TensorInfo;
+    this.made.push(out);
+    return out;
+  }
+
+  /** Frees every intermediate except `keep`. */
+  finish(keep: TensorInfo): TensorInfo {
+    for (const t of this.made) if (t !== keep) this.backend.disposeData(t.dataId);
+    this.made = [];
+    return keep;
+  }
+
+  fail(): void {
+    for (const t of this.made) this.backend.disposeData(t.dataId);
+    this.made = [];
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run("Transpose", { x }, { perm });
+  }
+
+  /** Pads (non-negative) or crops (negative) the H and W axes of an NHWC tensor. */
+  padOrCrop(x: TensorInfo, padH: Pads, padW: Pads): { x: TensorInfo; padH: Pads; padW: Pads } {
+    const cropTop = Math.max(0, -padH[0]);
+    const cropBottom = Math.max(0, -padH[1]);
+    const cropLeft = Math.max(0, -padW[0]);
+    const cropRight = Math.max(0, -padW[1]);
+    if (cropTop + cropBottom + cropLeft + cropRight > 0) {
+      const [n, h, w, c] = x.shape;
+      x = this.run("Slice", { x }, { begin: [0, cropTop, cropLeft, 0], size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c] });
+    }
+    return { x, padH: [Math.max(0, padH[0]), Math.max(0, padH[1])], padW: [Math.max(0, padW[0]), Math.max(0, padW[1])] };
+  }
+
+  /** Inserts (s-1) zeros after every row and column: [n,h,w,c] -> [n,h*sh,w*sw,c]. */
+  dilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
+    if (sh === 1 && sw === 1) return x;
+    if (sh !== sw) throw new Error("unequal strides are not supported by the wasm backprop kernels");
+    const [n, h, w, c] = x.shape;
+    const zeros = this.run("Fill", {}, { shape: [n, h, w, c * (sh * sh - 1)], value: 0, dtype: "float32" });
+    const stacked = this.run("Concat", [x, zeros] as never, { axis: 3 });
+    return this.run("DepthToSpace", { x: stacked }, { blockSize: sh, dataFormat: "NHWC" });
+  }
+
+  conv2d(x: TensorInfo, filter: TensorInfo, dilations: [number, number], padH: Pads, padW: Pads): TensorInfo {
+    return this.run(
+      "Conv2D",
+      { x, filter },
+      { strides: [1, 1], dilations, pad: [[0, 0], padH, padW, [0, 0]], dataFormat: "NHWC", dimRoundingMode: undefined },
+    );
+  }
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
+  dataFormat?: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+function convGeometry(tf: Tf, xShape: number[], filterShape: number[], attrs: ConvAttrs) {
+  if (attrs.dataFormat === "NCHW") throw new Error("the wasm backprop kernels support NHWC only");
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
+function backpropFilterKernel(tf: Tf, backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+    const info = convGeometry(tf, x.shape, a.filterShape, a);
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+    const { top, left } = info.padInfo;
+    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
+    try {
+      const xt = k.transpose(x, [3, 1, 2, 0]); // [Cin, H, W, N]
+      const f = k.transpose(dy, [1, 2, 0, 3]); // [Hout, Wout, N, Cout]
+      // Output rows = h + top + bottom - ((ho-1)*sh + 1) + 1 must equal kh.
+      const bottom = kh + (ho - 1) * sh - h - top;
+      const right = kw + (wo - 1) * sw - w - left;
+      const p = k.padOrCrop(xt, [top, bottom], [left, right]);
+      const r = k.conv2d(p.x, f, [sh, sw], p.padH, p.padW); // [Cin, kh, kw, Cout]
+      return k.finish(k.transpose(r, [1, 2, 0, 3]));
+    } catch (e) {
+      k.fail();
+      throw e;
+    }
+  };
+}
+
+function backpropInputKernel(tf: Tf, backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    const info = convGeometry(tf, a.inputShape, filter.shape, a);
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
+    const { top, left } = info.padInfo;
+    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
+    try {
+      const wf = k.transpose(k.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+      const dyd = k.dilate(dy, sh, sw); // rows: ho*sh (the last sh-1 are zeros)
+      const padH: Pads = [kh - 1 - top, h - 1 + top - (ho - 1) * sh - (sh - 1)];
+      const padW: Pads = [kw - 1 - left, w - 1 + left - (wo - 1) * sw - (sw - 1)];
+      const p = k.padOrCrop(dyd, padH, padW);
+      return k.finish(k.conv2d(p.x, wf, [1, 1], p.padH, p.padW));
+    } catch (e) {
+      k.fail();
+      throw e;
+    }
+  };
+}
+
+type HeapBackend = Backend & {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+};
+
+/** MaxPoolGrad as TensorFlow defines it: each window's dy goes to its first maximum. */
+function maxPoolGradLoop(tf: Tf): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: "valid" | "same" | number; dimRoundingMode?: "floor" | "round" | "ceil" };
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const b = backend as unknown as HeapBackend;
+    const dx = b.makeOutput(input.shape, "float32");
+    const out = b.typedArrayFromHeap(dx);
+    out.fill(0);
+    const x = b.typedArrayFromHeap(input);
+    const g = b.typedArrayFromHeap(dy);
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+    const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
+    const { top, left } = info.padInfo;
+    for (let bi = 0; bi < n; bi++) {
+      for (let oy = 0; oy < ho; oy++) {
+        const y0 = oy * sh - top;
+        for (let ox = 0; ox < wo; ox++) {
+          const x0 = ox * sw - left;
+          const gBase = ((bi * ho + oy) * wo + ox) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let best = -Infinity;
+            let bestIdx = -1;
+            for (let fy = 0; fy < fh; fy += dh) {
+              const yy = y0 + fy;
+              if (yy < 0 || yy >= h) continue;
+              for (let fx = 0; fx < fw; fx += dw) {
+                const xx = x0 + fx;
+                if (xx < 0 || xx >= w) continue;
+                const idx = ((bi * h + yy) * w + xx) * c + ch;
+                if (x[idx] > best || bestIdx < 0) {
+                  best = x[idx];
+                  bestIdx = idx;
+                }
+              }
+            }
+            if (bestIdx >= 0) out[bestIdx] += g[gBase + ch];
+          }
+        }
+      }
+    }
+    return dx;
+  };
+}
+
+/** Runs `original` once per batch item (slicing every 4D input) and concatenates. */
+function perBatchItem(tf: Tf, backendName: string, original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const named = inputs as Record<string, TensorInfo>;
+    const n = Math.max(...Object.values(named).map((t) => (t.shape.length === 4 ? t.shape[0] : 1)));
+    if (n <= 1) return original({ inputs, backend, attrs });
+    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
+    const parts: TensorInfo[] = [];
+    try {
+      for (let b = 0; b < n; b++) {
+        const sliced: Record<string, TensorInfo> = {};
+        for (const [name, t] of Object.entries(named)) {
+          sliced[name] = t.shape.length === 4 ? k.run("Slice", { x: t }, { begin: [b, 0, 0, 0], size: [1, ...t.shape.slice(1)] }) : t;
+        }
+        parts.push(original({ inputs: sliced as never, backend, attrs }) as TensorInfo);
+      }
+      const out = k.run("Concat", parts as never, { axis: 0 });
+      for (const p of parts) (backend as unknown as Backend).disposeData(p.dataId);
+      return k.finish(out);
+    } catch (e) {
+      for (const p of parts) (backend as unknown as Backend).disposeData(p.dataId);
+      k.fail();
+      throw e;
+    }
+  };
+}
+
+function wrapPerBatchItem(tf: Tf, kernelName: string, backendName: string): void {
+  const config = tf.getKernel(kernelName, backendName);
+  if (!config) return;
+  tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ ...config, kernelFunc: perBatchItem(tf, backendName, config.kernelFunc) });
+}
+
+const fixed = new Set<string>();
+
+/** Works around batch > 1 bugs in tfjs 4.22 gradient kernels (see the file comment). Idempotent. */
+export function fixBatchedGradientKernels(tf: Tf, backendName: string): void {
+  if (fixed.has(backendName)) return;
+  fixed.add(backendName);
+  if (backendName === "wasm") {
+    tf.unregisterKernel("MaxPoolGrad", "wasm");
+    tf.registerKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradLoop(tf) });
+  }
+  if (backendName === "cpu") wrapPerBatchItem(tf, "ResizeNearestNeighborGrad", "cpu");
+}
+
+const registered = new Set<string>();
+
+/**
+ * Registers Conv2DBackpropFilter and a fast Conv2DBackpropInput for the backend named
+ * `backendName` (default "wasm"), which must provide Conv2D, Transpose, Slice, Reverse,
+ * Fill, Concat and DepthToSpace kernels. Idempotent.
+ */
+export function registerWasmTrainingKernels(tf: Tf, backendName = "wasm"): void {
+  if (registered.has(backendName)) return;
+  const configs: KernelConfig[] = [
+    { kernelName: "Conv2DBackpropFilter", backendName, kernelFunc: backpropFilterKernel(tf, backendName) },
+    { kernelName: "Conv2DBackpropInput", backendName, kernelFunc: backpropInputKernel(tf, backendName) },
+  ];
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, backendName)) tf.unregisterKernel(c.kernelName, backendName);
+    tf.registerKernel(c);
+  }
+  registered.add(backendName);
+  fixBatchedGradientKernels(tf, backendName);
+}
+
+/** The kernel names registerWasmTrainingKernels provides. */
+export const WASM_TRAINING_KERNELS = ["Conv2DBackpropFilter", "Conv2DBackpropInput"] as const;

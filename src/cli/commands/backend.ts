@@ -1,0 +1,32 @@
+// `pssr backend [--json] [--backend NAME]`: which compute backends start here, which one is
+// chosen, and why each other one is not.
+import { describeBackends } from "../../backend/index.js";
+import { parseCommandArgs } from "../args.js";
+
+export const summary = "list compute backends: available, chosen, and why not the others";
+
+const usage = `usage: pssr backend [--json] [--backend NAME]
+
+Tries every tfjs backend (default order: tfjs-node-gpu, tfjs-node, wasm, cpu; webgpu only
+when asked for) and prints which start, which is chosen and why each other one is not.
+PSSR_BACKEND or --backend forces one.`;
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandArgs(args, { json: { type: "boolean" }, backend: { type: "string" } }, usage);
+  if (!parsed) return 0;
+  const report = await describeBackends({ name: (parsed.values.backend as string | undefined) ?? null });
+  if (parsed.values.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    for (const b of report.backends) {
+      const mark = b.chosen ? "*" : b.available ? "+" : "-";
+      const facts = Object.entries(b.details)
+        .filter(([k]) => k !== "wasmDir")
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
+      console.log(`${mark} ${b.name.padEnd(14)} ${b.chosen ? `chosen ${facts}`.trim() : b.why}`);
+    }
+    console.log(report.chosen ? `chosen: ${report.chosen}` : `no backend chosen: ${report.error}`);
+  }
+  return report.chosen ? 0 : 1;
+}
