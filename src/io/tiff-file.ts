@@ -5,6 +5,7 @@
 // planes. geotiff's own readRasters mis-places samples of chunky 10/12/14-bit images and
 // applies predictor 2 in host byte order, which is why the assembly lives here.
 import { getDecoder } from "geotiff";
+import { inflateSync, constants as zlibConstants } from "node:zlib";
 import type { DType, PixelArray } from "../image/image.js";
 import { PssrError } from "../errors.js";
 
@@ -347,7 +348,13 @@ export class TiffFile {
         JPEGTables: page.jpegTables,
         LercParameters: page.lercParameters,
       };
-      d = getDecoder(page.compression, params as never).catch((e: Error) => {
+      // Deflate through node's native zlib (pako, geotiff's choice, is several times slower);
+      // a truncated stream decodes as far as it goes and the length check reports it.
+      const native =
+        page.compression === 8 || page.compression === 32946
+          ? Promise.resolve({ decode: async (b: ArrayBuffer) => new Uint8Array(inflateSync(new Uint8Array(b), { finishFlush: zlibConstants.Z_SYNC_FLUSH })).buffer })
+          : null;
+      d = native ?? getDecoder(page.compression, params as never).catch((e: Error) => {
         throw new PssrError("unsupported-format", `${compressionName(page.compression)} compression is not supported (${e.message})`, {
           file: this.path,
           cause: e,
@@ -427,6 +434,11 @@ export class TiffFile {
       const rows = Math.min(bh, Math.floor(data.length / rowBytes));
       const values = this.blockValues(page, data, rows, rowBytes, nsb, le, bytesPerSample, isFloat16);
       const stride = bw * nsb;
+      if (nsb === 1 && bw === W && ArrayBuffer.isView(values)) {
+        // Whole rows of one sample: one bulk copy.
+        (target as Float32Array).set((values as Float32Array).subarray(0, rowsNeeded * bw), offset + sample0 * H * W + y0 * W + x0);
+        continue;
+      }
       for (let c = 0; c < nsb; c++) {
         const plane = offset + (sample0 + c) * H * W;
         for (let y = 0; y < rowsNeeded; y++) {
