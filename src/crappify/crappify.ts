@@ -171,7 +171,14 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
     if (options.scaleFactor !== undefined && options.scaleFactor !== Math.round(ratio)) {
       throw invalidArgument(`physical: scale ${options.scaleFactor} contradicts lrPixelSizeNm/hrPixelSizeNm = ${Math.round(ratio)}`);
     }
-    return crappify(img, { name: r.name, params: { ...requested, lrPixelSizeNm: 0 } }, { ...options, scaleFactor: Math.round(ratio), seed: Rng.fromState(rngState) });
+    const again = crappify(img, r.name, { params: { ...requested, lrPixelSizeNm: 0 }, scaleFactor: Math.round(ratio), seed: Rng.fromState(rngState) });
+    again.requested = requested;
+    again.drawn.lrPixelSizeNm = drawn.lrPixelSizeNm;
+    again.seed = seed;
+    const rec = again.lr.meta!.crappify as CrappifyRecord;
+    Object.assign(rec, { requested, seed, drawn: again.drawn });
+    rng.setStateFrom(again.rngStateAfter);
+    return again;
   }
   if (!r.fractionalScale && !Number.isInteger(scaleFactor)) throw invalidArgument(`${r.name}: scale factor must be an integer, got ${scaleFactor}`);
   const problem = r.check?.(scaleFactor, drawn);

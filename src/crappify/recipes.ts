@@ -390,7 +390,7 @@ const physical: Recipe = {
     if (bits > 0) {
       const max = 2 ** bits - 1;
       const q = x.data;
-      for (let i = 0; i < q.length; i++) q[i] = Math.min(max, Math.max(0, roundHalfEven(d[i])));
+      for (let i = 0; i < q.length; i++) q[i] = Math.min(max, Math.max(0, roundHalfEven(q[i])));
     }
     return { lr: x, lrUpsampled: maybeUpsample(x, ctx) };
   },

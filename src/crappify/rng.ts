@@ -108,6 +108,16 @@ export class Rng {
     };
   }
 
+  /** Moves this generator to a saved state (so a caller's generator continues after a sub-call). */
+  setStateFrom(state: RngState): void {
+    const other = Rng.fromState(state);
+    this.s0 = other.s0;
+    this.s1 = other.s1;
+    this.s2 = other.s2;
+    this.s3 = other.s3;
+    this.spare = other.spare;
+  }
+
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const s1 = this.s1;
