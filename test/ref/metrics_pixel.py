@@ -7,7 +7,10 @@ negative terms clamped to 0); the CARE/PSSR norm_minmse as in BPHO-Salk/PSSR met
 Usage:
   metrics_pixel.py tiff IN.tif OUT.f32 [PLANE]        -> JSON {"shape": [h, w], "dtype": "..."}
   metrics_pixel.py baseline GT.tif OUT.f32 FACTOR      -> block-mean downsample GT by FACTOR, bilinear
-      (scipy.ndimage.zoom order 1) back to GT size (cropped to a multiple of FACTOR); JSON {"shape"}
+      (scipy.ndimage.zoom order 1) back to GT size (cropped to a multiple of FACTOR); JSON {"shape"};
+      OUT ending in .tif is written as a float32 TIFF
+  metrics_pixel.py binned IN.tif OUT.tif FACTOR        -> block-mean downsampled float32 TIFF
+  metrics_pixel.py describe IN.tif [OUT.f32]          -> JSON {"shape","dtype","min","max"} (tifffile)
   metrics_pixel.py metrics A.f32 B.f32 H W RANGE       -> JSON of skimage metrics of (A=true, B=test)
   metrics_pixel.py evaluate PRED.f32 GT.f32 H W        -> JSON of the PSSR protocol metrics
   metrics_pixel.py bench A.f32 B.f32 H W REPEATS       -> JSON {"ms": best skimage SSIM time}
@@ -99,8 +102,24 @@ def main():
         gt = gt[:h, :w]
         lr = gt.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
         up = ndimage.zoom(lr, (h / lr.shape[0], w / lr.shape[1]), order=1)
-        up.astype("<f4").tofile(sys.argv[3])
+        if sys.argv[3].endswith(".tif"):
+            tifffile.imwrite(sys.argv[3], up.astype(np.float32))
+        else:
+            up.astype("<f4").tofile(sys.argv[3])
         print(json.dumps({"shape": [h, w]}))
+    elif cmd == "binned":
+        # block-mean downsample by FACTOR, written as a float32 TIFF
+        gt = tifffile.imread(sys.argv[2]).astype(np.float64)
+        k = int(sys.argv[4])
+        h, w = gt.shape[0] // k, gt.shape[1] // k
+        tifffile.imwrite(sys.argv[3], gt[: h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3)).astype(np.float32))
+        print(json.dumps({"shape": [h, w]}))
+    elif cmd == "describe":
+        arr = tifffile.imread(sys.argv[2])
+        out = {"shape": list(arr.shape), "dtype": str(arr.dtype), "min": float(arr.min()), "max": float(arr.max())}
+        if len(sys.argv) > 3:  # also dump as raw float32
+            arr.astype("<f4").tofile(sys.argv[3])
+        print(json.dumps(out))
     elif cmd == "metrics":
         h, w, rng = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
         a, b = load(sys.argv[2], h, w), load(sys.argv[3], h, w)
