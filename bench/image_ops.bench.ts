@@ -1,0 +1,72 @@
+// Times src/image operations against their scipy/skimage/numpy/torch peers on the same
+// 2048x2048 float32 plane in one run and prints the ratio (ours / peer; < 1 means faster).
+// Not a test: `npx tsx bench/image_ops.bench.ts [size] [repeats]`.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { convolve2d, gaussianBlur, maximumFilter, uniformFilter } from "../src/image/filters.js";
+import type { Plane } from "../src/image/image.js";
+import { percentiles } from "../src/image/percentile.js";
+import { rescale, resize, upsampleBilinear, zoom } from "../src/image/resize.js";
+import { runPython } from "../test/helpers.js";
+
+const size = Number(process.argv[2] ?? 2048);
+const repeats = Number(process.argv[3] ?? 5);
+
+function smoothRandom(n: number): Plane {
+  const data = new Float32Array(n * n);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    data[i] = 0.5 + 0.3 * Math.sin(i / 97) + (s / 2 ** 32) * 0.2;
+  }
+  return { data, height: n, width: n };
+}
+
+function medianTime(fn: () => unknown): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const x = smoothRandom(size);
+const q = size >> 2;
+const small: Plane = { data: new Float32Array(q * q), height: q, width: q };
+for (let y = 0; y < q; y++) small.data.set(x.data.subarray(y * size, y * size + q), y * q);
+const k9: Plane = { data: new Float32Array(81).fill(1 / 81), height: 9, width: 9 };
+
+const ours: Record<string, () => unknown> = {
+  "gaussianBlur sigma 5": () => gaussianBlur(x, 5),
+  "gaussianBlur sigma 1": () => gaussianBlur(x, 1),
+  "uniformFilter 7": () => uniformFilter(x, 7),
+  "maximumFilter 7": () => maximumFilter(x, 7),
+  "convolve2d 9x9": () => convolve2d(x, k9),
+  "percentiles 3/99.8": () => percentiles(x.data, [3, 99.8]),
+  "rescale 1/4 (anti-aliased)": () => rescale(x, 0.25),
+  "zoom x2 order 3 (1/4 crop)": () => zoom(small, 2),
+  "upsampleBilinear x4 (1/4 crop, torch 1 thread)": () => upsampleBilinear(small, 4),
+  "resize bicubic x4 (1/4 crop, torch 1 thread)": () => resize(small, q * 4, q * 4, { method: "bicubic" }),
+};
+
+const dir = mkdtempSync(join(tmpdir(), "pssr-bench-"));
+try {
+  const file = join(dir, "x.bin");
+  writeFileSync(file, Buffer.from(x.data.buffer));
+  const peer = JSON.parse(runPython("image_bench.py", [file, String(size), String(size), String(repeats)])) as Record<string, number>;
+  console.log(`image ops on ${size}x${size} float32 (median of ${repeats}); peer = scipy/skimage/numpy/torch`);
+  console.log(`${"operation".padEnd(48)} ${"ours s".padStart(9)} ${"peer s".padStart(9)} ${"ratio".padStart(7)}`);
+  for (const [name, fn] of Object.entries(ours)) {
+    const t = medianTime(fn);
+    const p = peer[name];
+    console.log(`${name.padEnd(48)} ${t.toFixed(4).padStart(9)} ${p.toFixed(4).padStart(9)} ${(t / p).toFixed(2).padStart(7)}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
