@@ -49,6 +49,22 @@ def client(cf, key=None):
     return kc
 
 
+def wait_ready(kc, timeout=90):
+    """kernel_info until answered (not wait_for_ready: on a loaded machine its 1 s heartbeat
+    deadline can call a starting kernel dead)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msg_id = kc.kernel_info()
+        try:
+            while True:
+                r = kc.get_shell_msg(timeout=2)
+                if r["parent_header"].get("msg_id") == msg_id:
+                    return
+        except Exception:  # queue.Empty: not up yet
+            continue
+    raise RuntimeError("kernel did not answer kernel_info")
+
+
 def reply_to(kc, msg_id, timeout=60):
     deadline = time.time() + timeout
     while True:
@@ -67,7 +83,7 @@ try:
     cf, proc, errfile = start("a3f9c2d1e8b7")
     procs.append(proc)
     good = client(cf)
-    good.wait_for_ready(timeout=90)
+    wait_ready(good)
     wrong = client(cf, key=b"not-the-key")
     unsigned = client(cf, key=b"")
     marker_wrong = os.path.join(WORK, "marker-wrong-key")
@@ -104,7 +120,7 @@ try:
     cf, proc, errfile = start("")
     procs.append(proc)
     kc = client(cf)
-    kc.wait_for_ready(timeout=90)
+    wait_ready(kc)
     msg_id = kc.execute("40 + 2")
     reply = reply_to(kc, msg_id)
     check(reply["content"]["status"] == "ok", f"empty-key execute {reply['content']}")
