@@ -105,6 +105,22 @@ export function allocate(dtype: DType, length: number): PixelArray {
   }
 }
 
+/**
+ * Decodes one TIFF-JPEG strip or tile: the shared JPEGTables (SOI, tables, EOI) and the
+ * abbreviated stream (SOI, frame, EOI) are spliced into one interchange stream for sharp.
+ */
+async function decodeJpegWithSharp(block: Uint8Array, tables: Uint8Array | undefined, channels: number): Promise<ArrayBuffer> {
+  let stream = block;
+  if (tables && tables.length > 4 && block.length > 2) {
+    stream = new Uint8Array(tables.length - 2 + block.length - 2);
+    stream.set(tables.subarray(0, tables.length - 2));
+    stream.set(block.subarray(2), tables.length - 2);
+  }
+  const { default: sharp } = await import("sharp");
+  const raw = await sharp(stream).toColourspace(channels === 1 ? "b-w" : "srgb").raw().toBuffer();
+  return raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+}
+
 /** Converts IEEE 754 half-precision bits to a number. */
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
@@ -354,7 +370,12 @@ export class TiffFile {
         page.compression === 8 || page.compression === 32946
           ? Promise.resolve({ decode: async (b: ArrayBuffer) => new Uint8Array(inflateSync(new Uint8Array(b), { finishFlush: zlibConstants.Z_SYNC_FLUSH })).buffer })
           : null;
-      d = native ?? getDecoder(page.compression, params as never).catch((e: Error) => {
+      // JPEG through sharp (libvips + libjpeg-turbo), as libtiff and tifffile/imagecodecs decode
+      // it: geotiff's pdf.js-derived decoder upsamples chroma differently and leaves YCbCr as is.
+      const jpeg = page.compression === 7 && page.bitsPerSample === 8 && (page.samplesPerPixel === 1 || page.samplesPerPixel === 3)
+        ? Promise.resolve({ decode: (b: ArrayBuffer) => decodeJpegWithSharp(new Uint8Array(b), page.jpegTables, page.samplesPerPixel) })
+        : null;
+      d = native ?? jpeg ?? getDecoder(page.compression, params as never).catch((e: Error) => {
         throw new PssrError("unsupported-format", `${compressionName(page.compression)} compression is not supported (${e.message})`, {
           file: this.path,
           cause: e,

@@ -61,10 +61,9 @@ function assertClose(actual: number | null, expected: number | null | undefined,
   assert.ok(Math.abs(actual - expected) <= 1e-6 * Math.abs(expected), `${what}: ${actual} vs tifffile ${expected}`);
 }
 
-// JPEG: geotiff's decoder (a port of pdf.js's) and libjpeg (used by tiffcp) both implement the
-// baseline IDCT but round differently; allow one grey level, the JPEG standard's own accuracy
-// tolerance for an IDCT (ITU T.81 Annex A / IEEE 1180) rather than a bit-exact match.
-const JPEG_TOLERANCE = 1;
+// JPEG strips are decoded with libjpeg-turbo (through sharp), as libtiff (tiffcp) decodes them
+// for the reference, so JPEG files too must agree exactly.
+const JPEG_TOLERANCE = 0;
 
 const sharedFiles = walk(sharedDataDir);
 const sharedRefs: RefLine[] = runPython("tiff_read.py", [work, ...sharedFiles])

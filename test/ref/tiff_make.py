@@ -87,3 +87,26 @@ report("res_cm.tif", "YX", pixel_nm=250.0)
 # Planar RGB, tiled.
 tifffile.imwrite(os.path.join(out, "rgb_planar_tiled.tif"), noise((3, 32, 48), np.dtype("uint8")), photometric="rgb", planarconfig="separate", tile=(16, 16))
 report("rgb_planar_tiled.tif", "CYX")
+
+# ImageJ file with one IFD and the planes back to back (how ImageJ stores files over 4 GB).
+ijt = noise((5, 3, 12, 14), np.dtype("float32"))
+tifffile.imwrite(os.path.join(out, "imagej_truncated.tif"), ijt, imagej=True, truncate=True, metadata={"axes": "TCYX"})
+with tifffile.TiffFile(os.path.join(out, "imagej_truncated.tif")) as t:
+    assert len(t.pages) == 1, "truncated ImageJ file should hold one IFD"
+report("imagej_truncated.tif", "TCYX")
+
+# JPEG in YCbCr with 4:2:0 chroma (libtiff's default for tiffcp -c jpeg on RGB); reference:
+# libtiff's own decoding to RGB (tiffcp -c none), read by tifffile.
+yy, xx = np.mgrid[0:40, 0:56]
+rgb = np.stack([(127 + 120 * np.sin(xx / 5.0)), (127 + 120 * np.cos(yy / 4.0)), (xx * 4 + yy) % 256], -1).astype(np.uint8)
+srcrgb = os.path.join(out, "src_rgb.tif")
+tifffile.imwrite(srcrgb, rgb, photometric="rgb")
+ycc = os.path.join(out, "jpeg_ycbcr.tif")
+subprocess.run(["tiffcp", "-c", "jpeg", "-r", "16", srcrgb, ycc], check=True)
+subprocess.run(["tiffcp", "-c", "none", ycc, ycc + ".none.tif"], check=True)
+with tifffile.TiffFile(ycc) as t:
+    assert t.pages[0].photometric == 6, "YCbCr photometric"
+arr = np.moveaxis(tifffile.imread(ycc + ".none.tif"), -1, 0)
+np.save(ycc + ".npy", np.ascontiguousarray(arr))
+print(json.dumps({"file": ycc, "npy": ycc + ".npy", "axes": "CYX", "dtype": "uint8", "shape": list(arr.shape),
+                  "tifffileAxes": "(libtiff-decoded copy)", "pixelSizeNm": None, "zSpacingNm": None, "frameIntervalS": None}))
