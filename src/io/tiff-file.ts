@@ -501,7 +501,7 @@ export class TiffFile {
           }
         }
       }
-      return typedView(page, out.buffer, n, isFloat16, true);
+      return typedView(page, out.buffer, n, isFloat16);
     }
     // Byte-aligned samples: copy into an aligned buffer in host (little-endian) order.
     const buf = new Uint8Array(n * bytesPerSample);
@@ -509,20 +509,23 @@ export class TiffFile {
     if (!le && bytesPerSample > 1) {
       for (let i = 0; i < buf.length; i += bytesPerSample) buf.subarray(i, i + bytesPerSample).reverse();
     }
-    const values = typedView(page, buf.buffer, n, isFloat16, false);
     if (page.predictor === 2) {
-      // Horizontal differencing on integer samples; typed-array stores wrap like the encoder did.
-      const v = values as Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array;
+      // Horizontal differencing on the sample words (as libtiff, also for float data); unsigned
+      // typed-array stores wrap exactly as the encoder's subtraction did.
+      if (bytesPerSample > 4) {
+        throw new PssrError("unsupported-format", `predictor 2 with ${bits}-bit samples is not supported`, { file: this.path });
+      }
+      const v = bytesPerSample === 1 ? buf : bytesPerSample === 2 ? new Uint16Array(buf.buffer, 0, n) : new Uint32Array(buf.buffer, 0, n);
       for (let y = 0; y < rows; y++) {
         const r = y * perRow;
         for (let i = nsb; i < perRow; i++) v[r + i] += v[r + i - nsb];
       }
     }
-    return values;
+    return typedView(page, buf.buffer, n, isFloat16);
   }
 }
 
-function typedView(page: TiffPage, buffer: ArrayBuffer, n: number, isFloat16: boolean, _fp: boolean): ArrayLike<number> {
+function typedView(page: TiffPage, buffer: ArrayBuffer, n: number, isFloat16: boolean): ArrayLike<number> {
   const { sampleFormat: f, bitsPerSample: bits } = page;
   if (isFloat16) {
     const h = new Uint16Array(buffer, 0, n);

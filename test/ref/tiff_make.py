@@ -53,6 +53,10 @@ report("be_bigtiff_tiled.tif", "ZYX")
 tifffile.imwrite(os.path.join(out, "deflate_pred2_u16.tif"), noise((30, 41), np.dtype("uint16")), compression="zlib", predictor=True)
 report("deflate_pred2_u16.tif", "YX")
 
+# Big-endian signed 16-bit, deflate with horizontal predictor (tifffile decodes it itself).
+tifffile.imwrite(os.path.join(out, "be_deflate_pred2_i16.tif"), noise((2, 20, 30), np.dtype("int16")), compression="zlib", predictor=True, byteorder=">")
+report("be_deflate_pred2_i16.tif", "ZYX")
+
 # Big-endian LZW with predictor 2 (uint16), re-encoded by libtiff.
 src16 = os.path.join(out, "src_u16.tif")
 tifffile.imwrite(src16, (np.arange(37 * 29, dtype=np.uint32) * 977 % 65536).astype(np.uint16).reshape(37, 29))
