@@ -1,6 +1,10 @@
-// Reading microscopy images into pssr's Image: TIFF (plain, multi-page, BigTIFF, ImageJ
-// hyperstacks, OME-TIFF single- and multi-file, Micro-Manager OME-TIFF) through geotiff, and
-// PNG/JPEG through sharp.
+// Reading microscopy images into pssr's Image: TIFF (plain, multi-page, BigTIFF, big-endian,
+// tiled, planar, 1..32-bit integer, float16/32/64, predictors 2 and 3, ImageJ hyperstacks,
+// OME-TIFF single- and multi-file, Micro-Manager OME-TIFF) and PNG/JPEG.
+// Codecs: geotiff's (LZW, ZSTD, PackBits, LERC, WebP), node's zlib for deflate, and sharp
+// (libjpeg-turbo) for JPEG, in TIFF or as files, and for PNG. See tiff-file.ts for why the IFD
+// walk and the sample assembly are pssr's own. Pixels keep their source type (uint8 stays
+// Uint8Array, ...; float16 is held in a Float32Array with dtype "float16").
 //
 // Which pages form the image (the "series"), in order of precedence:
 //   1. OME-XML in the first ImageDescription (or a .companion.ome file, or the companion a
