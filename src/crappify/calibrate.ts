@@ -32,7 +32,7 @@ export interface NoiseCurvePoint {
 }
 
 export interface NoiseCurveOptions {
-  /** Number of intensity bins (equal-count quantile bins). Default 12. */
+  /** Number of intensity bins (equal-count quantile bins). Default 10. */
   bins?: number;
   /** Fraction of pixels left out at each end of the intensity range (the sparse, structure-dominated tails). Default 0.02. */
   tailFraction?: number;
@@ -100,7 +100,7 @@ export function estimateNoiseCurve(plane: Plane, options: NoiseCurveOptions = {}
     edges = [...options.binEdges];
     for (let i = 1; i < edges.length; i++) if (!(edges[i] > edges[i - 1])) throw invalidArgument("binEdges must be strictly ascending");
   } else {
-    const bins = options.bins ?? 12;
+    const bins = options.bins ?? 10;
     const tail = options.tailFraction ?? 0.02;
     if (!(tail >= 0 && tail < 0.5)) throw invalidArgument(`tailFraction must be in [0, 0.5), got ${tail}`);
     if (!Number.isInteger(bins) || bins < 1) throw invalidArgument(`bins must be a positive integer, got ${bins}`);
@@ -277,6 +277,8 @@ export interface CalibrateOptions {
   offset?: number;
   /** Seed of the synthetic check. Default 0. */
   seed?: number;
+  /** Synthetic realisations averaged into the synthetic curve (its expected value). Default 4. */
+  syntheticRepeats?: number;
   /** Noise-curve estimator options. */
   curve?: NoiseCurveOptions;
 }
@@ -291,7 +293,7 @@ export interface CalibrationResult {
   residual: number;
   /** Measured noise curve of the real LR. */
   realCurve: NoiseCurvePoint[];
-  /** The same estimator on the fitted recipe's synthetic output (same bin edges). */
+  /** The same estimator on the fitted recipe's synthetic output (same bin edges, mean of syntheticRepeats realisations). */
   syntheticCurve: NoiseCurvePoint[];
   /** Largest |synthetic - real| / real variance over the bins both curves have. */
   curveMismatch: number;
@@ -337,8 +339,10 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
     inputRange: "max",
   };
 
+  const repeats = options.syntheticRepeats ?? 4;
+  if (!Number.isInteger(repeats) || repeats < 1) throw invalidArgument(`syntheticRepeats must be a positive integer, got ${repeats}`);
   let scaleFactor: number | null = null;
-  let synthetic: Plane;
+  let synthesize: (seed: number) => Plane;
   if (hr) {
     const { plane: hrPlane } = firstPlane(hr, "the HR image");
     assertFinitePlane(hrPlane, "the HR image");
@@ -369,7 +373,7 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
     // Non-inverted: mean = offset + g*(photons*x + bg); inverted: offset - g*(photons*(1-x) + bg).
     params.hrPhotonsAtMax = Math.max(1e-6, Math.abs(alpha) / gainAdu);
     params.backgroundPhotons = Math.max(0, fit.inverted ? (fit.offset - Math.abs(alpha) - beta) / gainAdu : (beta - fit.offset) / gainAdu);
-    synthetic = planeOf(crappify(hrPlane, { name: "physical", params }, { scaleFactor: sy, seed }).lr);
+    synthesize = (sd) => planeOf(crappify(hrPlane, { name: "physical", params }, { scaleFactor: sy, seed: sd }).lr);
   } else {
     // Without HR: a smoothed copy of the real LR stands in for the clean mean signal; the fitted
     // detector turns it into photons and back with noise (the physical recipe's last stage).
@@ -382,14 +386,34 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
       if (photons > pMax) pMax = photons;
     }
     params.hrPhotonsAtMax = Math.max(1e-6, pMax);
-    const noisy = detectorNoise(
-      proxy,
-      { gainAduPerPhoton: gainAdu, offsetAdu: fit.offset, readNoiseAdu: Math.sqrt(fit.readNoiseVariance), inverted: fit.inverted },
-      Rng.fromSeed(seed),
-    );
-    synthetic = bitDepth > 0 ? quantize(noisy, { bitDepth, clip: true }) : noisy;
+    synthesize = (sd) => {
+      const noisy = detectorNoise(
+        proxy,
+        { gainAduPerPhoton: gainAdu, offsetAdu: fit.offset, readNoiseAdu: Math.sqrt(fit.readNoiseVariance), inverted: fit.inverted },
+        Rng.fromSeed(sd),
+      );
+      return bitDepth > 0 ? quantize(noisy, { bitDepth, clip: true }) : noisy;
+    };
   }
-  const syn = estimateNoiseCurve(synthetic, { ...options.curve, binEdges: real.binEdges });
+  // The synthetic curve: per-bin mean over several realisations (its expected value).
+  const sums = new Map<number, NoiseCurvePoint & { n: number }>();
+  for (let k = 0; k < repeats; k++) {
+    for (const q of estimateNoiseCurve(synthesize(seed + k), { ...options.curve, binEdges: real.binEdges }).points) {
+      const acc = sums.get(q.bin);
+      if (acc) {
+        acc.mean += q.mean;
+        acc.variance += q.variance;
+        acc.count += q.count;
+        acc.n++;
+      } else sums.set(q.bin, { ...q, n: 1 });
+    }
+  }
+  const syn = {
+    points: [...sums.values()]
+      .filter((q) => q.n === repeats)
+      .sort((a, b) => a.bin - b.bin)
+      .map((q) => ({ mean: q.mean / q.n, variance: q.variance / q.n, count: q.count, bin: q.bin })),
+  };
   let mismatch = 0;
   for (const p of real.points) {
     const q = syn.points.find((s) => s.bin === p.bin);
