@@ -1,9 +1,14 @@
-// One opened TIFF file: geotiff parses the header and the IFDs and supplies the codecs
-// (LZW, deflate, ZSTD, JPEG, PackBits, LERC, WebP); this module fetches each strip or tile,
-// decompresses it with geotiff's decoder and then does the rest itself: bit unpacking
-// (1..31-bit), predictors 2 and 3 with the file's byte order, and placing samples into
-// planes. geotiff's own readRasters mis-places samples of chunky 10/12/14-bit images and
-// applies predictor 2 in host byte order, which is why the assembly lives here.
+// One opened TIFF file. pssr walks the header and the IFD chain itself (classic and BigTIFF,
+// either byte order, duplicate tags kept: Micro-Manager writes two ImageDescriptions) and
+// uses geotiff for what is hard: its codecs (LZW, ZSTD, PackBits, LERC, WebP). Deflate goes
+// through node's zlib and JPEG through sharp (libjpeg-turbo). The rest is done here: bit
+// unpacking (1..31-bit), predictors 2 and 3 in the file's byte order, and placing samples
+// into planes.
+//
+// Why not geotiff's readRasters (3.0.5): it reads large tag arrays of big-endian files as
+// little-endian (StripByteCounts of the OME big-endian samples come out byte-swapped), it
+// mis-places samples of chunky 10/12/14-bit images (fractional byte offsets), and it applies
+// predictor 2 in host byte order.
 import { getDecoder } from "geotiff";
 import { inflateSync, constants as zlibConstants } from "node:zlib";
 import type { DType, PixelArray } from "../image/image.js";
