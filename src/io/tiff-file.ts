@@ -6,7 +6,8 @@
 // into planes.
 //
 // Why not geotiff's readRasters (3.0.5): it reads large tag arrays of big-endian files as
-// little-endian (StripByteCounts of the OME big-endian samples come out byte-swapped), it
+// little-endian (geotiffjs/geotiff.js#535, fixed after 3.0.5; StripByteCounts of the OME
+// big-endian samples come out byte-swapped), it
 // mis-places samples of chunky 10/12/14-bit images (fractional byte offsets), and it applies
 // predictor 2 in host byte order.
 import { getDecoder } from "geotiff";
