@@ -141,6 +141,23 @@ test("frcMap gives one resolution per block and a full-size map", () => {
   assert.equal(m.meanPx, null);
 });
 
+test("frcMap blocks of a band-limited pair each resolve about 1/cutoff", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const cutoff = 0.2;
+    runPython("metrics_frc.py", ["lowpass", dir, "512", String(cutoff), String(Math.sqrt(1 / (Math.PI * cutoff * cutoff) / 4)), "7"]);
+    const a = readF32(join(dir, "a.f32"), 512, 512);
+    const b = readF32(join(dir, "b.f32"), 512, 512);
+    const m = frcMap(a, b, { blockPx: 128, pixelSizeNm: 2 });
+    assert.equal(m.rows * m.cols, 16);
+    for (const v of m.blocks.data) assert.ok(Math.abs(v - 1 / cutoff) / (1 / cutoff) < 0.15, `block resolution ${v} px`);
+    assert.ok(Math.abs(m.meanPx! - 1 / cutoff) / (1 / cutoff) < 0.1, `mean ${m.meanPx}`);
+    assert.equal(m.map.data[130 * 512 + 300], m.blocks.data[1 * 4 + 2]);
+  } finally {
+    cleanup();
+  }
+});
+
 test("bad input: mismatched shapes, NaN pixels, unknown threshold", () => {
   const a = noisePlane(64, 64, 1);
   assert.throws(() => frc(a, noisePlane(64, 65, 2)), (e: unknown) => e instanceof PssrError && /64x64.*64x65/.test(e.message));

@@ -26,6 +26,7 @@ test("PSNR, NRMSE, SSIM (all window variants) and MS-SSIM match scikit-image / n
     const cases: [string, string, string][] = [
       ["brain pair (noisy vs clean, 768x768 uint8)", join(PAIR, "pair1_gt_clean.tif"), join(PAIR, "pair1_input_noisy.tif")],
       ["MICrONS adjacent sections (256x256 uint8)", join(DEMO, "microns_mouse_cortex_0.tif"), join(DEMO, "microns_mouse_cortex_1.tif")],
+      ["mouse liver adjacent sections (256x256 uint8)", join(DEMO, "mouse_liver_0.tif"), join(DEMO, "mouse_liver_1.tif")],
     ];
     for (const [what, gtPath, predPath] of cases) {
       const gt = loadTiff(dir, gtPath, "gt");
