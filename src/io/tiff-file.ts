@@ -6,10 +6,9 @@
 // into planes.
 //
 // Why not geotiff's readRasters (3.0.5): it reads large tag arrays of big-endian files as
-// little-endian (geotiffjs/geotiff.js#535, fixed after 3.0.5; StripByteCounts of the OME
-// big-endian samples come out byte-swapped), it
-// mis-places samples of chunky 10/12/14-bit images (fractional byte offsets), and it applies
-// predictor 2 in host byte order.
+// little-endian (geotiffjs/geotiff.js#535, fixed after 3.0.5: the StripByteCounts of the OME
+// big-endian samples come out byte-swapped), it mis-places samples of chunky 10/12/14-bit
+// images (fractional byte offsets), and it applies predictor 2 in host byte order.
 import { getDecoder } from "geotiff";
 import { inflateSync, constants as zlibConstants } from "node:zlib";
 import type { DType, PixelArray } from "../image/image.js";
