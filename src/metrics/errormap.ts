@@ -6,7 +6,7 @@ import type { Plane } from "../image/image.js";
 import { gaussianBlur } from "../image/filters.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { minimizeBounded } from "./minimize.js";
-import { assertFinite, assertNonEmpty } from "./validate.js";
+import { assertFinite, assertNonEmpty, assertNotConstant } from "./validate.js";
 
 export interface ErrorMapOptions {
   /** [min, max] of the Gaussian sigma searched, in restored-image pixels. Default [0, 5 x magnification]. */
@@ -127,6 +127,8 @@ export function errorMap(reference: Plane, restored: Plane, options: ErrorMapOpt
   assertNonEmpty(restored, "restored image");
   assertFinite(reference, "reference");
   assertFinite(restored, "restored image");
+  assertNotConstant(reference, "the reference", "the error map's intensity fit");
+  assertNotConstant(restored, "the restored image", "the error map's intensity fit");
   const my = restored.height / reference.height;
   const mx = restored.width / reference.width;
   if (!Number.isInteger(my) || my !== mx || my < 1) {

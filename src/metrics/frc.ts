@@ -5,7 +5,7 @@
 import type { Plane } from "../image/image.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { forEachPairSpectrum, nextPowerOfTwo } from "./fft.js";
-import { assertFinite, assertSameShape } from "./validate.js";
+import { assertFinite, assertNotConstant, assertSameShape, isConstant } from "./validate.js";
 
 export type FrcThreshold = "1/7" | "half-bit" | "one-bit" | "3sigma";
 export const FRC_THRESHOLDS: readonly FrcThreshold[] = ["1/7", "half-bit", "one-bit", "3sigma"];
@@ -229,6 +229,8 @@ export function frc(a: Plane, b: Plane, options: FrcOptions = {}): FrcResult {
   assertFinite(a, "first image");
   assertFinite(b, "second image");
   if (a.height < 8 || a.width < 8) throw invalidArgument(`FRC needs images of at least 8x8 pixels, got ${a.height}x${a.width}`);
+  assertNotConstant(a, "first image", "the FRC");
+  assertNotConstant(b, "second image", "the FRC");
   const threshold = checkThreshold(options.threshold ?? "1/7");
   const alpha = checkAlpha(options.tukeyAlpha ?? 0.25);
   const px = checkPixelSize(options.pixelSizeNm);
@@ -299,6 +301,7 @@ export function singleImageFrc(img: Plane, options: SingleImageFrcOptions = {}):
   const threshold = checkThreshold(options.threshold ?? "1/7");
   const alpha = checkAlpha(options.tukeyAlpha ?? 0.25);
   const px = checkPixelSize(options.pixelSizeNm);
+  assertNotConstant(img, "image", "the single-image FRC");
   if (method === "checkerboard") {
     const h = Math.floor(img.height / 2);
     const w = Math.floor(img.width / 2);
@@ -411,8 +414,10 @@ export function frcMap(a: Plane, b: Plane, options: FrcMapOptions = {}): FrcMapR
   const ok: number[] = [];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const res = frc(crop(a, r * blockPx, c * blockPx), crop(b, r * blockPx, c * blockPx), { ...options, threshold, pixelSizeNm: null });
-      const v = res.resolutionPx ?? NaN;
+      const ca = crop(a, r * blockPx, c * blockPx);
+      const cb = crop(b, r * blockPx, c * blockPx);
+      // A flat block (e.g. empty background or padding) has no FRC: NaN, like a non-crossing block.
+      const v = isConstant(ca) || isConstant(cb) ? NaN : (frc(ca, cb, { ...options, threshold, pixelSizeNm: null }).resolutionPx ?? NaN);
       blocks[r * cols + c] = v;
       if (Number.isFinite(v)) ok.push(v);
       for (let y = 0; y < blockPx; y++) map.fill(v, (r * blockPx + y) * a.width + c * blockPx, (r * blockPx + y) * a.width + (c + 1) * blockPx);

@@ -30,3 +30,15 @@ export function assertFinite(p: Plane, name = "image"): void {
 export function assertNonEmpty(p: Plane, name = "image"): void {
   if (p.height <= 0 || p.width <= 0 || p.data.length === 0) throw new PssrError("empty-image", `${name} is empty (${p.height}x${p.width})`);
 }
+
+/** True when every pixel has the same value. */
+export function isConstant(p: Plane): boolean {
+  const d = p.data;
+  for (let i = 1; i < d.length; i++) if (d[i] !== d[0]) return false;
+  return true;
+}
+
+/** Throws when the plane is constant, saying that `what` is undefined for it. */
+export function assertNotConstant(p: Plane, name: string, what: string): void {
+  if (isConstant(p)) throw new PssrError("invalid-argument", `${name} is constant (every pixel ${p.data[0]}), so ${what} is undefined`);
+}

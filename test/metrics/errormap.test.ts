@@ -72,4 +72,6 @@ test("bad input: non-integer magnification, NaN pixels, bad range", () => {
   bad.data[5] = Infinity;
   assert.throws(() => errorMap(ref, bad), /restored image has a non-finite pixel/);
   assert.throws(() => errorMap(ref, noisePlane(64, 64, 3), { sigmaRangePx: [3, 1] }), /sigmaRangePx/);
+  const flat = { data: new Float32Array(64 * 64).fill(1), height: 64, width: 64 };
+  assert.throws(() => errorMap(ref, flat), /restored image is constant/);
 });

@@ -165,4 +165,11 @@ test("bad input: mismatched shapes, NaN pixels, unknown threshold", () => {
   bad.data[70] = NaN;
   assert.throws(() => frc(a, bad), (e: unknown) => e instanceof PssrError && e.code === "non-finite-pixels" && /y=1, x=6/.test(e.message));
   assert.throws(() => frc(a, a, { threshold: "2bit" as never }), /valid: 1\/7, half-bit/);
+  const flat = { data: new Float32Array(64 * 64).fill(3), height: 64, width: 64 };
+  assert.throws(() => frc(a, flat), /second image is constant \(every pixel 3\), so the FRC is undefined/);
+  // a flat block in a map is NaN, not an error
+  const half = noisePlane(64, 128, 4);
+  for (let y = 0; y < 64; y++) half.data.fill(0, y * 128 + 64, y * 128 + 128);
+  const m = frcMap(half, half, { blockPx: 64 });
+  assert.ok(Number.isNaN(m.blocks.data[1]));
 });
