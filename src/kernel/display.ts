@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import type { Image } from "../image/image.js";
+import type { PngOptions } from "../io/write.js";
 import { findKernel } from "./context.js";
 
 export type MimeBundle = Record<string, unknown>;
@@ -52,6 +53,7 @@ export function toMimeBundle(value: unknown): MimeBundle | Promise<MimeBundle> {
     return b instanceof Promise ? b.then((x) => finishBundle(x, value)) : finishBundle(b, value);
   }
   if (isMimeBundle(value)) return finishBundle(value, value);
+  if (isImage(value)) return image(value);
   if (value instanceof Uint8Array && isPng(value)) return finishBundle({ "image/png": value }, value);
   return { "text/plain": plainText(value) };
 }
@@ -173,29 +175,31 @@ export function plotly(figure: { data: unknown[]; layout?: Record<string, unknow
   return { "application/vnd.plotly.v1+json": figure, "text/plain": `<Plotly figure, ${figure.data.length} trace(s)>` };
 }
 
-/** Options of the PNG rendering of an Image (passed to io/write's encodePng). */
-export interface ImageDisplayOptions {
-  /** Which plane (C-order index over the non-YX axes); default 0. */
+/** Options of the PNG rendering of an Image: which plane, and io/write's auto-contrast percentiles. */
+export interface ImageDisplayOptions extends PngOptions {
+  /** Which YX plane (C-order index over the leading axes); default 0. */
   plane?: number;
-  [option: string]: unknown;
+}
+
+/** True for an `Image` (src/image/image.ts): typed data with shape and axes. */
+export function isImage(v: unknown): v is Image {
+  if (v === null || typeof v !== "object") return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.axes === "string" && Array.isArray(o.shape) && ArrayBuffer.isView(o.data) && typeof o.dtype === "string";
 }
 
 /**
- * A PNG bundle of one plane of an `Image`, encoded by src/io/write.ts `encodePng`
- * (auto-contrast there). Loaded lazily so the kernel does not pull in sharp until needed.
+ * A PNG bundle of one plane of an `Image`: 8-bit auto-contrast by src/io/write.ts `encodePng`
+ * (sharp). Loaded lazily so that the kernel does not load sharp until an image is shown.
+ * An Image that is the last expression of a cell, or passed to display(), is shown this way.
  */
 export async function image(img: Image, options: ImageDisplayOptions = {}): Promise<MimeBundle> {
-  const { getPlane } = await import("../image/image.js");
-  let mod: { encodePng?: (plane: unknown, opts?: unknown) => Promise<Uint8Array> };
-  try {
-    mod = (await import("../io/" + "write.js")) as typeof mod;
-  } catch (e) {
-    throw new Error(`PNG display of an Image needs src/io/write.ts (encodePng): ${(e as Error).message}`);
-  }
-  if (typeof mod.encodePng !== "function") throw new Error("src/io/write.ts does not export encodePng");
-  const { plane = 0, ...rest } = options;
-  const bytes = await mod.encodePng(getPlane(img, plane), rest);
-  const bundle = png(bytes);
-  bundle["text/plain"] = `<Image ${img.axes} ${img.shape.join("x")} ${img.dtype}>`;
-  return bundle;
+  const [{ getPlane }, { encodePng }] = await Promise.all([import("../image/image.js"), import("../io/write.js")]);
+  const { plane = 0, ...pngOptions } = options;
+  const bytes = await encodePng(getPlane(img, plane), pngOptions);
+  const size = img.shape.join("x");
+  return {
+    "image/png": bytes.toString("base64"),
+    "text/plain": `<Image ${img.axes} ${size} ${img.dtype}${img.shape.length > 2 ? `, plane ${plane}` : ""}>`,
+  };
 }

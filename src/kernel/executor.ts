@@ -293,21 +293,26 @@ function tokens(line: string): string[] {
  */
 export function mapCompiledLines(compiled: string, src: string): number[] {
   const srcLines = src.split("\n").map((l) => new Set(tokens(l)));
+  const lines = compiled.split("\n");
   const out: number[] = [];
+  // The CommonJS preamble (helpers, __esModule, `exports.a = exports.b = void 0`) has no source.
+  let start = lines.findIndex((l) => l.startsWith('Object.defineProperty(exports, "__esModule"'));
+  if (start >= 0 && /^exports\.[\w$]+ = .*void 0;$/.test(lines[start + 1] ?? "")) start++;
   let p = 0;
-  for (const line of compiled.split("\n")) {
-    const toks = tokens(line);
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k];
+    // `exports.x = x;` after a declaration belongs to the declaration's line.
+    const toks = k <= start || /^\s*exports\.([\w$]+) = \1;$/.test(line) ? [] : tokens(line);
     let best = -1;
     let bestScore = 0;
-    if (toks.length > 0) {
-      for (let i = p; i < Math.min(srcLines.length, p + 12); i++) {
-        let hit = 0;
-        for (const t of toks) if (srcLines[i].has(t)) hit++;
-        const score = hit / toks.length;
-        if (score > bestScore + 1e-9) {
-          bestScore = score;
-          best = i;
-        }
+    for (let i = p; i < Math.min(srcLines.length, p + 12) && toks.length > 0; i++) {
+      let hit = 0;
+      for (const t of toks) if (srcLines[i].has(t)) hit++;
+      // Prefer the nearest of equally good lines.
+      const score = hit / toks.length - 0.01 * (i - p);
+      if (score > bestScore + 1e-9) {
+        bestScore = score;
+        best = i;
       }
     }
     if (best >= 0 && bestScore >= 0.5) p = best;

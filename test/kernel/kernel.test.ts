@@ -76,7 +76,7 @@ describe("kernel with Jupyter clients", () => {
   });
 
   test("jupyter_client: execute, errors, completion, comms with buffers, widgets, input, interrupt, shutdown", () => {
-    const r = runRef("kernel_client.py", [KERNEL], { PSSR_KERNEL_INTERRUPT_GRACE_MS: "500" });
+    const r = runRef("kernel_client.py", [KERNEL, join(repoRoot, "dist", "src", "kernel", "api.js")], { PSSR_KERNEL_INTERRUPT_GRACE_MS: "500" });
     const ok = passed(r.stdout);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     for (const name of [

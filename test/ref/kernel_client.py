@@ -1,6 +1,7 @@
 """Drives the pssr-lab kernel with jupyter_client (the reference client) and checks replies.
 
-usage: kernel_client.py KERNEL_NAME      (the kernelspec must be findable via JUPYTER_PATH)
+usage: kernel_client.py KERNEL_NAME API_JS   (the kernelspec must be findable via JUPYTER_PATH;
+       API_JS is the built dist/src/kernel/api.js, imported by a cell)
 
 Prints one line "ok <check>" per passed check and exits non-zero with a message on the first
 failure. Each check asserts on what jupyter_client decoded from the wire, so signatures,
@@ -17,6 +18,7 @@ import zmq
 from jupyter_client.manager import start_new_kernel
 
 KERNEL = sys.argv[1]
+API_JS = sys.argv[2]
 
 
 def ok(name):
@@ -166,6 +168,24 @@ try:
     reply, io = execute("clearOutput(true); display(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0]));")
     check(of_type(io, "clear_output")[0]["content"]["wait"] is True, "clear_output")
     check(of_type(io, "display_data")[0]["content"]["data"]["image/png"] == "iVBORw0KGgoAAA==", f"png {of_type(io, 'display_data')}")
+    # an Image (src/image/image.ts shape) renders as an auto-contrast PNG (io/write encodePng)
+    reply, io = execute(
+        "const ramp = { data: Float32Array.from({ length: 48 }, (_, i) => i * 0.5), shape: [6, 8], axes: 'YX',\n"
+        "  dtype: 'float32', pixelSize: null, meta: {} };\nramp"
+    )
+    check(reply["content"]["status"] == "ok", f"image cell {reply['content']}")
+    data = of_type(io, "execute_result")[0]["content"]["data"]
+    import base64
+    import io as _io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    png = PILImage.open(_io.BytesIO(base64.b64decode(data["image/png"])))
+    arr = np.asarray(png)
+    check(png.size == (8, 6) and arr.dtype == np.uint8, f"png size {png.size}")
+    check(arr[0, 0] == 0 and arr[-1, -1] == 255 and np.all(np.diff(arr.ravel().astype(int)) >= 0), f"auto-contrast ramp {arr}")
+    check(data["text/plain"].startswith("<Image YX 6x8"), data["text/plain"])
     ok("display")
 
     # --- comms with binary buffers both ways
@@ -268,6 +288,25 @@ try:
     check([wid, "state", "data"] in d["buffer_paths"] and len(us[0]["buffers"]) == len(d["buffer_paths"]), f"update_states buffers {d['buffer_paths']}")
     r = kc.comm_info(target_name="jupyter.widget", reply=True, timeout=30)["content"]
     check(wid in r["comms"], f"comm_info widgets {r}")
+    # a widget subclass defined in a cell, from the module imported by path (same kernel)
+    reply, io = execute(
+        f"import {{ Widget, inKernel }} from {json.dumps(API_JS)};\n"
+        "class Counter extends Widget<{ count: number; label: string }> {\n"
+        "  constructor(count = 0) {\n"
+        "    super({ modelName: 'CounterModel', modelModule: 'pssr-test', modelModuleVersion: '0.1.0' }, { count, label: 'n' });\n"
+        "    this.on('msg:custom', (c) => { if (c.op === 'inc') this.set({ count: this.get('count') + 1 }); });\n"
+        "  }\n"
+        "}\n"
+        "const counter = new Counter(41);\n"
+        "[inKernel(), counter instanceof kernel.Widget]"
+    )
+    check(reply["content"]["status"] == "ok", f"subclass cell {reply['content']}")
+    check(of_type(io, "execute_result")[0]["content"]["data"]["text/plain"] == "[ true, true ]", f"same module instance {io}")
+    cid = of_type(io, "comm_open")[0]["content"]["comm_id"]
+    mid = send_shell("comm_msg", {"comm_id": cid, "data": {"method": "custom", "content": {"op": "inc"}}})
+    io = drain_iopub(mid)
+    up = [m for m in of_type(io, "comm_msg") if m["content"]["data"]["method"] == "update"]
+    check(up and up[0]["content"]["data"]["state"] == {"count": 42}, f"subclass update {io}")
     ok("widgets")
 
     # --- stdin input request
