@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodePng, writePng } from "../../src/io/write.js";
 import { readImage } from "../../src/io/read.js";
-import { getPlane, type Plane } from "../../src/image/image.js";
+import { getPlane, lengthToNm, type Plane } from "../../src/image/image.js";
 import { runPython, sharedDataDir } from "../helpers.js";
 import { readNpy } from "./npy.js";
 
@@ -76,18 +76,19 @@ test("non-finite pixels and flat planes map to black", async () => {
 
 test("PNG and JPEG files read (sharp) as PIL decodes them", async (t) => {
   const dir = mkdtempSync(join(work, "pil-"));
-  const refs: { file: string; npy: string; axes: string; dtype: string }[] = runPython("io_png.py", ["make", dir])
+  const refs: { file: string; npy: string; axes: string; dtype: string; pixelSizeNm: number | null }[] = runPython("io_png.py", ["make", dir])
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  assert.equal(refs.length, 6);
+  assert.equal(refs.length, 7);
   for (const ref of refs) {
     const img = await readImage(ref.file);
     const expected = readNpy(ref.npy);
     assert.deepEqual(img.shape, expected.shape, ref.file);
     assert.equal(img.axes, ref.axes, ref.file);
     assert.equal(img.dtype, ref.dtype, ref.file);
-    assert.equal(img.pixelSize, null, `${ref.file}: no pHYs, no pixel size`);
+    if (ref.pixelSizeNm === null) assert.equal(img.pixelSize, null, `${ref.file}: no pHYs, no pixel size`);
+    else assert.ok(img.pixelSize && Math.abs(lengthToNm(img.pixelSize) - ref.pixelSizeNm) < 1e-6, `${ref.file}: pHYs pixel size ${JSON.stringify(img.pixelSize)}`);
     let worst = 0;
     for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(img.data[i] - expected.data[i]));
     t.diagnostic(`${ref.file.slice(dir.length + 1)}: max abs diff ${worst}`);

@@ -113,6 +113,14 @@ test("a Micro-Manager OME-TIFF's second position (series 1) reads as its OME Tif
   await assert.rejects(readImage(mm, { series: 2 }), /series 2 does not exist/);
 });
 
+test("pages that differ from the first (size or colour type) are left out and counted", async () => {
+  const size = await readImage(join(sharedDataDir, "formats", "tiff_encodings_shapes", "shapes_multi_size.tif"));
+  assert.deepEqual(size.shape, [3, 72, 128]);
+  assert.equal((size.meta?.source as { ignoredPages?: number }).ignoredPages, 1);
+  const color = await readImage(join(sharedDataDir, "formats", "tiff_encodings_shapes", "shapes_multi_color.tif"));
+  assert.equal((color.meta?.source as { ignoredPages?: number }).ignoredPages, 4);
+});
+
 test("the OME companion file reads as the volume its TIFF parts hold", async () => {
   const companion = join(sharedDataDir, "formats", "ome_multifile_companion", "multifile.companion.ome");
   const part = sharedRefs.find((r) => r.file.endsWith("multifile-Z1.ome.tiff"))!;

@@ -46,9 +46,15 @@ def make(outdir):
     smooth = (127 + 100 * np.sin(xx / 7.0) * np.cos(yy / 5.0)).astype(np.uint8)
     cases["gray.jpg"] = (smooth, "L")
     cases["rgb.jpg"] = (np.stack([smooth, smooth[::-1], 255 - smooth], -1), "RGB")
+    cases["gray8_1um.png"] = (cases["gray8.png"][0], "L")
     for name, (arr, mode) in cases.items():
         path = os.path.join(outdir, name)
-        Image.fromarray(arr, mode).save(path, quality=90) if name.endswith(".jpg") else Image.fromarray(arr, mode).save(path)
+        if name.endswith(".jpg"):
+            Image.fromarray(arr, mode).save(path, quality=90)
+        elif name == "gray8_1um.png":
+            Image.fromarray(arr, mode).save(path, dpi=(25400, 25400))  # pHYs 1e6 px/m: 1 µm pixels
+        else:
+            Image.fromarray(arr, mode).save(path)
         back = np.asarray(Image.open(path))
         if back.dtype != np.uint8:
             back = back.astype(np.uint16)
@@ -56,7 +62,8 @@ def make(outdir):
             back = np.moveaxis(back, -1, 0)
         npy = path + ".npy"
         np.save(npy, np.ascontiguousarray(back))
-        print(json.dumps({"file": path, "npy": npy, "axes": "CYX" if back.ndim == 3 else "YX", "dtype": str(back.dtype)}))
+        print(json.dumps({"file": path, "npy": npy, "axes": "CYX" if back.ndim == 3 else "YX", "dtype": str(back.dtype),
+                          "pixelSizeNm": 1000.0 if name == "gray8_1um.png" else None}))
 
 
 if __name__ == "__main__":
