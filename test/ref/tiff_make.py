@@ -114,3 +114,9 @@ arr = np.moveaxis(tifffile.imread(ycc + ".none.tif"), -1, 0)
 np.save(ycc + ".npy", np.ascontiguousarray(arr))
 print(json.dumps({"file": ycc, "npy": ycc + ".npy", "axes": "CYX", "dtype": "uint8", "shape": list(arr.shape),
                   "tifffileAxes": "(libtiff-decoded copy)", "pixelSizeNm": None, "zSpacingNm": None, "frameIntervalS": None}))
+
+# PackBits, made by libtiff (tifffile decodes PackBits itself).
+src8 = os.path.join(out, "src_u8.tif")
+tifffile.imwrite(src8, rng.integers(0, 4, (2, 21, 33), dtype=np.uint8))
+subprocess.run(["tiffcp", "-c", "packbits", src8, os.path.join(out, "packbits.tif")], check=True)
+report("packbits.tif", "ZYX")
