@@ -120,3 +120,13 @@ src8 = os.path.join(out, "src_u8.tif")
 tifffile.imwrite(src8, rng.integers(0, 4, (2, 21, 33), dtype=np.uint8))
 subprocess.run(["tiffcp", "-c", "packbits", src8, os.path.join(out, "packbits.tif")], check=True)
 report("packbits.tif", "ZYX")
+
+# Bilevel (1 bit per sample, rows padded to a byte): tifffile returns bool, pssr uint8 0/1.
+tifffile.imwrite(os.path.join(out, "bilevel.tif"), rng.integers(0, 2, (21, 35)).astype(bool))
+with tifffile.TiffFile(os.path.join(out, "bilevel.tif")) as t:
+    assert t.pages[0].bitspersample == 1
+    bits = t.asarray().astype(np.uint8)
+np.save(os.path.join(out, "bilevel.tif.npy"), bits)
+print(json.dumps({"file": os.path.join(out, "bilevel.tif"), "npy": os.path.join(out, "bilevel.tif.npy"), "axes": "YX",
+                  "dtype": "uint8", "shape": list(bits.shape), "tifffileAxes": "YX (bool)", "pixelSizeNm": None,
+                  "zSpacingNm": None, "frameIntervalS": None}))
