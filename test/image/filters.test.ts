@@ -62,6 +62,13 @@ add("defaults on EM liver 150x201", "uniformFilter 5 = reflect", () => uniformFi
 add("defaults on EM liver 150x201", "maximumFilter 4 = constant 0", () => maximumFilter(em, 4), ref.add("maximum", em, { size: 4, mode: "constant" }));
 const psf = gaussianPlane(9, 9, 1.5);
 add("defaults on EM liver 150x201", "convolve2d 9x9 PSF = constant", () => convolve2d(em, psf), ref.add("convolve", em, { mode: "constant" }, { kernel: ref.put(psf), kshape: [9, 9] }));
+// Outer-product kernels take the two-pass path (except constant edges with cval != 0 and even sizes).
+for (const mode of BOUNDARY_MODES) {
+  const psf7 = gaussianPlane(7, 11, 1.2);
+  const box = { data: new Float32Array(16).fill(1 / 16), height: 4, width: 4 };
+  add("convolve2d separable kernels on EM liver 150x201", `7x11 Gaussian, ${mode}, cval 0.25`, () => convolve2d(em, psf7, { mode, cval: 0.25 }), ref.add("convolve", em, { mode, cval: 0.25 }, { kernel: ref.put(psf7), kshape: [7, 11] }));
+  add("convolve2d separable kernels on EM liver 150x201", `4x4 box, ${mode}`, () => convolve2d(em, box, { mode }), ref.add("convolve", em, { mode }, { kernel: ref.put(box), kshape: [4, 4] }));
+}
 
 function gaussianPlane(h: number, w: number, sigma: number): Plane {
   const data = new Float32Array(h * w);

@@ -6,11 +6,13 @@ import { PssrError } from "../../src/errors.js";
 import { BOUNDARY_MODES } from "../../src/image/filters.js";
 import type { Plane } from "../../src/image/image.js";
 import { binDown, rescale, resize, roundHalfEven, upsampleBilinear, zoom } from "../../src/image/resize.js";
+import { join } from "node:path";
+import { samplesDir } from "../helpers.js";
 import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
 
 const TOL = 1e-5;
 const ref = new RefSession();
-const [cortex] = ref.readTifs([emSample("microns_mouse_cortex_0.tif")]);
+const [cortex, clean] = ref.readTifs([emSample("microns_mouse_cortex_0.tif"), join(samplesDir, "pairs", "emdiffuse_brain_noisy_clean", "pair1_gt_clean.tif")]);
 
 const groups = new Map<string, { name: string; ours: () => Plane; ref: number }[]>();
 function add(group: string, name: string, ours: () => Plane, refIndex: number): void {
@@ -60,6 +62,10 @@ for (const [label, p] of inputs) {
     if (h >= f && w >= f) add(`binDown ${label}`, `factor ${f}`, () => binDown(p, f), ref.add("block_mean", p, { factor: f }));
   }
 }
+// PSSR's own sizes: a 768² EM tile pre-upsampled x4 (torch scale_factor) and binned back.
+add("PSSR sizes: EM 768x768", "upsampleBilinear x4", () => upsampleBilinear(clean, 4), ref.add("torch_interp", clean, { scale_factor: 4, mode: "bilinear" }));
+add("PSSR sizes: EM 768x768", "resize area to 192x192", () => resize(clean, 192, 192, { method: "area" }), ref.add("torch_interp", clean, { size: [192, 192], mode: "area" }));
+add("PSSR sizes: EM 768x768", "rescale 1/4", () => rescale(clean, 0.25), ref.add("rescale", clean, { factor: 0.25 }));
 // Where rounding puts scipy's last sample beyond the edge (i·(in-1)/(out-1) > in-1 for i = out-1)
 // scipy's mode 'constant' returns 0 there: resize(alignCorners) follows it.
 const thin = randomPlane(4, 4, 31);
