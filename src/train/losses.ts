@@ -139,7 +139,7 @@ export function msssimL1(pred: Tensor4D, target: Tensor4D, options: { mix?: numb
   return tf.tidy(() => {
     const ms = msssim(pred, target, { dataRange: options.dataRange ?? 1 }, tf);
     const win = gaussianWindow(11, 1.5);
-    const diff = channelsToBatch(tf, tf.abs(tf.sub(means(tf, pred, target.shape[3]), target)));
+    const diff = channelsToBatch(tf, tf.abs(tf.sub(means(tf, pred, target.shape[3]), target)) as Tensor4D);
     // 'same' zero padding as F.conv2d(..., padding=5).
     const padded = tf.pad(diff, [[0, 0], [5, 5], [5, 5], [0, 0]]);
     const l1w = tf.mean(gaussianFilterValid(tf, padded, win));

@@ -1,0 +1,16 @@
+// A model directory: the network plus its card.
+import { RestorationModel } from "../model/model.js";
+import { readModelCard, type ModelCard } from "../train/card.js";
+import { getTf, type Tf } from "../backend/tf.js";
+
+export interface LoadedModel {
+  model: RestorationModel;
+  card: ModelCard | null;
+}
+
+/** Loads model.json/weights.bin and card.json (if any) from `dir`. Bad files: PssrError("model-invalid"). */
+export async function loadModelDir(dir: string, tf: Tf = getTf()): Promise<LoadedModel> {
+  const card = readModelCard(dir);
+  const model = await RestorationModel.load(dir, tf);
+  return { model, card };
+}

@@ -1,0 +1,285 @@
+// Restoration of whole images with a trained model: tiled, blended, bounded in memory.
+//
+// The LR plane is percentile-normalised as in training (the card's pmin/pmax), reflect-padded
+// to a multiple of the model's input multiple, and cut into tiles of `tilePx` LR pixels that
+// overlap by `overlapPx`. Each tile's prediction is weighted by a ramp that is 0 over the
+// outer part of the overlap band at interior tile edges, rises linearly over a `blendPx`-wide
+// cross-fade in the band's middle and is 1 inside, so neighbouring weights sum to 1 and every
+// output pixel comes from tiles that saw at least (overlap - blend)/2 LR pixels of context on
+// each side: where that exceeds the network's reach the tiled result equals the whole-image
+// prediction, and the cross-fade hides any seam.
+// Only the output (float32) and its weight sum (float32) are held at HR size.
+//
+// Stacks are restored plane by plane; a multi-frame (5-frame) model slides over time with the
+// frames reflected at the ends (…t1 t0 | t0 t1 …: frame -1 is frame 1), so the output has as
+// many frames as the input. The output is mapped back to the input's intensity scale
+// (CSBDeep's PercentileNormalizer.after); a Laplace model's scale map is returned beside it.
+import type { Tensor4D } from "@tensorflow/tfjs-core";
+import type { Image, Plane } from "../image/image.js";
+import { getPlane, lengthToNm, planeCount } from "../image/image.js";
+import { percentiles } from "../image/percentile.js";
+import { resize } from "../image/resize.js";
+import { PssrError, invalidArgument } from "../errors.js";
+import type { RestorationModel } from "../model/model.js";
+import type { NormalizationSpec } from "../train/data.js";
+import { reflectIndex } from "../train/data.js";
+
+export interface TileOptions {
+  /** Tile side in LR pixels (rounded up to the model's input multiple). Default 256. */
+  tilePx?: number;
+  /** Overlap between neighbouring tiles in LR pixels. Default 64. */
+  overlapPx?: number;
+  /** Tiles per network call. Default 1. */
+  batchSize?: number;
+  /** Width of the linear cross-fade in the middle of each overlap, LR pixels. Default 8. */
+  blendPx?: number;
+}
+
+export interface PredictOptions extends TileOptions {
+  normalization?: NormalizationSpec;
+  /** The LR pixel size the model expects (nm), from its card; a >25 % mismatch warns. */
+  expectedPixelSizeNm?: number | null;
+  /** "float32" (default) or "input" (rescaled into the input's integer type). */
+  outputDtype?: "float32" | "input";
+  onWarning?: (message: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Prediction {
+  image: Image;
+  /** Per-pixel Laplace scale (probabilistic models), same shape as image. */
+  scale?: Image;
+  warnings: string[];
+}
+
+function reflectPad(p: Plane, h: number, w: number): Plane {
+  if (p.height === h && p.width === w) return p;
+  const out = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const sy = reflectIndex(y, p.height);
+    for (let x = 0; x < w; x++) out[y * w + x] = p.data[sy * p.width + reflectIndex(x, p.width)];
+  }
+  return { data: out, height: h, width: w };
+}
+
+function tileStarts(size: number, tile: number, overlap: number): number[] {
+  if (size <= tile) return [0];
+  const stride = tile - overlap;
+  const starts: number[] = [];
+  for (let a = 0; ; a += stride) {
+    if (a + tile >= size) {
+      starts.push(size - tile);
+      break;
+    }
+    starts.push(a);
+  }
+  return [...new Set(starts)];
+}
+
+/**
+ * Blending ramp along one axis of a tile: `len` HR px, `band` HR px of overlap at interior
+ * edges. The weight is 0 up to the middle of the band less half the blend width, rises
+ * linearly over the blend width (at most `blend` HR px), then is 1: neighbours sum to 1.
+ */
+function ramp(len: number, band: number, blend: number, interiorStart: boolean, interiorEnd: boolean): Float32Array {
+  const w = new Float32Array(len).fill(1);
+  if (band <= 0) return w;
+  const mid = Math.max(1, Math.min(band / 2, blend));
+  const q = (band - mid) / 2;
+  for (let u = 0; u < len; u++) {
+    let v = 1;
+    if (interiorStart) v = Math.min(v, Math.max(0, Math.min(1, (u + 0.5 - q) / mid)));
+    if (interiorEnd) v = Math.min(v, Math.max(0, Math.min(1, (len - u - 0.5 - q) / mid)));
+    w[u] = v;
+  }
+  return w;
+}
+
+/**
+ * Restores one normalised LR input (frames as channels, [h, w, frames] interleaved) into HR
+ * planes: mean (and Laplace scale for probabilistic models).
+ */
+export function predictNormalized(model: RestorationModel, input: { data: Float32Array; height: number; width: number; frames: number }, options: TileOptions = {}): { mean: Plane; scale?: Plane } {
+  const tf = model.tf;
+  const s = model.spec.scale;
+  const m = model.inputMultiple;
+  const { height: h, width: w, frames } = input;
+  const ph = Math.ceil(h / m) * m;
+  const pw = Math.ceil(w / m) * m;
+  let tile = Math.ceil((options.tilePx ?? 256) / m) * m;
+  tile = Math.min(tile, Math.max(ph, pw));
+  const tileH = Math.min(tile, ph);
+  const tileW = Math.min(tile, pw);
+  const overlap = Math.min(options.overlapPx ?? 64, tile - m);
+  if (overlap < 0) throw invalidArgument(`tile ${tile} px is too small for this model (multiple ${m})`);
+  // Reflect-pad every frame to the multiple.
+  const padded = new Float32Array(ph * pw * frames);
+  for (let c = 0; c < frames; c++) {
+    const plane: Plane = { data: new Float32Array(h * w), height: h, width: w };
+    for (let i = 0; i < h * w; i++) plane.data[i] = input.data[i * frames + c];
+    const pp = reflectPad(plane, ph, pw);
+    for (let i = 0; i < ph * pw; i++) padded[i * frames + c] = pp.data[i];
+  }
+  const outC = model.outputChannels;
+  const H = ph * s;
+  const W = pw * s;
+  const acc = new Float32Array(H * W * outC);
+  const wsum = new Float32Array(H * W);
+  const ys = tileStarts(ph, tileH, overlap);
+  const xs = tileStarts(pw, tileW, overlap);
+  const band = overlap * s;
+  const blendHr = (options.blendPx ?? 8) * s;
+  const tiles: [number, number][] = [];
+  for (const y of ys) for (const x of xs) tiles.push([y, x]);
+  const batch = Math.max(1, options.batchSize ?? 1);
+  const buf = new Float32Array(batch * tileH * tileW * frames);
+  for (let t0 = 0; t0 < tiles.length; t0 += batch) {
+    const nb = Math.min(batch, tiles.length - t0);
+    for (let b = 0; b < nb; b++) {
+      const [ty, tx] = tiles[t0 + b];
+      for (let y = 0; y < tileH; y++) {
+        const src = ((ty + y) * pw + tx) * frames;
+        buf.set(padded.subarray(src, src + tileW * frames), (b * tileH + y) * tileW * frames);
+      }
+    }
+    const out = tf.tidy(() => model.apply(tf.tensor4d(buf.subarray(0, nb * tileH * tileW * frames), [nb, tileH, tileW, frames])));
+    const od = out.dataSync() as Float32Array;
+    out.dispose();
+    const TH = tileH * s;
+    const TW = tileW * s;
+    for (let b = 0; b < nb; b++) {
+      const [ty, tx] = tiles[t0 + b];
+      const ry = ramp(TH, band, blendHr, ty > 0, ty + tileH < ph);
+      const rx = ramp(TW, band, blendHr, tx > 0, tx + tileW < pw);
+      for (let y = 0; y < TH; y++) {
+        const Y = ty * s + y;
+        for (let x = 0; x < TW; x++) {
+          const wgt = ry[y] * rx[x];
+          if (wgt === 0) continue;
+          const X = tx * s + x;
+          const o = Y * W + X;
+          wsum[o] += wgt;
+          const src = ((b * TH + y) * TW + x) * outC;
+          for (let c = 0; c < outC; c++) acc[o * outC + c] += wgt * od[src + c];
+        }
+      }
+    }
+  }
+  const oh = h * s;
+  const ow = w * s;
+  const nOut = model.spec.outChannels;
+  const mean = new Float32Array(oh * ow);
+  const scale = model.spec.probabilistic ? new Float32Array(oh * ow) : undefined;
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const o = y * W + x;
+      const ww = wsum[o];
+      mean[y * ow + x] = acc[o * outC] / ww;
+      if (scale) scale[y * ow + x] = acc[o * outC + nOut] / ww;
+    }
+  }
+  return { mean: { data: mean, height: oh, width: ow }, scale: scale ? { data: scale, height: oh, width: ow } : undefined };
+}
+
+/** Whole-image prediction without tiling (reference for tests; memory grows with the image). */
+export function predictWhole(model: RestorationModel, input: { data: Float32Array; height: number; width: number; frames: number }): Plane {
+  const big = Math.max(input.height, input.width) + model.inputMultiple;
+  return predictNormalized(model, input, { tilePx: big, overlapPx: 0 }).mean;
+}
+
+const INTEGER_RANGE: Record<string, [number, number]> = { uint8: [0, 255], uint16: [0, 65535], int16: [-32768, 32767], int8: [-128, 127] };
+
+/**
+ * Restores an LR image (2D, stack, or time-lapse for 5-frame models) with `model`.
+ * Returns an HR Image (float32 unless outputDtype "input"), with provenance in meta.
+ */
+export function predictImage(model: RestorationModel, img: Image, options: PredictOptions = {}): Prediction {
+  const norm = options.normalization ?? { method: "percentile", pmin: 2, pmax: 99.8 };
+  const s = model.spec.scale;
+  const frames = model.spec.inChannels;
+  const warnings: string[] = [];
+  const warn = (msg: string) => {
+    warnings.push(msg);
+    options.onWarning?.(msg);
+  };
+  if (options.expectedPixelSizeNm && img.pixelSize) {
+    const got = lengthToNm(img.pixelSize);
+    const ratio = got / options.expectedPixelSizeNm;
+    if (ratio > 1.25 || ratio < 0.8) {
+      warn(`the input's pixel size (${got.toPrecision(3)} nm) differs from the ${options.expectedPixelSizeNm.toPrecision(3)} nm the model was trained for by more than 25%; results may be poor`);
+    }
+  }
+  const n = planeCount(img);
+  if (n === 0) throw new PssrError("empty-image", "the image has no planes");
+  const h = img.shape[img.shape.length - 2];
+  const w = img.shape[img.shape.length - 1];
+  // Normalise with percentiles of the whole input (all planes), as CSBDeep does per image.
+  const all = img.data instanceof Float32Array ? img.data : Float32Array.from(img.data as ArrayLike<number>);
+  const [low, high] = percentiles(all, [norm.pmin, norm.pmax]);
+  const k = 1 / (high - low + 1e-20);
+  const planesN: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = getPlane(img, i).data;
+    const d = new Float32Array(p.length);
+    for (let j = 0; j < p.length; j++) d[j] = (p[j] - low) * k;
+    planesN.push(d);
+  }
+  const outMean = new Float32Array(n * h * s * w * s);
+  const outScale = model.spec.probabilistic ? new Float32Array(n * h * s * w * s) : undefined;
+  for (let i = 0; i < n; i++) {
+    const input = new Float32Array(h * w * frames);
+    for (let c = 0; c < frames; c++) {
+      const src = planesN[frames === 1 ? i : reflectIndex(i + c - (frames >> 1), n)];
+      for (let j = 0; j < h * w; j++) input[j * frames + c] = src[j];
+    }
+    const r = predictNormalized(model, { data: input, height: h, width: w, frames }, options);
+    // Back to the input's intensity scale (mean: affine; scale: multiplicative).
+    const off = i * r.mean.data.length;
+    for (let j = 0; j < r.mean.data.length; j++) outMean[off + j] = r.mean.data[j] * (high - low) + low;
+    if (outScale && r.scale) for (let j = 0; j < r.scale.data.length; j++) outScale[off + j] = r.scale.data[j] * (high - low);
+    options.onProgress?.(i + 1, n);
+  }
+  const shape = [...img.shape.slice(0, -2), h * s, w * s];
+  const pixelSize = img.pixelSize ? { value: img.pixelSize.value / s, unit: img.pixelSize.unit } : null;
+  const meta = { ...(img.meta ?? {}), restoration: { arch: model.spec.arch, preset: model.spec.preset, scale: s, normalization: { ...norm, low, high } } };
+  let image: Image = { data: outMean, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
+  if (options.outputDtype === "input") image = toInputDtype(image, img.dtype);
+  const result: Prediction = { image, warnings };
+  if (outScale) result.scale = { data: outScale, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
+  return result;
+}
+
+function toInputDtype(img: Image, dtype: Image["dtype"]): Image {
+  const range = INTEGER_RANGE[dtype];
+  if (!range) return img;
+  const d = img.data as Float32Array;
+  const out = dtype === "uint8" ? new Uint8Array(d.length) : dtype === "uint16" ? new Uint16Array(d.length) : dtype === "int16" ? new Int16Array(d.length) : new Int8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(d[i])));
+  return { ...img, data: out, dtype };
+}
+
+export const BASELINES = ["nearest", "bilinear", "bicubic"] as const;
+export type Baseline = (typeof BASELINES)[number];
+
+/** Upsamples every plane by `scale` with a classic interpolation (the baselines of the paper). */
+export function predictBaseline(img: Image, scale: number, method: Baseline): Image {
+  if (!(BASELINES as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINES.join(", ")}`);
+  const n = planeCount(img);
+  const h = img.shape[img.shape.length - 2];
+  const w = img.shape[img.shape.length - 1];
+  const out = new Float32Array(n * h * scale * w * scale);
+  for (let i = 0; i < n; i++) {
+    const r = resize(getPlane(img, i), h * scale, w * scale, { method, alignCorners: false });
+    out.set(r.data, i * r.data.length);
+  }
+  return {
+    data: out,
+    shape: [...img.shape.slice(0, -2), h * scale, w * scale],
+    axes: img.axes,
+    pixelSize: img.pixelSize ? { value: img.pixelSize.value / scale, unit: img.pixelSize.unit } : null,
+    dtype: "float32",
+    meta: { ...(img.meta ?? {}), restoration: { baseline: method, scale } },
+  };
+}
+
+export type { Tensor4D };

@@ -1,0 +1,75 @@
+// The model card: what a model is, what it was trained on and how well it did.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RecipeSpec } from "../crappify/crappify.js";
+import { PssrError } from "../errors.js";
+import type { ModelSpec } from "../model/architectures.js";
+import { writeAtomic } from "../model/model.js";
+import type { NormalizationSpec } from "./data.js";
+
+export interface ModelCard {
+  format: "pssr-lab/model-card-v1";
+  architecture: string;
+  preset: string;
+  spec: ModelSpec;
+  scale: number;
+  frames: number;
+  loss: string;
+  /** Crappifier recipe (name and parameter overrides), or null for real LR/HR pairs. */
+  recipe: string | RecipeSpec | null;
+  seed: number;
+  /** How inputs are normalised before the network (and outputs mapped back). */
+  normalization: NormalizationSpec;
+  /** HR (training target) pixel size in nm, when the training files stated it. */
+  hrPixelSizeNm: number | null;
+  /** The LR pixel size the model expects (hrPixelSizeNm * scale), when known. */
+  lrPixelSizeNm: number | null;
+  /** Where the training data came from (file paths, or a description). */
+  data: { hr: string[]; lr?: string[] };
+  training: Record<string, unknown>;
+  validation: Record<string, number>;
+  history: unknown[];
+  createdAt: string;
+  software: string;
+}
+
+export const CARD_FILE = "card.json";
+
+/** Writes card.json atomically (fields not given are filled with null/empty defaults). */
+export function writeModelCard(dir: string, card: Partial<ModelCard>): ModelCard {
+  const full: ModelCard = {
+    format: "pssr-lab/model-card-v1",
+    architecture: "",
+    preset: "",
+    spec: card.spec as ModelSpec,
+    scale: 1,
+    frames: 1,
+    loss: "mse",
+    recipe: null,
+    seed: 0,
+    normalization: { method: "percentile", pmin: 2, pmax: 99.8 },
+    hrPixelSizeNm: null,
+    lrPixelSizeNm: null,
+    data: { hr: [] },
+    training: {},
+    validation: {},
+    history: [],
+    createdAt: new Date().toISOString(),
+    software: "pssr-lab",
+    ...card,
+  };
+  if (full.hrPixelSizeNm && !full.lrPixelSizeNm) full.lrPixelSizeNm = full.hrPixelSizeNm * full.scale;
+  writeAtomic(join(dir, CARD_FILE), JSON.stringify(full, null, 1));
+  return full;
+}
+
+/** Reads card.json of a model directory; null when there is none (a bare model). */
+export function readModelCard(dir: string): ModelCard | null {
+  const path = join(dir, CARD_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as ModelCard;
+  } catch (e) {
+    throw new PssrError("model-invalid", `card.json is not valid JSON (${(e as Error).message})`, { file: path });
+  }
+}

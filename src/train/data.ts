@@ -1,0 +1,251 @@
+// Training data: (LR, HR) patch pairs from high-resolution images.
+//
+// Each epoch, every HR source plane (or stack, for multi-frame models) is crappified whole with
+// a seed derived from (seed, epoch, image), so every epoch sees fresh noise while a resumed run
+// sees the same noise it would have seen. LR and HR are each percentile-normalised with their
+// own percentiles (CSBDeep: source and target separately; pmin 2, pmax 99.8 as its
+// PercentileNormalizer, which prediction applies to real LR input). Patches are drawn at random
+// positions on the LR grid, skipping background (CSBDeep's no_background_patches: a patch is
+// kept where the maximum filter of the target, size patch/2, exceeds threshold * the target's
+// 99.9th percentile), and augmented by one of the 8 dihedral transforms, the same for input
+// and target. Multi-frame (5 frames): frames t-2..t+2 (reflected at the ends), each crappified
+// separately, go in as channels; the target is frame t.
+import type { Image, Plane } from "../image/image.js";
+import { getPlane, planeCount } from "../image/image.js";
+import { percentiles } from "../image/percentile.js";
+import { maximumFilter } from "../image/filters.js";
+import { crappify, type RecipeSpec } from "../crappify/crappify.js";
+import { Rng } from "../crappify/rng.js";
+import { PssrError, invalidArgument } from "../errors.js";
+
+export interface NormalizationSpec {
+  method: "percentile";
+  pmin: number;
+  pmax: number;
+}
+
+export const DEFAULT_NORMALIZATION: NormalizationSpec = { method: "percentile", pmin: 2, pmax: 99.8 };
+
+/** One training image: HR planes (1 for 2D; a stack's planes) and optionally real LR planes. */
+export interface SourceImage {
+  name: string;
+  hr: Plane[];
+  lr?: Plane[];
+}
+
+/** A normalised (LR, HR) pair of planes, LR possibly with several frames. */
+export interface PairPlanes {
+  /** Frames of the LR input for each target index (length = hr.length). */
+  lr: Plane[];
+  hr: Plane[];
+  /** Eligible LR top-left positions per target index (background filter). */
+  eligible: Int32Array[];
+}
+
+export interface PatchBatch {
+  /** [n, p/s, p/s, frames] LR input, channels last. */
+  lr: Float32Array;
+  /** [n, p, p, 1] HR target. */
+  hr: Float32Array;
+  n: number;
+  lrSize: number;
+  hrSize: number;
+  frames: number;
+}
+
+/** The planes of an image as SourceImage (stacks keep their planes together). */
+export function sourceFromImage(name: string, hr: Image, lr?: Image): SourceImage {
+  const n = planeCount(hr);
+  const src: SourceImage = { name, hr: Array.from({ length: n }, (_, i) => getPlane(hr, i)) };
+  if (lr) {
+    if (planeCount(lr) !== n) throw new PssrError("shape-mismatch", `${name}: the LR image has ${planeCount(lr)} planes, the HR image ${n}`);
+    src.lr = Array.from({ length: n }, (_, i) => getPlane(lr, i));
+  }
+  return src;
+}
+
+/** Percentile-normalises a plane in place-free fashion; returns the plane and its (low, high). */
+export function normalizePlane(p: Plane, norm: NormalizationSpec = DEFAULT_NORMALIZATION): { plane: Plane; low: number; high: number } {
+  const [low, high] = percentiles(p.data, [norm.pmin, norm.pmax]);
+  const scale = 1 / (high - low + 1e-20);
+  const data = new Float32Array(p.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = (p.data[i] - low) * scale;
+  return { plane: { data, height: p.height, width: p.width }, low, high };
+}
+
+function cropPlane(p: Plane, h: number, w: number): Plane {
+  if (p.height === h && p.width === w) return p;
+  const data = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
+  return { data, height: h, width: w };
+}
+
+/** Background filter: LR top-left positions of patches whose target is not background. */
+export function eligiblePositions(hr: Plane, scale: number, hrPatch: number, threshold: number): Int32Array {
+  const lrPatch = hrPatch / scale;
+  const lrH = Math.floor(hr.height / scale);
+  const lrW = Math.floor(hr.width / scale);
+  const maxY = lrH - lrPatch;
+  const maxX = lrW - lrPatch;
+  if (maxY < 0 || maxX < 0) return new Int32Array(0);
+  const all: number[] = [];
+  if (threshold <= 0) {
+    for (let y = 0; y <= maxY; y++) for (let x = 0; x <= maxX; x++) all.push(y * lrW + x);
+    return Int32Array.from(all);
+  }
+  const [p999] = percentiles(hr.data, [99.9]);
+  const m = maximumFilter(hr, Math.max(1, Math.floor(hrPatch / 2)));
+  const limit = threshold * p999;
+  const half = Math.floor(hrPatch / 2);
+  for (let y = 0; y <= maxY; y++) {
+    for (let x = 0; x <= maxX; x++) {
+      const cy = y * scale + half;
+      const cx = x * scale + half;
+      if (m.data[cy * hr.width + cx] > limit) all.push(y * lrW + x);
+    }
+  }
+  return Int32Array.from(all);
+}
+
+export interface PairOptions {
+  recipe?: string | RecipeSpec;
+  scale: number;
+  frames: number;
+  hrPatch: number;
+  seed: number;
+  /** CSBDeep's no_background_patches threshold (0 keeps every patch). Default 0.4. */
+  backgroundThreshold?: number;
+  normalization?: NormalizationSpec;
+}
+
+/** Derives a per-(epoch, image) seed from the run's seed. */
+export function derivedSeed(seed: number, epoch: number, image: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (epoch + 0x85ebca6b), 0xc2b2ae35) >>> 0;
+  h = Math.imul(h ^ (image + 0x27d4eb2f), 0x165667b1) >>> 0;
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/**
+ * Builds the normalised (LR, HR) planes of one source for one epoch: crappified with
+ * derivedSeed(seed, epoch, index) unless the source has real LR planes.
+ */
+export function makePair(src: SourceImage, index: number, epoch: number, opts: PairOptions): PairPlanes {
+  const s = opts.scale;
+  const norm = opts.normalization ?? DEFAULT_NORMALIZATION;
+  const hrH = Math.floor(src.hr[0].height / s) * s;
+  const hrW = Math.floor(src.hr[0].width / s) * s;
+  if (hrH < opts.hrPatch || hrW < opts.hrPatch) {
+    throw invalidArgument(`${src.name}: the patch (${opts.hrPatch} px) is larger than the image (${src.hr[0].height}x${src.hr[0].width})`);
+  }
+  const hr = src.hr.map((p) => cropPlane(p, hrH, hrW));
+  let lrRaw: Plane[];
+  if (src.lr) {
+    lrRaw = src.lr.map((p, i) => {
+      if (p.height !== hrH / s || p.width !== hrW / s) {
+        throw new PssrError(
+          "shape-mismatch",
+          `${src.name}: LR plane ${i} is ${p.height}x${p.width}; for scale ${s} and HR ${src.hr[i].height}x${src.hr[i].width} it must be ${hrH / s}x${hrW / s}`,
+        );
+      }
+      return p;
+    });
+  } else {
+    if (!opts.recipe) throw invalidArgument("a crappifier recipe is needed when no LR images are given");
+    const stack: Image = {
+      data: concatPlanes(hr),
+      shape: hr.length > 1 ? [hr.length, hrH, hrW] : [hrH, hrW],
+      axes: hr.length > 1 ? "ZYX" : "YX",
+      pixelSize: null,
+      dtype: "float32",
+    };
+    const out = crappify(stack, opts.recipe, { scaleFactor: s, seed: derivedSeed(opts.seed, epoch, index) });
+    lrRaw = Array.from({ length: hr.length }, (_, i) => {
+      const p = getPlane(out.lr, i);
+      return p.height === hrH / s && p.width === hrW / s ? p : cropPlane(p, hrH / s, hrW / s);
+    });
+  }
+  const threshold = opts.backgroundThreshold ?? 0.4;
+  const hrN = hr.map((p) => normalizePlane(p, norm).plane);
+  const lrN = lrRaw.map((p) => normalizePlane(p, norm).plane);
+  const eligible = hr.map((p) => {
+    let e = eligiblePositions(p, s, opts.hrPatch, threshold);
+    if (e.length === 0) e = eligiblePositions(p, s, opts.hrPatch, 0);
+    return e;
+  });
+  return { lr: lrN, hr: hrN, eligible };
+}
+
+function concatPlanes(ps: Plane[]): Float32Array {
+  const n = ps[0].data.length;
+  const out = new Float32Array(n * ps.length);
+  ps.forEach((p, i) => out.set(p.data, i * n));
+  return out;
+}
+
+/** Index of frame t+d reflected into [0, n) (…2 1 | 0 1 2 … n-1 | n-2 …). */
+export function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let k = ((i % period) + period) % period;
+  if (k >= n) k = period - k;
+  return k;
+}
+
+/** Dihedral transform k (0..7) of (y, x) in a square of side n: returns the source index. */
+function dihedralSource(k: number, y: number, x: number, n: number): number {
+  let yy = y;
+  let xx = x;
+  if (k & 4) [yy, xx] = [xx, yy]; // transpose
+  if (k & 1) yy = n - 1 - yy; // flip vertically
+  if (k & 2) xx = n - 1 - xx; // flip horizontally
+  return yy * n + xx;
+}
+
+/**
+ * Draws `n` patch pairs from `pairs` with `rng`: a random image, target plane and eligible
+ * position each, then a random dihedral transform (when `augment`).
+ */
+export function drawBatch(pairs: PairPlanes[], n: number, opts: { scale: number; frames: number; hrPatch: number; augment: boolean }, rng: Rng): PatchBatch {
+  const s = opts.scale;
+  const P = opts.hrPatch;
+  const p = P / s;
+  const f = opts.frames;
+  const lr = new Float32Array(n * p * p * f);
+  const hr = new Float32Array(n * P * P);
+  const lrTmp = new Float32Array(p * p);
+  const hrTmp = new Float32Array(P * P);
+  for (let b = 0; b < n; b++) {
+    const pair = pairs[Math.floor(rng.uniform() * pairs.length)];
+    const t = Math.floor(rng.uniform() * pair.hr.length);
+    const el = pair.eligible[t];
+    const pos = el[Math.floor(rng.uniform() * el.length)];
+    const lrW = pair.lr[0].width;
+    const y0 = Math.floor(pos / lrW);
+    const x0 = pos % lrW;
+    const k = opts.augment ? Math.floor(rng.uniform() * 8) : 0;
+    const target = pair.hr[t];
+    for (let y = 0; y < P; y++) hrTmp.set(target.data.subarray((y0 * s + y) * target.width + x0 * s, (y0 * s + y) * target.width + x0 * s + P), y * P);
+    for (let y = 0; y < P; y++) for (let x = 0; x < P; x++) hr[b * P * P + y * P + x] = hrTmp[dihedralSource(k, y, x, P)];
+    for (let c = 0; c < f; c++) {
+      const frame = pair.lr[f === 1 ? t : reflectIndex(t + c - (f >> 1), pair.lr.length)];
+      for (let y = 0; y < p; y++) lrTmp.set(frame.data.subarray((y0 + y) * frame.width + x0, (y0 + y) * frame.width + x0 + p), y * p);
+      for (let y = 0; y < p; y++) for (let x = 0; x < p; x++) lr[((b * p + y) * p + x) * f + c] = lrTmp[dihedralSource(k, y, x, p)];
+    }
+  }
+  return { lr, hr, n, lrSize: p, hrSize: P, frames: f };
+}
+
+/** Splits sources into training and validation by image (never by patch of one image). */
+export function splitByImage<T>(items: T[], validationFraction: number, rng: Rng): { train: T[]; validation: T[] } {
+  if (items.length < 2) {
+    throw invalidArgument(`a validation split needs at least 2 images (files, or planes of one stack), got ${items.length}`);
+  }
+  const order = items.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const nVal = Math.min(items.length - 1, Math.max(1, Math.round(items.length * validationFraction)));
+  return { validation: order.slice(0, nVal).map((i) => items[i]), train: order.slice(nVal).map((i) => items[i]) };
+}

@@ -1,0 +1,6 @@
+// Training: losses, schedules, the patch pipeline, the loop and the model card.
+export * from "./losses.js";
+export * from "./schedule.js";
+export * from "./data.js";
+export * from "./card.js";
+export { train, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";

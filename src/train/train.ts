@@ -1,0 +1,332 @@
+// The training loop: Adam(W) with a one-cycle or constant learning rate, per-epoch validation
+// against bilinear upsampling, progress events, cooperative interruption, atomic checkpoints
+// with optimizer and RNG state (so --resume continues at the next epoch), best-validation
+// weights kept as the model, and a clear stop on a NaN loss.
+//
+// Output directory: model.json + weights.bin (best validation weights) + card.json, and
+// checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Tensor, Tensor4D, Variable } from "@tensorflow/tfjs-core";
+
+type NamedTensor = { name: string; tensor: Tensor };
+import type { Plane } from "../image/image.js";
+import { normalizeMinMse } from "../image/normalize.js";
+import { psnr, ssim } from "../metrics/pixel.js";
+import { Rng, type RngState } from "../crappify/rng.js";
+import type { RecipeSpec } from "../crappify/crappify.js";
+import { PssrError, invalidArgument } from "../errors.js";
+import { currentBackend, getTf, type Tf } from "../backend/index.js";
+import { RestorationModel, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
+import { computeLoss, type LossName } from "./losses.js";
+import { learningRateAt, type ScheduleName } from "./schedule.js";
+import { DEFAULT_NORMALIZATION, drawBatch, makePair, splitByImage, type NormalizationSpec, type PairPlanes, type PatchBatch, type SourceImage } from "./data.js";
+import { writeModelCard, type ModelCard } from "./card.js";
+
+export interface TrainOptions {
+  sources: SourceImage[];
+  outDir: string;
+  model?: ModelOptions;
+  recipe?: string | RecipeSpec;
+  loss?: LossName;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  batchSize?: number;
+  /** HR patch side in pixels (a multiple of scale x the model's input multiple). */
+  patchPx?: number;
+  learningRate?: number;
+  schedule?: ScheduleName;
+  weightDecay?: number;
+  seed?: number;
+  validationFraction?: number;
+  /** Validation patches (fixed for the whole run). */
+  validationPatches?: number;
+  augment?: boolean;
+  backgroundThreshold?: number;
+  normalization?: NormalizationSpec;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Extra fields for the model card (data provenance, pixel size...). */
+  card?: Partial<ModelCard>;
+}
+
+export type ProgressEvent =
+  | { type: "start"; epochs: number; stepsPerEpoch: number; startEpoch: number; parameters: number; backend: string }
+  | { type: "step"; epoch: number; epochs: number; step: number; steps: number; loss: number; learningRate: number; samplesPerSecond: number; etaSeconds: number }
+  | { type: "epoch"; epoch: number; epochs: number; trainLoss: number; validation: ValidationMetrics; best: boolean; seconds: number };
+
+export interface ValidationMetrics {
+  loss: number;
+  psnr: number;
+  ssim: number;
+  bilinearPsnr: number;
+  bilinearSsim: number;
+}
+
+export interface TrainResult {
+  outDir: string;
+  epochsCompleted: number;
+  interrupted: boolean;
+  history: { epoch: number; trainLoss: number; validation: ValidationMetrics }[];
+  best: ValidationMetrics | null;
+  seconds: number;
+}
+
+interface LoopState {
+  epoch: number; // epochs completed
+  rng: RngState;
+  history: TrainResult["history"];
+  bestPsnr: number;
+  seconds: number;
+  step: number;
+}
+
+function checkpointDir(outDir: string): string {
+  return join(outDir, "checkpoint");
+}
+
+function bilinearPlane(tf: Tf, lr: Float32Array, p: number, frames: number, s: number): Float32Array {
+  return tf.tidy(() => {
+    let x = tf.tensor4d(lr, [1, p, p, frames]);
+    if (frames > 1) x = tf.slice(x, [0, 0, 0, frames >> 1], [-1, -1, -1, 1]);
+    return tf.image.resizeBilinear(x, [p * s, p * s], false, true).dataSync() as Float32Array;
+  });
+}
+
+function planeOf(data: Float32Array, side: number): Plane {
+  return { data, height: side, width: side };
+}
+
+/** PSNR/SSIM after CARE's normalisation (GT percentile-normalised, prediction least-squares fitted). */
+function careMetrics(gt: Float32Array, pred: Float32Array, side: number): { psnr: number; ssim: number } {
+  const n = normalizeMinMse(pred, gt);
+  return { psnr: psnr(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }), ssim: ssim(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }) };
+}
+
+async function validate(model: RestorationModel, batch: PatchBatch, loss: LossName, batchSize: number): Promise<ValidationMetrics> {
+  const tf = model.tf;
+  const { n, lrSize: p, hrSize: P, frames: f } = batch;
+  let lossSum = 0;
+  const m = { psnr: 0, ssim: 0, bilinearPsnr: 0, bilinearSsim: 0 };
+  for (let b0 = 0; b0 < n; b0 += batchSize) {
+    const nb = Math.min(batchSize, n - b0);
+    const x = tf.tensor4d(batch.lr.subarray(b0 * p * p * f, (b0 + nb) * p * p * f), [nb, p, p, f]);
+    const y = tf.tensor4d(batch.hr.subarray(b0 * P * P, (b0 + nb) * P * P), [nb, P, P, 1]);
+    const pred = tf.tidy(() => model.apply(x));
+    const l = computeLoss(loss, pred, y, tf);
+    lossSum += (await l.data())[0] * nb;
+    const means = tf.tidy(() => (pred.shape[3] === 1 ? pred.clone() : tf.slice(pred, [0, 0, 0, 0], [-1, -1, -1, 1])));
+    const pd = (await means.data()) as Float32Array;
+    tf.dispose([x, y, pred, l, means]);
+    for (let i = 0; i < nb; i++) {
+      const gt = batch.hr.slice((b0 + i) * P * P, (b0 + i + 1) * P * P);
+      const ours = careMetrics(gt, pd.slice(i * P * P, (i + 1) * P * P), P);
+      const bil = careMetrics(gt, bilinearPlane(tf, batch.lr.subarray((b0 + i) * p * p * f, (b0 + i + 1) * p * p * f), p, f, P / p), P);
+      m.psnr += ours.psnr;
+      m.ssim += ours.ssim;
+      m.bilinearPsnr += bil.psnr;
+      m.bilinearSsim += bil.ssim;
+    }
+  }
+  return { loss: lossSum / n, psnr: m.psnr / n, ssim: m.ssim / n, bilinearPsnr: m.bilinearPsnr / n, bilinearSsim: m.bilinearSsim / n };
+}
+
+async function saveOptimizer(tf: Tf, dir: string, weights: NamedTensor[]): Promise<void> {
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  writeAtomic(join(dir, "optimizer.bin"), Buffer.from(data));
+  writeAtomic(join(dir, "optimizer.json"), JSON.stringify(specs));
+}
+
+function loadOptimizerWeights(tf: Tf, dir: string): NamedTensor[] {
+  const specs = JSON.parse(readFileSync(join(dir, "optimizer.json"), "utf8"));
+  const buf = readFileSync(join(dir, "optimizer.bin"));
+  const map = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
+  // decodeWeights returns a map; keep the saved order (iterations, first moments, second moments).
+  return (specs as { name: string }[]).map((s) => ({ name: s.name, tensor: map[s.name] }));
+}
+
+async function writeCheckpoint(model: RestorationModel, optimizerWeights: NamedTensor[], state: LoopState, outDir: string): Promise<void> {
+  const final = checkpointDir(outDir);
+  const tmp = `${final}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await model.save(tmp);
+  await saveOptimizer(model.tf, tmp, optimizerWeights);
+  writeAtomic(join(tmp, "state.json"), JSON.stringify(state));
+  // Swap in: the old checkpoint stays complete until the new one is in place.
+  const old = `${final}.old`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(tmp, final);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** The checkpoint folder to resume from (checkpoint/, or checkpoint.old/ after a kill mid-swap). */
+function findCheckpoint(outDir: string): string | null {
+  for (const d of [checkpointDir(outDir), `${checkpointDir(outDir)}.old`]) if (existsSync(join(d, "state.json"))) return d;
+  return null;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains a restoration model on `sources` and writes it to `outDir`.
+ *
+ * Defaults: preset tiny, scale 4, 1 frame, MSE (Laplace for a probabilistic model), 10 epochs
+ * of 20 steps, batch 4, 64 px HR patches, Adam (beta 0.9/0.99) with a one-cycle rate peaking
+ * at 1e-3, seed 0, 10 % of the images for validation (at least 1), 16 validation patches.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const tf = getTf();
+  const t0 = performance.now();
+  const spec = modelSpec(options.model ?? {});
+  const loss: LossName = options.loss ?? (spec.probabilistic ? "laplace" : "mse");
+  if (loss === "laplace" && !spec.probabilistic) throw invalidArgument("the laplace loss needs a probabilistic model (--probabilistic, care architecture)");
+  const epochs = options.epochs ?? 10;
+  const steps = options.stepsPerEpoch ?? 20;
+  const batchSize = options.batchSize ?? 4;
+  const patch = options.patchPx ?? 64;
+  const seed = options.seed ?? 0;
+  const frames = spec.inChannels;
+  const s = spec.scale;
+  const multiple = s * (spec.arch === "resunet-lr" ? 2 ** spec.depth : Math.max(1, Math.ceil(2 ** spec.depth / s)));
+  if (patch % multiple !== 0) throw invalidArgument(`--patch must be a multiple of ${multiple} for this model (scale ${s}, depth ${spec.depth}), got ${patch}`);
+  for (const [k, v] of Object.entries({ epochs, steps, batchSize })) if (!Number.isInteger(v) || v < 1) throw invalidArgument(`${k} must be a positive integer, got ${v}`);
+  if (options.sources.length === 0) throw invalidArgument("no training images");
+  if (frames > 1) {
+    for (const src of options.sources) if (src.hr.length < 2) throw invalidArgument(`${src.name}: a ${frames}-frame model needs time-lapses or stacks, this image has 1 plane`);
+  }
+  const pairOpts = { recipe: options.recipe, scale: s, frames, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION };
+
+  // Split by image: files, or the planes of a single 2D stack.
+  let units = options.sources;
+  if (units.length === 1 && frames === 1 && units[0].hr.length > 1) {
+    const only = units[0];
+    units = only.hr.map((p, i) => ({ name: `${only.name}[${i}]`, hr: [p], lr: only.lr ? [only.lr[i]] : undefined }));
+  }
+  const splitRng = Rng.fromSeed(seed);
+  const { train: trainSources, validation: valSources } = splitByImage(units, options.validationFraction ?? 0.1, splitRng);
+
+  // Fixed validation patches: crappified once with a separate seed stream, no augmentation.
+  const valPairs = valSources.map((src, i) => makePair(src, 1000 + i, -1, pairOpts));
+  const valBatch = drawBatch(valPairs, options.validationPatches ?? 16, { scale: s, frames, hrPatch: patch, augment: false }, Rng.fromSeed(seed + 1));
+
+  mkdirSync(options.outDir, { recursive: true });
+  let model: RestorationModel;
+  const optimizer = tf.train.adam(options.learningRate ?? 1e-3, 0.9, 0.99, 1e-7);
+  let state: LoopState = { epoch: 0, rng: Rng.fromSeed(seed + 2).getState(), history: [], bestPsnr: -Infinity, seconds: 0, step: 0 };
+  const resumeFrom = options.resume ? findCheckpoint(options.outDir) : null;
+  if (options.resume && !resumeFrom) throw new PssrError("training-failed", "--resume: no checkpoint found", { file: options.outDir });
+  if (resumeFrom) {
+    model = await RestorationModel.load(resumeFrom, tf);
+    if (JSON.stringify(model.spec) !== JSON.stringify(spec)) {
+      model.dispose();
+      throw new PssrError("training-failed", `--resume: the checkpoint's model (${model.spec.arch}/${model.spec.preset}, scale ${model.spec.scale}) differs from the one asked for`, { file: resumeFrom });
+    }
+    state = JSON.parse(readFileSync(join(resumeFrom, "state.json"), "utf8"));
+    const ow = loadOptimizerWeights(tf, resumeFrom);
+    await optimizer.setWeights(ow);
+    tf.dispose(ow.map((w) => w.tensor));
+  } else {
+    model = RestorationModel.create(spec, seed, tf);
+  }
+  const rng = Rng.fromState(state.rng);
+  const vars: Variable[] = model.trainableVariables();
+  const schedule = { name: options.schedule ?? "one-cycle", lrMax: options.learningRate ?? 1e-3, totalSteps: epochs * steps } as const;
+  const wd = options.weightDecay ?? 0;
+  const backendName = currentBackend()?.name ?? tf.getBackend();
+  options.onProgress?.({ type: "start", epochs, stepsPerEpoch: steps, startEpoch: state.epoch, parameters: model.countParameters(), backend: backendName });
+
+  let interrupted = false;
+  try {
+    for (let epoch = state.epoch; epoch < epochs && !interrupted; epoch++) {
+      const te = performance.now();
+      const pairs: PairPlanes[] = trainSources.map((src, i) => makePair(src, i, epoch, pairOpts));
+      let lossSum = 0;
+      let stepsDone = 0;
+      for (let step = 0; step < steps; step++) {
+        const ts = performance.now();
+        const batch = drawBatch(pairs, batchSize, { scale: s, frames, hrPatch: patch, augment: options.augment ?? true }, rng);
+        const lrRate = learningRateAt(schedule, state.step);
+        (optimizer as unknown as { learningRate: number }).learningRate = lrRate;
+        const x = tf.tensor4d(batch.lr, [batchSize, batch.lrSize, batch.lrSize, frames]);
+        const y = tf.tensor4d(batch.hr, [batchSize, patch, patch, 1]);
+        const cost = optimizer.minimize(() => computeLoss(loss, model.apply(x), y, tf), true, vars);
+        if (wd > 0) tf.tidy(() => vars.forEach((v) => v.assign(tf.mul(v, 1 - lrRate * wd))));
+        const value = (await cost!.data())[0];
+        tf.dispose([x, y, cost!]);
+        if (!Number.isFinite(value)) {
+          throw new PssrError("training-failed", `the loss became ${value} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lrRate.toExponential(2)}); try a lower --lr`);
+        }
+        lossSum += value;
+        stepsDone++;
+        state.step++;
+        const dt = (performance.now() - ts) / 1000;
+        const remaining = (epochs - epoch - 1) * steps + (steps - step - 1);
+        options.onProgress?.({ type: "step", epoch: epoch + 1, epochs, step: step + 1, steps, loss: value, learningRate: lrRate, samplesPerSecond: batchSize / dt, etaSeconds: remaining * dt });
+        await yieldToEventLoop();
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
+      }
+      if (interrupted) break;
+      const validation = await validate(model, valBatch, loss, batchSize);
+      const trainLoss = lossSum / stepsDone;
+      const best = validation.psnr > state.bestPsnr;
+      state.epoch = epoch + 1;
+      state.rng = rng.getState();
+      state.history.push({ epoch: epoch + 1, trainLoss, validation });
+      state.seconds += (performance.now() - te) / 1000;
+      if (best) {
+        state.bestPsnr = validation.psnr;
+        await model.save(options.outDir);
+      }
+      const optimizerWeights = await optimizer.getWeights();
+      try {
+        await writeCheckpoint(model, optimizerWeights, state, options.outDir);
+      } finally {
+        // getWeights() makes a fresh scalar for the iteration count; the rest are live state.
+        optimizerWeights.filter((w) => w.name === "iter").forEach((w) => w.tensor.dispose());
+      }
+      const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
+      writeModelCard(options.outDir, {
+        ...(options.card ?? {}),
+        architecture: spec.arch,
+        preset: spec.preset,
+        spec,
+        scale: s,
+        frames,
+        loss,
+        recipe: options.recipe ?? null,
+        normalization: pairOpts.normalization,
+        seed,
+        training: {
+          epochs: state.epoch,
+          epochsPlanned: epochs,
+          stepsPerEpoch: steps,
+          batchSize,
+          patchPx: patch,
+          learningRate: schedule.lrMax,
+          schedule: schedule.name,
+          weightDecay: wd,
+          trainImages: trainSources.map((t) => t.name),
+          validationImages: valSources.map((t) => t.name),
+          backend: backendName,
+          seconds: state.seconds,
+        },
+        validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
+        history: state.history,
+      });
+      options.onProgress?.({ type: "epoch", epoch: epoch + 1, epochs, trainLoss, validation, best, seconds: (performance.now() - te) / 1000 });
+    }
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  const bestEntry = state.history.length ? state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a)) : null;
+  return { outDir: options.outDir, epochsCompleted: state.epoch, interrupted, history: state.history, best: bestEntry?.validation ?? null, seconds: (performance.now() - t0) / 1000 };
+}
+
+export type { Tensor4D };
