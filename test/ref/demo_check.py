@@ -1,0 +1,38 @@
+"""Recomputes the demo's metrics independently: tifffile reads the restorations the demo wrote
+and the bundled high-res originals; PSSR's norm_minmse (BPHO-Salk/PSSR metric_gen.py, CSBDeep
+normalisation) and scikit-image 0.19.3 compute PSNR/SSIM/NRMSE.
+
+Usage: demo_check.py OUT_DIR SAMPLES_DIR -> JSON {"<image>/<method>": {"psnr","ssim","nrmse"}}
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import tifffile
+from skimage.metrics import normalized_root_mse, peak_signal_noise_ratio, structural_similarity
+
+
+def norm_minmse(gt, x):
+    # csbdeep.utils.normalize(gt, 0.1, 99.9), then zero-mean both and least-squares scale x
+    lo, hi = np.percentile(gt, [0.1, 99.9])
+    gt = (gt - lo) / (hi - lo + 1e-20)
+    gt = gt - gt.mean()
+    x = x - x.mean()
+    scale = np.cov(x.flatten(), gt.flatten())[0, 1] / np.var(x.flatten())
+    return gt, scale * x
+
+
+out_dir, samples = sys.argv[1], sys.argv[2]
+result = {}
+for name in ["microns_mouse_cortex_1", "mouse_liver_1"]:
+    hr = tifffile.imread(os.path.join(samples, "em", "emdiffuse_demo", name + ".tif")).astype(np.float32).astype(np.float64)
+    for method in ["bilinear", "bicubic"]:
+        pred = tifffile.imread(os.path.join(out_dir, f"{name}_{method}.tif")).astype(np.float64)
+        g, p = norm_minmse(hr, pred)
+        result[f"{name}/{method}"] = {
+            "psnr": float(peak_signal_noise_ratio(g, p, data_range=1.0)),
+            "ssim": float(structural_similarity(g, p, data_range=1.0)),
+            "nrmse": float(normalized_root_mse(g, p)),
+        }
+print(json.dumps(result))
