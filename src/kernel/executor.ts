@@ -246,7 +246,7 @@ export class Executor {
 }
 
 function isSigintError(e: unknown): boolean {
-  return e instanceof Error && /interrupted by SIGINT/i.test(e.message);
+  return e instanceof Error && /interrupted by `?SIGINT/i.test(e.message);
 }
 
 function interruptError(src: string, cellName: string, e: unknown): CellError {

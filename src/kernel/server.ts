@@ -1,5 +1,7 @@
-// The kernel's messaging layer: Jupyter messaging protocol 5.3 over ZeroMQ. Shell and control
-// are ROUTER sockets, iopub a PUB socket, stdin a ROUTER, heartbeat a REP on a worker thread.
+// The kernel's messaging layer: Jupyter messaging protocol 5.3 over ZeroMQ. Shell and stdin
+// are ROUTER sockets and iopub a PUB socket on the main thread; heartbeat (REP) and control
+// (ROUTER) run on an I/O worker thread (io-worker.ts) so that they answer while a cell blocks
+// the main thread, and interrupt_request becomes a SIGINT that can break synchronous code.
 // Every request is wrapped in iopub status busy/idle parented to it (comm messages included:
 // the widget manager counts those idles to throttle its updates). Cells run one at a time
 // in arrival order; other shell requests (comm messages, completion) are answered while an
@@ -13,7 +15,7 @@ import { CommManager, toDataView, type CommMessage } from "./comm.js";
 import { requestStorage, setKernel, type KernelRuntime, type PublishOptions, type RequestContext, type WidgetRecord } from "./context.js";
 import { NO_RESULT_SYMBOL, flushDisplays, plainText, toMimeBundle } from "./display.js";
 import { Executor, InterruptError, type CellError, type ExecutorOptions } from "./executor.js";
-import { runHeartbeat } from "./heartbeat.js";
+import { runHeartbeat, type IoMessage } from "./io-worker.js";
 import { WIDGET_CONTROL_TARGET, WIDGET_TARGET, controlStates, widgetFromFrontend } from "./widget.js";
 import {
   PROTOCOL_VERSION,
@@ -75,8 +77,8 @@ export interface KernelServerOptions extends ExecutorOptions {
   connection: ConnectionInfo;
   /** Called once the kernel has shut down (after shutdown_request). */
   onShutdown?: (restart: boolean) => void;
-  /** Run the heartbeat on the main thread (for environments without worker threads). */
-  heartbeatOnMainThread?: boolean;
+  /** Heartbeat and control on the main thread (no I/O worker thread, no SIGINT on interrupt_request). */
+  ioOnMainThread?: boolean;
 }
 
 export class KernelServer implements KernelRuntime {
@@ -86,10 +88,11 @@ export class KernelServer implements KernelRuntime {
   private readonly signer: Signer;
   private readonly info: ConnectionInfo;
   private readonly shell = new Router({ linger: 0 });
-  private readonly control = new Router({ linger: 0 });
+  /** On the main thread only when the I/O thread could not start. */
+  private control: Router | null = null;
   private readonly stdin = new Router({ linger: 0 });
   private readonly iopub = new Publisher({ linger: 0 });
-  private hbWorker: Worker | null = null;
+  private ioWorker: Worker | null = null;
   private hbSocket: Socket | null = null;
   private readonly sendChains = new Map<Socket, Promise<void>>();
   private executor!: Executor;
@@ -105,6 +108,7 @@ export class KernelServer implements KernelRuntime {
   private streamTimer: NodeJS.Immediate | null = null;
   private restoreStreams: (() => void) | null = null;
   private stopped = false;
+  private interruptBySignal = false;
   private readonly neverAborted = new AbortController().signal;
   private readonly done: Promise<boolean>;
   private resolveDone!: (restart: boolean) => void;
@@ -132,11 +136,10 @@ export class KernelServer implements KernelRuntime {
     const i = this.info;
     await Promise.all([
       this.shell.bind(endpoint(i, i.shell_port)),
-      this.control.bind(endpoint(i, i.control_port)),
       this.stdin.bind(endpoint(i, i.stdin_port)),
       this.iopub.bind(endpoint(i, i.iopub_port)),
     ]);
-    await this.startHeartbeat(endpoint(i, i.hb_port));
+    await this.startIoThread(endpoint(i, i.hb_port), endpoint(i, i.control_port));
     setKernel(this);
     this.captureStreams();
     this.comms.registerTarget(WIDGET_CONTROL_TARGET, (comm) => {
@@ -153,30 +156,37 @@ export class KernelServer implements KernelRuntime {
     this.executor = new Executor(this.options);
     this.publishStatus("starting", {});
     this.receiveLoop(this.shell, "shell");
-    this.receiveLoop(this.control, "control");
+    if (this.control) this.receiveLoop(this.control, "control");
+    else this.ioWorker?.on("message", (m: IoMessage) => m.kind === "control" && this.receiveFrames(m.frames.map((f) => Buffer.from(f)), "control"));
     this.stdinLoop();
   }
 
-  private async startHeartbeat(address: string): Promise<void> {
-    if (!this.options.heartbeatOnMainThread) {
+  /** Heartbeat and control on a worker thread; both on the main thread if that fails. */
+  private async startIoThread(hbAddress: string, controlAddress: string): Promise<void> {
+    if (!this.options.ioOnMainThread) {
       try {
-        const worker = new Worker(new URL("./heartbeat.js", import.meta.url), { workerData: { heartbeatAddress: address } });
-        const answer = await new Promise<string>((resolve) => {
-          worker.once("message", resolve);
-          worker.once("error", (e) => resolve(`error: ${e.message}`));
+        const worker = new Worker(new URL("./io-worker.js", import.meta.url), {
+          workerData: { heartbeatAddress: hbAddress, controlAddress, key: this.info.key },
         });
-        if (answer === "bound") {
+        const answer = await new Promise<IoMessage>((resolve) => {
+          worker.once("message", resolve);
+          worker.once("error", (e) => resolve({ kind: "error", message: e.message }));
+        });
+        if (answer.kind === "ready") {
           worker.unref();
-          this.hbWorker = worker;
+          this.ioWorker = worker;
+          this.interruptBySignal = true;
           return;
         }
-        logKernel(`heartbeat thread failed (${answer}); answering heartbeats on the main thread`);
+        logKernel(`I/O thread failed (${answer.kind === "error" ? answer.message : answer.kind}); heartbeat and control run on the main thread`);
         await worker.terminate();
       } catch (e) {
-        logKernel(`heartbeat thread unavailable (${(e as Error).message}); answering heartbeats on the main thread`);
+        logKernel(`I/O thread unavailable (${(e as Error).message}); heartbeat and control run on the main thread`);
       }
     }
-    this.hbSocket = await runHeartbeat(address);
+    this.control = new Router({ linger: 0 });
+    await this.control.bind(controlAddress);
+    this.hbSocket = await runHeartbeat(hbAddress);
   }
 
   // ---------------------------------------------------------------- sending
@@ -188,9 +198,11 @@ export class KernelServer implements KernelRuntime {
   }
 
   private reply(channel: Channel, req: Message, msgType: string, content: unknown, metadata: Record<string, unknown> = {}): void {
-    const sock = channel === "shell" ? this.shell : this.control;
     this.flushStream();
-    this.send(sock, encodeMessage(this.signer, req.identities, newHeader(msgType, this.session), req.header, metadata, content));
+    const frames = encodeMessage(this.signer, req.identities, newHeader(msgType, this.session), req.header, metadata, content);
+    if (channel === "shell") this.send(this.shell, frames);
+    else if (this.control) this.send(this.control, frames);
+    else this.ioWorker?.postMessage({ kind: "send", frames } satisfies IoMessage);
   }
 
   publish(msgType: string, content: unknown, options: PublishOptions = {}): void {
@@ -261,20 +273,22 @@ export class KernelServer implements KernelRuntime {
 
   private receiveLoop(sock: Router, channel: Channel): void {
     (async () => {
-      for await (const frames of sock) {
-        let msg: Message;
-        try {
-          msg = decodeMessage(frames as Buffer[], this.signer);
-        } catch (e) {
-          if (e instanceof WireError) logKernel(`dropped a ${channel} message: ${e.message}`);
-          else logKernel(`dropped a ${channel} message: ${(e as Error).message}`);
-          continue;
-        }
-        this.handle(channel, msg).catch((e) => logKernel(`error handling ${msg.header.msg_type}: ${(e as Error).stack ?? e}`));
-      }
+      for await (const frames of sock) this.receiveFrames(frames as Buffer[], channel);
     })().catch((e) => {
       if (!this.stopped) logKernel(`${channel} loop ended: ${(e as Error).message}`);
     });
+  }
+
+  /** Verifies and dispatches one raw message; bad signatures are logged and dropped, never run. */
+  private receiveFrames(frames: Buffer[], channel: Channel): void {
+    let msg: Message;
+    try {
+      msg = decodeMessage(frames, this.signer);
+    } catch (e) {
+      logKernel(`dropped a ${channel} message: ${(e as Error).message}`);
+      return;
+    }
+    this.handle(channel, msg).catch((e) => logKernel(`error handling ${msg.header.msg_type}: ${(e as Error).stack ?? e}`));
   }
 
   private stdinLoop(): void {
@@ -384,7 +398,8 @@ export class KernelServer implements KernelRuntime {
         return;
       }
       case "interrupt_request":
-        this.interrupt();
+        // With the I/O thread, the interrupt already arrived as a SIGINT (which also breaks synchronous code).
+        if (!this.interruptBySignal) this.interrupt();
         return this.reply(channel, msg, "interrupt_reply", { status: "ok" });
       case "shutdown_request": {
         const restart = Boolean(c.restart);
@@ -539,18 +554,18 @@ export class KernelServer implements KernelRuntime {
     this.stopped = true;
     this.restoreStreams?.();
     setKernel(null);
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.close();
+    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s?.close();
     this.hbSocket?.close();
-    if (this.hbWorker) {
-      // Let the worker close its socket itself: terminating it with a live zmq socket aborts the process.
-      const w = this.hbWorker;
+    if (this.ioWorker) {
+      // Let the worker close its sockets itself: terminating it with live zmq sockets aborts the process.
+      const w = this.ioWorker;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 500);
         w.once("exit", () => {
           clearTimeout(t);
           resolve();
         });
-        w.postMessage("close");
+        w.postMessage({ kind: "close" } satisfies IoMessage);
       });
     }
     try {

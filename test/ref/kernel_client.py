@@ -370,6 +370,15 @@ try:
     check(reply["content"]["ename"] == "KeyboardInterrupt", f"forced interrupt {reply['content']}")
     reply, io = execute("1 + 1")
     check(reply["content"]["status"] == "ok", "kernel usable after interrupt")
+    # a synchronous endless loop: interrupt_request arrives on the control thread, becomes a SIGINT
+    msg_id = kc.execute("let busy = 0;\nwhile (true) { busy++; }")
+    time.sleep(0.8)
+    km.interrupt_kernel()
+    reply = shell_reply(msg_id, timeout=30)
+    drain_iopub(msg_id)
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", f"sync interrupt {reply['content']}")
+    reply, io = execute("busy > 0")
+    check(of_type(io, "execute_result")[0]["content"]["data"]["text/plain"] == "true", f"after sync interrupt {io}")
     ok("interrupt")
 
     # --- stop_on_error aborts the queued cells
