@@ -55,7 +55,7 @@ test("stacks and 5-frame time-lapses keep their frame count; output maps back to
   const r = predictImage(single, img, { tilePx: 16, overlapPx: 8 });
   assert.deepEqual(r.image.shape, [t, h * 2, w * 2]);
   assert.equal(r.image.pixelSize?.value, 4);
-  const mean = r.image.data.reduce((a, b) => a + b, 0) / r.image.data.length;
+  const mean = (r.image.data as Float32Array).reduce((a, b) => a + b, 0) / r.image.data.length;
   assert.ok(mean > 500 && mean < 2500, `output in input units, mean ${mean}`);
   single.dispose();
   const multi = buildModel({ preset: "tiny", arch: "care", scale: 1, inChannels: 5 }, 1);

@@ -1,0 +1,167 @@
+// `pssr train`: trains a restoration model on HR images (crappified on the fly) or LR/HR pairs.
+import { readdirSync, statSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { selectBackend } from "../../backend/index.js";
+import { lengthToNm } from "../../image/image.js";
+import { readImage } from "../../io/read.js";
+import { invalidArgument, PssrError } from "../../errors.js";
+import { parseLossName } from "../../train/losses.js";
+import { train, sourceFromImage, type ProgressEvent, type SourceImage } from "../../train/index.js";
+import { intOption, numberOption, parseCommandArgs } from "../args.js";
+
+export const summary = "train a restoration model (PSSR / CARE) on high-resolution images";
+
+const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
+
+  --hr PATH          HR training image or folder of images (repeatable)
+  --lr PATH          real LR images paired in order with the HR ones (repeatable); without it
+                     the HR images are crappified on the fly with --recipe
+  --out DIR          model directory to write (model.json, weights.bin, card.json, checkpoint/)
+  --preset NAME      tiny (default), small, pssr
+  --arch NAME        resunet, resunet-lr, care (default: resunet-lr; care at scale 1; resunet for pssr)
+  --recipe NAME      crappifier recipe (default pssr-em for scale > 1, care-denoise at scale 1)
+  --scale N          1, 2, 4 (default) or 8
+  --frames N         1 (default) or 5 (multi-frame: time-lapses or stacks)
+  --epochs N         default 10        --steps N      steps per epoch, default 20
+  --batch N          default 4         --patch P      HR patch side in px, default 64
+  --learning-rate X  peak learning rate, default 1e-3 (one-cycle; --constant-lr for constant)
+  --loss NAME        mse (default), l1, laplace (with --probabilistic), msssim-l1
+  --probabilistic    CARE Laplace head (care architecture)
+  --kernel K         3 (default) or 5
+  --seed S           default 0
+  --resume           continue from DIR/checkpoint after an interruption
+  --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
+Ctrl-C stops after the current step; the last complete checkpoint stays loadable.`;
+
+const IMAGE_EXT = new Set([".tif", ".tiff", ".png", ".jpg", ".jpeg"]);
+
+function expand(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new PssrError("file-not-found", "no such file or folder", { file: p });
+    }
+    if (st.isDirectory()) {
+      const files = readdirSync(p)
+        .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+        .sort()
+        .map((f) => join(p, f));
+      if (files.length === 0) throw invalidArgument(`${p}: the folder holds no image files`);
+      out.push(...files);
+    } else out.push(p);
+  }
+  return out;
+}
+
+function formatProgress(e: ProgressEvent): string {
+  if (e.type === "step") {
+    const width = 20;
+    const done = Math.round((e.step / e.steps) * width);
+    return `epoch ${e.epoch}/${e.epochs} [${"#".repeat(done)}${".".repeat(width - done)}] step ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} lr ${e.learningRate.toExponential(1)} ${e.samplesPerSecond.toFixed(1)} samples/s ETA ${Math.round(e.etaSeconds)} s`;
+  }
+  if (e.type === "epoch") {
+    const v = e.validation;
+    return `epoch ${e.epoch}/${e.epochs} train loss ${e.trainLoss.toFixed(4)} val loss ${v.loss.toFixed(4)} PSNR ${v.psnr.toFixed(2)} dB (bilinear ${v.bilinearPsnr.toFixed(2)}) SSIM ${v.ssim.toFixed(3)} (bilinear ${v.bilinearSsim.toFixed(3)})${e.best ? " *best" : ""} ${e.seconds.toFixed(1)} s`;
+  }
+  return `training ${e.parameters} parameters on ${e.backend}, ${e.epochs} epochs x ${e.stepsPerEpoch} steps${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ""}`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandArgs(
+    args,
+    {
+      hr: { type: "string", multiple: true },
+      lr: { type: "string", multiple: true },
+      out: { type: "string" },
+      preset: { type: "string" },
+      arch: { type: "string" },
+      recipe: { type: "string" },
+      scale: { type: "string" },
+      frames: { type: "string" },
+      epochs: { type: "string" },
+      steps: { type: "string" },
+      batch: { type: "string" },
+      patch: { type: "string" },
+      "learning-rate": { type: "string" },
+      "constant-lr": { type: "boolean" },
+      loss: { type: "string" },
+      probabilistic: { type: "boolean" },
+      kernel: { type: "string" },
+      seed: { type: "string" },
+      resume: { type: "boolean" },
+      backend: { type: "string" },
+    },
+    usage,
+  );
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const hrPaths = expand((v.hr as string[] | undefined) ?? []);
+  if (hrPaths.length === 0) throw invalidArgument(`--hr is required\n${usage}`);
+  if (!v.out) throw invalidArgument(`--out is required\n${usage}`);
+  const lrPaths = v.lr ? expand(v.lr as string[]) : null;
+  if (lrPaths && lrPaths.length !== hrPaths.length) throw invalidArgument(`--lr gives ${lrPaths.length} images but --hr gives ${hrPaths.length}; they pair in order`);
+  const scale = intOption(v.scale, "scale", 4, 1, 8);
+  const frames = intOption(v.frames, "frames", 1, 1, 5);
+  const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
+  const sources: SourceImage[] = [];
+  let hrPixelSizeNm: number | null = null;
+  for (const [i, path] of hrPaths.entries()) {
+    const hr = await readImage(path);
+    if (i === 0 && hr.pixelSize) hrPixelSizeNm = lengthToNm(hr.pixelSize);
+    const lr = lrPaths ? await readImage(lrPaths[i]) : undefined;
+    sources.push(sourceFromImage(path, hr, lr));
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    console.error("\ninterrupt: stopping after the current step (Ctrl-C again to quit now)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const tty = process.stderr.isTTY;
+  try {
+    const result = await train({
+      sources,
+      outDir: resolve(v.out as string),
+      model: {
+        preset: (v.preset as string | undefined) ?? "tiny",
+        arch: v.arch as string | undefined,
+        scale,
+        inChannels: frames,
+        kernelSize: intOption(v.kernel, "kernel", 3, 3, 5),
+        probabilistic: Boolean(v.probabilistic),
+      },
+      recipe: lrPaths ? undefined : ((v.recipe as string | undefined) ?? (scale === 1 ? "care-denoise" : "pssr-em")),
+      loss: v.loss ? parseLossName(v.loss as string) : undefined,
+      epochs: intOption(v.epochs, "epochs", 10, 1),
+      stepsPerEpoch: intOption(v.steps, "steps", 20, 1),
+      batchSize: intOption(v.batch, "batch", 4, 1),
+      patchPx: intOption(v.patch, "patch", 64, 8),
+      learningRate: numberOption(v["learning-rate"], "learning-rate", 1e-3),
+      schedule: v["constant-lr"] ? "constant" : "one-cycle",
+      seed: intOption(v.seed, "seed", 0, 0),
+      resume: Boolean(v.resume),
+      signal: controller.signal,
+      card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
+      onProgress: (e) => {
+        if (e.type === "step") {
+          if (tty) process.stderr.write(`\r${formatProgress(e)}\x1b[K`);
+        } else console.error(`${tty ? "\r\x1b[K" : ""}${formatProgress(e)}`);
+      },
+    });
+    console.log(
+      result.interrupted
+        ? `interrupted after ${result.epochsCompleted} complete epochs; resume with --resume (model in ${result.outDir}, backend ${backend})`
+        : `trained ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s on ${backend}; model in ${result.outDir}` +
+            (result.best ? ` (best validation PSNR ${result.best.psnr.toFixed(2)} dB vs bilinear ${result.best.bilinearPsnr.toFixed(2)} dB)` : ""),
+    );
+    return result.interrupted ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
