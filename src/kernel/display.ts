@@ -43,6 +43,8 @@ export function hasDisplayMethod(v: unknown): v is Displayable {
 
 /** text/plain for any value, as util.inspect shows it (strings unquoted when displayed). */
 export function plainText(value: unknown): string {
+  // Async hooks (used by the kernel) make inspect list a promise's internal symbols.
+  if (value instanceof Promise) return "Promise { <pending or settled: await it to see the value> }";
   return inspect(value, { depth: 4, maxArrayLength: 100, breakLength: 100 });
 }
 

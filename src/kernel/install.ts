@@ -78,9 +78,12 @@ export function installKernelspec(where: InstallLocation & { displayName?: strin
   return { kernelDir: dir, labextensionDir: installLabextension(where) };
 }
 
-/** Copies widgets/labextension/ (if built) to <data dir>/labextensions/<package name>/. */
+/**
+ * Copies widgets/labextension/ (if built; $PSSR_LABEXTENSION_DIR overrides the source) to
+ * <data dir>/labextensions/<package name>/, where JupyterLab looks for prebuilt extensions.
+ */
 export function installLabextension(where: InstallLocation): string | null {
-  const src = join(packageRoot, "widgets", "labextension");
+  const src = process.env.PSSR_LABEXTENSION_DIR ? resolve(process.env.PSSR_LABEXTENSION_DIR) : join(packageRoot, "widgets", "labextension");
   const pkgFile = join(src, "package.json");
   if (!existsSync(pkgFile)) return null;
   const name = JSON.parse(readFileSync(pkgFile, "utf8")).name as string;

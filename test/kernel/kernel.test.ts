@@ -152,6 +152,25 @@ describe("kernel with Jupyter clients", () => {
     assert.equal(saved.state.description, "steps");
   });
 
+  test("--user installs into $JUPYTER_DATA_DIR with the labextension; uninstall removes the kernelspec", () => {
+    const ext = join(work, "fake-labextension");
+    mkdirSync(join(ext, "static"), { recursive: true });
+    writeFileSync(join(ext, "package.json"), JSON.stringify({ name: "@pssr/widgets-test", jupyterlab: { _build: { load: "static/remoteEntry.js" } } }));
+    writeFileSync(join(ext, "static", "remoteEntry.js"), "// test");
+    const data = join(work, "user-data");
+    const userEnv = { ...env, JUPYTER_DATA_DIR: data, PSSR_LABEXTENSION_DIR: ext };
+    const r = runCli(["kernel", "install", "--user", "--name", "pssr-user-test"], { env: userEnv });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(data, "kernels", "pssr-user-test", "kernel.json")));
+    assert.equal(readFileSync(join(data, "labextensions", "@pssr", "widgets-test", "static", "remoteEntry.js"), "utf8"), "// test");
+    const u = runCli(["kernel", "uninstall", "--user", "--name", "pssr-user-test"], { env: userEnv });
+    assert.equal(u.status, 0, u.stderr);
+    assert.ok(!existsSync(join(data, "kernels", "pssr-user-test")));
+    const bad = runCli(["kernel", "install", "--prefix", data, "--name", "bad name/.."], { env: userEnv });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /kernel name/);
+  });
+
   test("pssr kernel uninstall removes the kernelspec", () => {
     const dir = join(work, "prefix", "share", "jupyter", "kernels", KERNEL);
     const r = runCli(["kernel", "uninstall", "--prefix", join(work, "prefix"), "--name", KERNEL], { env });
