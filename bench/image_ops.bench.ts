@@ -41,13 +41,16 @@ const q = size >> 2;
 const small: Plane = { data: new Float32Array(q * q), height: q, width: q };
 for (let y = 0; y < q; y++) small.data.set(x.data.subarray(y * size, y * size + q), y * q);
 const k9: Plane = { data: new Float32Array(81).fill(1 / 81), height: 9, width: 9 };
+// A non-separable kernel (ring-like, as an out-of-focus PSF), same values on both sides.
+const k31: Plane = { data: new Float32Array(31 * 31).map((_, i) => Math.abs(Math.sin(i * 1.3)) / 500), height: 31, width: 31 };
 
 const ours: Record<string, () => unknown> = {
   "gaussianBlur sigma 5": () => gaussianBlur(x, 5),
   "gaussianBlur sigma 1": () => gaussianBlur(x, 1),
   "uniformFilter 7": () => uniformFilter(x, 7),
   "maximumFilter 7": () => maximumFilter(x, 7),
-  "convolve2d 9x9": () => convolve2d(x, k9),
+  "convolve2d 9x9 box": () => convolve2d(x, k9),
+  "convolve2d 31x31 non-separable": () => convolve2d(x, k31),
   "percentiles 3/99.8": () => percentiles(x.data, [3, 99.8]),
   "rescale 1/4 (anti-aliased)": () => rescale(x, 0.25),
   "zoom x2 order 3 (1/4 crop)": () => zoom(small, 2),

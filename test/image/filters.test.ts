@@ -2,7 +2,7 @@
 // real EM data and odd-sized random planes, every boundary mode.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BOUNDARY_MODES, convolve2d, gaussianBlur, gaussianKernel, maximumFilter, uniformFilter } from "../../src/image/filters.js";
+import { BOUNDARY_MODES, convolve2d, convolveStrategy, gaussianBlur, gaussianKernel, maximumFilter, uniformFilter } from "../../src/image/filters.js";
 import type { Plane } from "../../src/image/image.js";
 import { PssrError } from "../../src/errors.js";
 import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
@@ -62,6 +62,24 @@ add("defaults on EM liver 150x201", "uniformFilter 5 = reflect", () => uniformFi
 add("defaults on EM liver 150x201", "maximumFilter 4 = constant 0", () => maximumFilter(em, 4), ref.add("maximum", em, { size: 4, mode: "constant" }));
 const psf = gaussianPlane(9, 9, 1.5);
 add("defaults on EM liver 150x201", "convolve2d 9x9 PSF = constant", () => convolve2d(em, psf), ref.add("convolve", em, { mode: "constant" }, { kernel: ref.put(psf), kshape: [9, 9] }));
+// A large non-separable kernel takes the FFT path; the same forced through the direct sum.
+const big = randomPlane(25, 25, 77);
+const bigFile = ref.put(big);
+for (const mode of BOUNDARY_MODES) {
+  for (const path of ["auto", "direct"] as const) {
+    add(`convolve2d 25x25 kernel on EM cortex 256x256 (${path})`, mode, () => withPath(path, () => convolve2d(cortex, big, { mode, cval: 0.25 })), ref.add("convolve", cortex, { mode, cval: 0.25 }, { kernel: bigFile, kshape: [25, 25] }));
+  }
+  add("convolve2d forced FFT on random 37x53", `kernel 6x9, ${mode}`, () => withPath("fft", () => convolve2d(inputs[1][1], randomPlane(6, 9, 5), { mode, cval: 0.25 })), ref.add("convolve", inputs[1][1], { mode, cval: 0.25 }, { kernel: ref.put(randomPlane(6, 9, 5)), kshape: [6, 9] }));
+}
+function withPath(path: "auto" | "direct" | "fft", f: () => Plane): Plane {
+  const saved = convolveStrategy.path;
+  convolveStrategy.path = path;
+  try {
+    return f();
+  } finally {
+    convolveStrategy.path = saved;
+  }
+}
 // Outer-product kernels take the two-pass path (except constant edges with cval != 0 and even sizes).
 for (const mode of BOUNDARY_MODES) {
   const psf7 = gaussianPlane(7, 11, 1.2);
