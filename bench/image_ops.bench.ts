@@ -62,10 +62,11 @@ const dir = mkdtempSync(join(tmpdir(), "pssr-bench-"));
 try {
   const file = join(dir, "x.bin");
   writeFileSync(file, Buffer.from(x.data.buffer));
-  const peer = JSON.parse(runPython("image_bench.py", [file, String(size), String(size), String(repeats)])) as Record<string, number>;
   console.log(`image ops on ${size}x${size} float32 (median of ${repeats}); peer = scipy/skimage/numpy/torch`);
+  console.log("each peer is timed in its own process right before ours, so load from other work hits both alike");
   console.log(`${"operation".padEnd(48)} ${"ours s".padStart(9)} ${"peer s".padStart(9)} ${"ratio".padStart(7)}`);
   for (const [name, fn] of Object.entries(ours)) {
+    const peer = JSON.parse(runPython("image_bench.py", [file, String(size), String(size), String(repeats), name])) as Record<string, number>;
     const t = medianTime(fn);
     const p = peer[name];
     console.log(`${name.padEnd(48)} ${t.toFixed(4).padStart(9)} ${p.toFixed(4).padStart(9)} ${(t / p).toFixed(2).padStart(7)}`);

@@ -101,10 +101,7 @@ export function maximumFilter(
   const cval = opts.cval ?? 0;
   const { height: h, width: w } = plane;
   let data: Float32Array = plane.data;
-  if (sy > 1) {
-    const t = transpose(data, h, w);
-    data = transpose(maxColumns(t, w, h, sy, mode, cval), w, h);
-  }
+  if (sy > 1) data = maxRows(data, h, w, sy, mode, cval);
   if (sx > 1) data = maxColumns(data, h, w, sx, mode, cval);
   return { data: data === plane.data ? Float32Array.from(data) : data, height: h, width: w };
 }
@@ -452,6 +449,64 @@ function uniformColumns(src: Float32Array, h: number, w: number, size: number, m
     for (let x = 1; x < w; x++) {
       s += (line[x + size - 1] - line[x - 1]) / size;
       out[base + x] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Sliding maximum along Y over [y - size1, y + size2]: van Herk/Gil-Werman over whole rows
+ * (prefix and suffix maxima of each block of `size` extended rows), so every step is a
+ * row-long vector operation.
+ */
+function maxRows(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
+  const size1 = size >> 1;
+  const n = h + size - 1; // extended rows
+  const g = new Float32Array(n * w);
+  const hh = new Float32Array(n * w);
+  const cvalRow = new Float32Array(w).fill(cval);
+  const row = (e: number): [Float32Array, number] => {
+    const j = boundaryIndex(e - size1, h, mode);
+    return j < 0 ? [cvalRow, 0] : [src, j * w];
+  };
+  for (let start = 0; start < n; start += size) {
+    const end = Math.min(start + size, n);
+    for (let e = start; e < end; e++) {
+      const [a, off] = row(e);
+      const o = e * w;
+      if (e === start) for (let x = 0; x < w; x++) g[o + x] = a[off + x];
+      else {
+        const p = o - w;
+        for (let x = 0; x < w; x++) {
+          const v = a[off + x];
+          const m = g[p + x];
+          g[o + x] = v > m ? v : m;
+        }
+      }
+    }
+    for (let e = end - 1; e >= start; e--) {
+      const [a, off] = row(e);
+      const o = e * w;
+      if (e === end - 1) for (let x = 0; x < w; x++) hh[o + x] = a[off + x];
+      else {
+        const p = o + w;
+        for (let x = 0; x < w; x++) {
+          const v = a[off + x];
+          const m = hh[p + x];
+          hh[o + x] = v > m ? v : m;
+        }
+      }
+    }
+  }
+  const out = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const a = y * w;
+    const b = (y + size - 1) * w;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const u = hh[a + x];
+      const v = g[b + x];
+      out[o + x] = u > v ? u : v;
     }
   }
   return out;

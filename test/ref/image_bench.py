@@ -1,6 +1,7 @@
 """Times the scipy / skimage / numpy / torch peers of bench/image_ops.bench.ts on the same input.
 
-argv: input .bin (raw float32), height, width, repeats. Prints JSON {name: median seconds}.
+argv: input .bin (raw float32), height, width, repeats[, operation name]. Prints JSON
+{name: median seconds} for the named operation (all of them without a name).
 """
 import json
 import sys
@@ -30,10 +31,13 @@ def main():
     k9 = np.ones((9, 9), np.float32) / 81
     k31 = (np.abs(np.sin(np.arange(31 * 31) * 1.3)) / 500).astype(np.float32).reshape(31, 31)
     from skimage.transform import rescale
-    import torch
-    import torch.nn.functional as F
-    torch.set_num_threads(1)
-    ts = torch.from_numpy(small.copy())[None, None]
+    try:
+        import torch
+        import torch.nn.functional as F
+        torch.set_num_threads(1)
+        ts = torch.from_numpy(small.copy())[None, None]
+    except ImportError:
+        torch = None
     ops = {
         "gaussianBlur sigma 5": lambda: ndi.gaussian_filter(x, 5, mode="nearest"),
         "gaussianBlur sigma 1": lambda: ndi.gaussian_filter(x, 1, mode="nearest"),
@@ -47,7 +51,8 @@ def main():
         "upsampleBilinear x4 (1/4 crop, torch 1 thread)": lambda: F.interpolate(ts, scale_factor=4, mode="bilinear", align_corners=False),
         "resize bicubic x4 (1/4 crop, torch 1 thread)": lambda: F.interpolate(ts, scale_factor=4, mode="bicubic", align_corners=False),
     }
-    print(json.dumps({name: median_time(fn, repeats) for name, fn in ops.items()}))
+    names = sys.argv[5:] or list(ops)
+    print(json.dumps({name: median_time(ops[name], repeats) for name in names}))
 
 
 if __name__ == "__main__":
