@@ -11,6 +11,7 @@
 // images (fractional byte offsets), and it applies predictor 2 in host byte order.
 import { getDecoder } from "geotiff";
 import { inflateSync, constants as zlibConstants } from "node:zlib";
+import { checkLzwStream } from "./lzw-guard.js";
 import type { DType, PixelArray } from "../image/image.js";
 import { PssrError } from "../errors.js";
 
@@ -136,6 +137,11 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+/** Decompresses one strip or tile. */
+interface BlockDecoder {
+  decode(b: ArrayBuffer): Promise<ArrayBufferLike>;
+}
+
 /** One IFD entry: its field type, value count and where its value bytes start. */
 interface RawEntry {
   type: number;
@@ -147,7 +153,7 @@ const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 
 
 export class TiffFile {
   readonly pages: (TiffPage | undefined)[];
-  private readonly decoders = new Map<string, Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }>>();
+  private readonly decoders = new Map<string, Promise<BlockDecoder>>();
   private readonly view: DataView;
 
   private constructor(
@@ -354,7 +360,7 @@ export class TiffFile {
     return page;
   }
 
-  private decoderFor(page: TiffPage): Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }> {
+  private decoderFor(page: TiffPage): Promise<BlockDecoder> {
     const key = `${page.compression}/${page.blockWidth}/${page.blockHeight}/${page.planar}/${page.samplesPerPixel}/${page.bitsPerSample}/${page.index}`;
     let d = this.decoders.get(key);
     if (!d) {
@@ -369,26 +375,50 @@ export class TiffFile {
         JPEGTables: page.jpegTables,
         LercParameters: page.lercParameters,
       };
-      // Deflate through node's native zlib (pako, geotiff's choice, is several times slower);
-      // a truncated stream decodes as far as it goes and the length check reports it.
-      const native =
-        page.compression === 8 || page.compression === 32946
-          ? Promise.resolve({ decode: async (b: ArrayBuffer) => new Uint8Array(inflateSync(new Uint8Array(b), { finishFlush: zlibConstants.Z_SYNC_FLUSH })).buffer })
-          : null;
-      // JPEG through sharp (libvips + libjpeg-turbo), as libtiff and tifffile/imagecodecs decode
-      // it: geotiff's pdf.js-derived decoder upsamples chroma differently and leaves YCbCr as is.
-      const jpeg = page.compression === 7 && page.bitsPerSample === 8 && (page.samplesPerPixel === 1 || page.samplesPerPixel === 3)
-        ? Promise.resolve({ decode: (b: ArrayBuffer) => decodeJpegWithSharp(new Uint8Array(b), page.jpegTables, page.samplesPerPixel) })
-        : null;
-      d = native ?? jpeg ?? getDecoder(page.compression, params as never).catch((e: Error) => {
-        throw new PssrError("unsupported-format", `${compressionName(page.compression)} compression is not supported (${e.message})`, {
-          file: this.path,
-          cause: e,
-        });
-      }) as Promise<{ decode(b: ArrayBuffer): Promise<ArrayBufferLike> }>;
+      d = this.makeDecoder(page, params);
       this.decoders.set(key, d);
     }
     return d;
+  }
+
+  private async makeDecoder(page: TiffPage, params: object): Promise<BlockDecoder> {
+    const { compression } = page;
+    if (compression === 8 || compression === 32946) {
+      // Deflate through node's native zlib (pako, geotiff's choice, is several times slower);
+      // a truncated stream decodes as far as it goes and the length check reports it.
+      return { decode: async (b: ArrayBuffer) => new Uint8Array(inflateSync(new Uint8Array(b), { finishFlush: zlibConstants.Z_SYNC_FLUSH })).buffer };
+    }
+    if (compression === 7 && page.bitsPerSample === 8 && (page.samplesPerPixel === 1 || page.samplesPerPixel === 3)) {
+      // JPEG through sharp (libvips + libjpeg-turbo), as libtiff and tifffile/imagecodecs decode
+      // it: geotiff's pdf.js-derived decoder upsamples chroma differently and leaves YCbCr as is.
+      return { decode: (b: ArrayBuffer) => decodeJpegWithSharp(new Uint8Array(b), page.jpegTables, page.samplesPerPixel) };
+    }
+    let inner: BlockDecoder;
+    try {
+      inner = (await getDecoder(compression, params as never)) as unknown as BlockDecoder;
+    } catch (e) {
+      throw new PssrError("unsupported-format", `${compressionName(compression)} compression is not supported (${(e as Error).message})`, {
+        file: this.path,
+        cause: e,
+      });
+    }
+    if (compression !== 5) return inner;
+    // LZW: refuse streams that would make geotiff's decoder run away (see lzw-guard.ts).
+    const blockBytes = Math.ceil((page.blockWidth * (page.planar === 1 ? page.samplesPerPixel : 1) * page.bitsPerSample) / 8) * page.blockHeight;
+    return {
+      decode: (b: ArrayBuffer) => {
+        const { endsWithoutEoi } = checkLzwStream(new Uint8Array(b), 2 * blockBytes + 4096);
+        if (!endsWithoutEoi) return inner.decode(b);
+        // geotiff console.warns about the missing code; the length check judges the data.
+        const warn = console.warn;
+        console.warn = () => undefined;
+        try {
+          return inner.decode(b); // decodeBlock runs synchronously inside this call
+        } finally {
+          console.warn = warn;
+        }
+      },
+    };
   }
 
   /**

@@ -91,6 +91,19 @@ test("damaged compressed data: corrupt-file", async () => {
   await expectError(file("damaged-deflate.tif", damaged), "corrupt-file", /cannot be decoded|damaged/);
 });
 
+test("damaged LZW that sends geotiff's decoder into a runaway loop (a V8 abort) is a corrupt-file error", async () => {
+  // 19 bytes of shapes_lzw.tif changed, found by fuzzing: without pssr's LZW guard this aborts
+  // the whole node process ("Fatal JavaScript invalid size error").
+  const bytes = new Uint8Array(readFileSync(shapes("shapes_lzw.tif")));
+  const patches = [
+    [97, 0o41], [1479, 0o304], [1741, 0o256], [2033, 0o33], [2674, 0o233], [3409, 0o204], [3501, 0o314],
+    [3938, 0o240], [5347, 0o111], [5960, 0o344], [6684, 0o137], [7030, 0o212], [7199, 0o232], [7901, 0o351],
+    [8074, 0o153], [9087, 0o65], [9119, 0o356], [10370, 0o177], [10612, 0o353],
+  ];
+  for (const [at, value] of patches) bytes[at] = value;
+  await expectError(file("lzw-runaway.tif", bytes), "corrupt-file", /LZW data cannot be decoded \(LZW code \d+ is not in the dictionary/);
+});
+
 test("an unsupported compression (JPEG 2000) or sample type: unsupported-format", async () => {
   await expectError(file("j2k.tif", patchTag(encodeTiff(small), 259, 34712)), "unsupported-format", /JPEG 2000 compression is not supported/);
   // 24-bit signed integers.

@@ -130,3 +130,13 @@ np.save(os.path.join(out, "bilevel.tif.npy"), bits)
 print(json.dumps({"file": os.path.join(out, "bilevel.tif"), "npy": os.path.join(out, "bilevel.tif.npy"), "axes": "YX",
                   "dtype": "uint8", "shape": list(bits.shape), "tifffileAxes": "YX (bool)", "pixelSizeNm": None,
                   "zSpacingNm": None, "frameIntervalS": None}))
+
+# A large LZW strip of noisy 16-bit data (the dictionary fills and is cleared many times).
+srcbig = os.path.join(out, "src_noisy_u16.tif")
+tifffile.imwrite(srcbig, (rng.standard_normal((512, 512)) * 300 + 2000).astype(np.uint16))
+subprocess.run(["tiffcp", "-c", "lzw", "-r", "512", srcbig, os.path.join(out, "lzw_one_strip_u16.tif")], check=True)
+arr = tifffile.imread(srcbig)
+np.save(os.path.join(out, "lzw_one_strip_u16.tif.npy"), arr)
+print(json.dumps({"file": os.path.join(out, "lzw_one_strip_u16.tif"), "npy": os.path.join(out, "lzw_one_strip_u16.tif.npy"),
+                  "axes": "YX", "dtype": "uint16", "shape": list(arr.shape), "tifffileAxes": "(uncompressed source)",
+                  "pixelSizeNm": None, "zSpacingNm": None, "frameIntervalS": None}))
