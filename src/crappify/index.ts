@@ -8,3 +8,4 @@ export * from "./crappify.js";
 export * from "./calibrate.js";
 export { pilBilinearResize } from "./pil_resize.js";
 export { zoomAxis, cropAxisCentered } from "./axis_zoom.js";
+export { antialiasedDownsample } from "./antialiased_downsample.js";

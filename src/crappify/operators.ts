@@ -5,10 +5,11 @@
 import type { Plane } from "../image/image.js";
 import type { BoundaryMode } from "../image/boundary.js";
 import { gaussianBlur, convolve2d } from "../image/filters.js";
-import { zoom, rescale, binDown, resize, upsampleBilinear } from "../image/resize.js";
+import { zoom, binDown, resize, upsampleBilinear } from "../image/resize.js";
 import { invalidArgument } from "../errors.js";
 import type { Rng } from "./rng.js";
 import { pilBilinearResize } from "./pil_resize.js";
+import { antialiasedDownsample } from "./antialiased_downsample.js";
 
 function emptyLike(plane: Plane): Plane {
   return { data: new Float32Array(plane.data.length), height: plane.height, width: plane.width };
@@ -108,12 +109,14 @@ export function addLocalvar(
   const src = plane.data;
   const b = blurred.data;
   const dst = out.data;
+  const clip = options.clip === undefined ? ([0, 1] as [number, number]) : options.clip;
+  const lo = clip ? clip[0] : -Infinity;
+  const hi = clip ? clip[1] : Infinity;
   for (let i = 0; i < src.length; i++) {
     const v = varianceScale * (b[i] + epsilon);
-    dst[i] = v > 0 ? src[i] + Math.sqrt(v) * rng.normal() : src[i];
+    const x = v > 0 ? src[i] + Math.sqrt(v) * rng.normal() : src[i];
+    dst[i] = x < lo ? lo : x > hi ? hi : x;
   }
-  const clip = options.clip === undefined ? ([0, 1] as [number, number]) : options.clip;
-  if (clip) clipInPlace(out, clip[0], clip[1]);
   return out;
 }
 
@@ -136,12 +139,19 @@ export function addSaltPepper(
   const out = { data: Float32Array.from(plane.data), height: plane.height, width: plane.width };
   if (amount === 0) return out;
   const dst = out.data;
-  for (let i = 0; i < dst.length; i++) {
-    if (rng.uniform() < amount) {
-      const salt = q >= 1 ? true : q <= 0 ? false : rng.uniform() < q;
-      dst[i] = salt ? saltValue : pepperValue;
-    }
+  const n = dst.length;
+  const pick = (i: number): void => {
+    const salt = q >= 1 ? true : q <= 0 ? false : rng.uniform() < q;
+    dst[i] = salt ? saltValue : pepperValue;
+  };
+  if (amount >= 1) {
+    for (let i = 0; i < n; i++) pick(i);
+    return out;
   }
+  // A Bernoulli(amount) process visited by geometric gaps between hits: the same distribution
+  // as one uniform per pixel, with ~amount * n draws instead of n.
+  const logKeep = Math.log1p(-amount);
+  for (let i = Math.floor(Math.log(rng.uniformOpen()) / logKeep); i < n; i += 1 + Math.floor(Math.log(rng.uniformOpen()) / logKeep)) pick(i);
   return out;
 }
 
@@ -246,7 +256,8 @@ export function downsample(plane: Plane, factor: number, convention: DownsampleC
     case "bilinear-zoom":
       return zoom(plane, 1 / factor, { order: 1 });
     case "antialiased":
-      return rescale(plane, 1 / factor, { order: 1, antiAliasing: true, mode: "mirror" }); // skimage "reflect"
+      // = rescale(plane, 1 / factor, {order: 1, antiAliasing: true, mode: "mirror"}), blurred only where sampled.
+      return antialiasedDownsample(plane, factor);
     case "nearest":
       return zoom(plane, 1 / factor, { order: 0 });
     case "pil-bilinear":

@@ -1,9 +1,11 @@
 // The crappifier's one random number generator: xoshiro128** (Blackman & Vigna 2018) on 32-bit
 // integer arithmetic (Math.imul, >>>), so the same seed gives the same stream on every platform
-// and JavaScript engine. Normal deviates use Marsaglia's polar method (only sqrt and log, no
-// trigonometry); Poisson deviates use multiplication of uniforms for lambda < 10 and the PTRS
-// transformed rejection of Hörmann (1993) above, the same split numpy's legacy and Generator
-// samplers use. Both are exact samplers: no Gaussian approximation at any lambda.
+// and JavaScript engine. Normal deviates use the 128-layer ziggurat of Marsaglia & Tsang (2000)
+// with the layer index and the value taken from disjoint bits (Doornik 2005's fix); Poisson
+// deviates use multiplication of uniforms for lambda < 10 and the PTRS transformed rejection of
+// Hörmann (1993) above, the same split numpy's samplers use. All are exact samplers: no Gaussian
+// approximation at any lambda. The integer stream is bit-identical everywhere; the rare tail
+// paths use Math.log/exp, which V8 (Node, Chrome) computes identically on every platform.
 import { invalidArgument } from "../errors.js";
 
 /** Everything needed to continue a stream exactly where it stopped (JSON-serialisable). */
@@ -11,11 +13,35 @@ export interface RngState {
   algorithm: "xoshiro128**";
   /** The four 32-bit words of the generator state, as unsigned integers. */
   words: [number, number, number, number];
-  /** A cached second normal deviate from the polar method, or null. */
-  spareNormal: number | null;
 }
 
 const TWO_POW_MINUS_32 = 2 ** -32;
+
+// Ziggurat tables for the standard normal, 128 layers, 25-bit signed values (Marsaglia & Tsang 2000).
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_M = 2 ** 24;
+const ZIG_K = new Int32Array(128);
+const ZIG_W = new Float64Array(128);
+const ZIG_F = new Float64Array(128);
+(() => {
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  ZIG_K[0] = Math.floor((dn / q) * ZIG_M);
+  ZIG_K[1] = 0;
+  ZIG_W[0] = q / ZIG_M;
+  ZIG_W[127] = dn / ZIG_M;
+  ZIG_F[0] = 1;
+  ZIG_F[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    ZIG_K[i + 1] = Math.floor((dn / tn) * ZIG_M);
+    tn = dn;
+    ZIG_F[i] = Math.exp(-0.5 * dn * dn);
+    ZIG_W[i] = dn / ZIG_M;
+  }
+})();
 const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 /** SplitMix32 step (used only to expand a seed into four non-zero words). */
@@ -57,7 +83,6 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
-  private spare: number | null = null;
 
   private constructor(words: readonly number[]) {
     this.s0 = words[0] | 0;
@@ -88,9 +113,7 @@ export class Rng {
     for (const w of state.words) {
       if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw invalidArgument(`RNG state word ${w} is not a uint32`);
     }
-    const rng = new Rng(state.words);
-    rng.spare = state.spareNormal ?? null;
-    return rng;
+    return new Rng(state.words);
   }
 
   /** A fresh seed drawn from the platform's entropy (for callers that gave none; record it). */
@@ -104,7 +127,6 @@ export class Rng {
     return {
       algorithm: "xoshiro128**",
       words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
-      spareNormal: this.spare,
     };
   }
 
@@ -115,7 +137,6 @@ export class Rng {
     this.s1 = other.s1;
     this.s2 = other.s2;
     this.s3 = other.s3;
-    this.spare = other.spare;
   }
 
   /** The next 32 random bits as an unsigned integer. */
@@ -148,24 +169,26 @@ export class Rng {
     return lo + (hi - lo) * this.uniform();
   }
 
-  /** Standard normal deviate (Marsaglia polar method; the second deviate of each pair is cached). */
+  /** Standard normal deviate (ziggurat; one 32-bit draw in ~98.8% of calls). */
   normal(): number {
-    const spare = this.spare;
-    if (spare !== null) {
-      this.spare = null;
-      return spare;
+    for (;;) {
+      const j = this.nextUint32() | 0;
+      const iz = j & 127;
+      const hz = j >> 7; // signed 25-bit value, independent of the layer bits
+      if ((hz < 0 ? -hz : hz) < ZIG_K[iz]) return hz * ZIG_W[iz];
+      if (iz === 0) {
+        // Base strip: sample the tail beyond R (Marsaglia 1964).
+        let x: number;
+        let y: number;
+        do {
+          x = -Math.log(this.uniformOpen()) / ZIG_R;
+          y = -Math.log(this.uniformOpen());
+        } while (y + y < x * x);
+        return hz > 0 ? ZIG_R + x : -ZIG_R - x;
+      }
+      const x = hz * ZIG_W[iz];
+      if (ZIG_F[iz] + this.uniform() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-0.5 * x * x)) return x;
     }
-    let u: number;
-    let v: number;
-    let s: number;
-    do {
-      u = this.nextUint32() * 4.656612873077393e-10 - 1; // 2^-31: [-1, 1)
-      v = this.nextUint32() * 4.656612873077393e-10 - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * f;
-    return u * f;
   }
 
   /**

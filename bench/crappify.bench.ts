@@ -1,0 +1,74 @@
+// Benchmark: crappify a 2048x2048 uint8 image (real BPAE fluorescence, padded) with pssr-fluo
+// (PSSR new_crap_AG_SP) and pssr-em against the scikit-image/scipy reference of the same recipe
+// (test/ref/crappify_bench.py), in the same run on the same machine. Writes
+// bench/results/crappify.json. Run: npx tsc -p . && node dist/bench/crappify.bench.js [--repeats N]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crappify } from "../src/crappify/index.js";
+import type { Image } from "../src/image/image.js";
+import { repoRoot, runPython } from "../test/helpers.js";
+
+interface Row {
+  name: string;
+  ours_ms: number;
+  peer: string;
+  peer_ms: number;
+  ratio: number;
+  backend: "cpu-js";
+  shape: number[];
+}
+
+function best(fn: () => void, repeats: number): number {
+  fn();
+  let b = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    fn();
+    b = Math.min(b, performance.now() - t0);
+  }
+  return b;
+}
+
+function main(): void {
+  const i = process.argv.indexOf("--repeats");
+  const repeats = i >= 0 ? Number(process.argv[i + 1]) : 3;
+  const n = 2048;
+  const dir = mkdtempSync(join(tmpdir(), "pssr-crappify-bench-"));
+  const rows: Row[] = [];
+  try {
+    const input = join(dir, "in.u8");
+    const peer = JSON.parse(runPython("crappify_bench.py", [input, String(n), String(repeats)])) as Record<string, number>;
+    const buf = readFileSync(input);
+    const img: Image = { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), shape: [n, n], axes: "YX", pixelSize: null, dtype: "uint8" };
+    let seed = 0;
+    const fluo = best(() => crappify(img, "pssr-fluo", { seed: seed++ }), repeats);
+    rows.push({
+      name: "pssr-fluo (new_crap_AG_SP)",
+      ours_ms: fluo,
+      peer: "skimage 0.19.3 random_noise localvar+salt+pepper, filters.gaussian, rescale",
+      peer_ms: peer["pssr-fluo"],
+      ratio: fluo / peer["pssr-fluo"],
+      backend: "cpu-js",
+      shape: [n, n],
+    });
+    const em = best(() => crappify(img, "pssr-em", { seed: seed++ }), repeats);
+    rows.push({
+      name: "pssr-em (em_AG_D_sameas_preprint, LR + x4 up)",
+      ours_ms: em,
+      peer: "skimage 0.19.3 random_noise localvar, scipy 1.10 zoom x2",
+      peer_ms: peer["pssr-em"],
+      ratio: em / peer["pssr-em"],
+      backend: "cpu-js",
+      shape: [n, n],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const outDir = join(repoRoot, "bench", "results");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "crappify.json"), JSON.stringify(rows, null, 2) + "\n");
+  for (const r of rows) console.log(JSON.stringify(r));
+}
+
+main();
