@@ -115,7 +115,16 @@ async function execute(path: string, plan: Plan): Promise<Image> {
   const spp = plan.planes[0].page.samplesPerPixel;
   const { width, height } = plan.planes[0].page;
   const planeSize = width * height;
-  const data: PixelArray = allocate(plan.dtype, plan.planes.length * spp * planeSize);
+  const total = plan.planes.length * spp * planeSize;
+  let data: PixelArray;
+  try {
+    data = allocate(plan.dtype, total);
+  } catch (e) {
+    throw new PssrError("corrupt-file", `the file claims ${plan.shape.join("x")} pixels (${total}), more than can be held in memory; damaged header or too large an image`, {
+      file: path,
+      cause: e,
+    });
+  }
   for (let i = 0; i < plan.planes.length; i++) {
     const { file, page } = plan.planes[i];
     await file.readPageData(page, data, i * spp * planeSize);
