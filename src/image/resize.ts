@@ -388,29 +388,15 @@ function pushSplineTaps(t: TapsBuilder, c: number, n: number, order: 0 | 1 | 3, 
   }
 }
 
-/** out = Σ over Y taps then X taps, float64 accumulation, float32 result. */
+/**
+ * out = Σ over Y taps then X taps, float64 accumulation, float32 result. One output row at a
+ * time: its Y-interpolated input row stays in cache for the X pass.
+ */
 function applyTaps(src: ArrayLike<number>, h: number, w: number, ty: Taps, tx: Taps, cval: number): Float32Array {
   const oh = ty.offsets.length - 1;
   const ow = tx.offsets.length - 1;
-  // Rows of tmp carry one extra column holding cval, so X taps that read "outside" (-1) index it.
-  const stride = w + 1;
-  const tmp = new Float64Array(oh * stride);
-  for (let oy = 0; oy < oh; oy++) {
-    const base = oy * stride;
-    for (let k = ty.offsets[oy]; k < ty.offsets[oy + 1]; k++) {
-      const wt = ty.weight[k];
-      const row = ty.index[k];
-      if (wt === 0) continue;
-      if (row < 0) {
-        const v = wt * cval;
-        for (let x = 0; x < w; x++) tmp[base + x] += v;
-      } else {
-        const rb = row * w;
-        for (let x = 0; x < w; x++) tmp[base + x] += wt * src[rb + x];
-      }
-    }
-    tmp[base + w] = cval;
-  }
+  // The row carries one extra column holding cval, so X taps that read "outside" (-1) index it.
+  const tmp = new Float64Array(w + 1);
   const out = new Float32Array(oh * ow);
   const xo = tx.offsets;
   const xi = tx.index.map((j) => (j < 0 ? w : j));
@@ -419,20 +405,33 @@ function applyTaps(src: ArrayLike<number>, h: number, w: number, ty: Taps, tx: T
   let fixed = true;
   for (let i = 1; i <= ow; i++) if (xo[i] - xo[i - 1] !== taps) fixed = false;
   for (let oy = 0; oy < oh; oy++) {
-    const base = oy * stride;
+    tmp.fill(0);
+    for (let k = ty.offsets[oy]; k < ty.offsets[oy + 1]; k++) {
+      const wt = ty.weight[k];
+      const row = ty.index[k];
+      if (wt === 0) continue;
+      if (row < 0) {
+        const v = wt * cval;
+        for (let x = 0; x < w; x++) tmp[x] += v;
+      } else {
+        const rb = row * w;
+        for (let x = 0; x < w; x++) tmp[x] += wt * src[rb + x];
+      }
+    }
+    tmp[w] = cval;
     const ob = oy * ow;
     if (fixed && taps === 1) {
-      for (let ox = 0; ox < ow; ox++) out[ob + ox] = xw[ox] * tmp[base + xi[ox]];
+      for (let ox = 0; ox < ow; ox++) out[ob + ox] = xw[ox] * tmp[xi[ox]];
     } else if (fixed && taps === 2) {
-      for (let ox = 0, k = 0; ox < ow; ox++, k += 2) out[ob + ox] = xw[k] * tmp[base + xi[k]] + xw[k + 1] * tmp[base + xi[k + 1]];
+      for (let ox = 0, k = 0; ox < ow; ox++, k += 2) out[ob + ox] = xw[k] * tmp[xi[k]] + xw[k + 1] * tmp[xi[k + 1]];
     } else if (fixed && taps === 4) {
       for (let ox = 0, k = 0; ox < ow; ox++, k += 4) {
-        out[ob + ox] = xw[k] * tmp[base + xi[k]] + xw[k + 1] * tmp[base + xi[k + 1]] + xw[k + 2] * tmp[base + xi[k + 2]] + xw[k + 3] * tmp[base + xi[k + 3]];
+        out[ob + ox] = xw[k] * tmp[xi[k]] + xw[k + 1] * tmp[xi[k + 1]] + xw[k + 2] * tmp[xi[k + 2]] + xw[k + 3] * tmp[xi[k + 3]];
       }
     } else {
       for (let ox = 0; ox < ow; ox++) {
         let s = 0;
-        for (let k = xo[ox]; k < xo[ox + 1]; k++) s += xw[k] * tmp[base + xi[k]];
+        for (let k = xo[ox]; k < xo[ox + 1]; k++) s += xw[k] * tmp[xi[k]];
         out[ob + ox] = s;
       }
     }
