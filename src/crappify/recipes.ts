@@ -17,6 +17,7 @@ import {
   detectorNoise,
   downsample,
   gaussianPsf,
+  offset,
   planeMax,
   upsample,
   DOWNSAMPLE_CONVENTIONS,
@@ -227,6 +228,7 @@ const pssr2: Recipe = {
     numberParam("saltPepperSpread", 0, 0, 1, "std of a per-sample draw of the replaced FRACTION (PSSR2 applies it to the fraction, not the percent)"),
     numberParam("blurSigma", 0, 0, 100, "sigma of a Gaussian blur step, px (PSSR2 Blur default 2; 0 = off)", "px"),
     numberParam("blurSpread", 0, 0, 100, "std of a per-sample draw of blurSigma"),
+    numberParam("blurGain", 0, -255, 255, "added after the blur step"),
     booleanParam("clipBetween", true, "clip to [0, 255] after each step (MultiCrappifier clip=True)"),
     downsampleParam("pil-bilinear"),
     upsampleParam("none"),
@@ -259,12 +261,11 @@ const pssr2: Recipe = {
     if (sp > 0) {
       // skimage random_noise(clip(x + gain, 0, 255)/255, 's&p') * 255.
       const g = p.saltPepperGain as number;
-      const shifted = clipInPlace(scaled(x, 1), -Infinity, Infinity);
-      for (let i = 0; i < shifted.data.length; i++) shifted.data[i] = Math.min(255, Math.max(0, shifted.data[i] + g));
+      const shifted = clipInPlace(offset(x, g), 0, 255);
       x = clip(addSaltPepper(shifted, { amount: sp, saltVsPepper: 0.5, saltValue: 255, pepperValue: 0 }, ctx.rng));
     }
     const bs = p.blurSigmaDrawn as number;
-    if (bs > 0) x = clip(blurGaussian(x, { sigmaPx: bs, mode: "nearest" }));
+    if (bs > 0 || (p.blurGain as number) !== 0) x = clip(offset(bs > 0 ? blurGaussian(x, { sigmaPx: bs, mode: "nearest" }) : x, p.blurGain as number));
     // data.py: clip(round(lr), 0, 255); then back to the input's units.
     for (let i = 0; i < x.data.length; i++) x.data[i] = Math.min(255, Math.max(0, roundHalfEven(x.data[i])));
     const lr = scaled(x, unit / 255);

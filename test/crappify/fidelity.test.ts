@@ -11,10 +11,16 @@ import { correlation, meanStd, noiseStdPerBin, refImageU8, refPlane, reference }
 
 const N_SEEDS = 512;
 
-function ours(input: Image, recipe: string, pick: (r: CrappifyResult) => Image, unit = 1): { mean: Float64Array; std: Float64Array } {
+function ours(
+  input: Image,
+  recipe: string,
+  pick: (r: CrappifyResult) => Image,
+  unit = 1,
+  params: Record<string, number> = {},
+): { mean: Float64Array; std: Float64Array } {
   const outs: Float32Array[] = [];
   for (let s = 0; s < N_SEEDS; s++) {
-    const img = pick(crappify(input, recipe, { seed: 5000 + s }));
+    const img = pick(crappify(input, recipe, { seed: 5000 + s, params }));
     outs.push(Float32Array.from(img.data, (v) => v / unit));
   }
   return meanStd(outs);
@@ -63,4 +69,9 @@ test("pssr-em (em_AG_D_sameas_preprint) matches scipy zoom + skimage localvar, L
 
 test("pssr-2019 (default_crap) matches rescale + numpy Poisson/normal statistically", (t) => {
   t.diagnostic(compare("pssr-2019/fluo", ours(refImageU8("fluo_in"), "pssr-2019", (r) => r.lr), "pssr_2019_fluo", 0.05));
+});
+
+test("pssr2 with the PSSR2 notebook's crappifier (Poisson 1.2, salt and pepper 0.5%) matches Pillow + numpy + skimage statistically", (t) => {
+  const params = { poissonIntensity: 1.2, saltPepperPercent: 0.5 };
+  t.diagnostic(compare("pssr2/fluo", ours(refImageU8("fluo_in"), "pssr2", (r) => r.lr, 1, params), "pssr2_fluo", 0.05));
 });

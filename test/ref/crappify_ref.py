@@ -88,6 +88,18 @@ def default_crap_2019(img, rng, scale=4, pscale=12, gscale=0.0001):
     return x.astype(np.uint8)  # the nearest x4 upsample commutes with this cast
 
 
+def pssr2_notebook(hr_u8, rng, scale=4):
+    # ucsdmanorlab/PSSR2 v2.4.0: data.py::_gen_pair (Pillow BILINEAR resize, crappify,
+    # clip(round)), MultiCrappifier(Poisson(intensity=1.2), SaltPepper(intensity=0.5)) with
+    # clipping to [0, 255] between steps; np.random replaced by a seeded Generator.
+    h, w = hr_u8.shape
+    lr = np.asarray(PILImage.fromarray(hr_u8.astype(np.float32), mode="F").resize((w // scale, h // scale), PILImage.BILINEAR))
+    x = lr.astype(np.float32)
+    x = np.clip(x * (1 - 1.2) + rng.poisson(np.clip(x, 0, np.inf)) * 1.2 + 0, 0, 255)
+    x = np.clip(random_noise(np.clip(x + 0, 0, 255) / 255, mode="s&p", amount=0.5 / 100, seed=rng) * 255, 0, 255)
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
+
+
 def stats_over_seeds(fn):
     outs = [np.asarray(fn(np.random.default_rng(1000 + s)), dtype=np.float64) for s in range(nseeds)]
     stack = np.stack(outs)
@@ -107,6 +119,9 @@ save("pssr_em_em_std", s, np.float32)
 m, s = stats_over_seeds(lambda rng: em_AG_D_sameas_preprint(emf, rng)[1])
 save("pssr_em_em_up_mean", m, np.float32)
 save("pssr_em_em_up_std", s, np.float32)
+m, s = stats_over_seeds(lambda rng: pssr2_notebook(fluo, rng))
+save("pssr2_fluo_mean", m, np.float32)
+save("pssr2_fluo_std", s, np.float32)
 m, s = stats_over_seeds(lambda rng: default_crap_2019(fluo, rng))
 save("pssr_2019_fluo_mean", m, np.float32)
 save("pssr_2019_fluo_std", s, np.float32)
