@@ -6,7 +6,7 @@
 // rescale), at about a third of the cost for f = 4; the result is clipped to the input range.
 import type { Plane } from "../image/image.js";
 import { gaussianKernel } from "../image/filters.js";
-import { roundHalfEven } from "./operators.js";
+import { roundHalfEven } from "../image/resize.js";
 
 function mirror(i: number, n: number): number {
   if (n === 1) return 0;

@@ -5,7 +5,7 @@
 import type { Plane } from "../image/image.js";
 import type { BoundaryMode } from "../image/boundary.js";
 import { gaussianBlur, convolve2d } from "../image/filters.js";
-import { zoom, binDown, resize, upsampleBilinear } from "../image/resize.js";
+import { zoom, binDown, resize, upsampleBilinear, roundHalfEven } from "../image/resize.js";
 import { invalidArgument } from "../errors.js";
 import type { Rng } from "./rng.js";
 import { pilBilinearResize } from "./pil_resize.js";
@@ -349,11 +349,6 @@ export function quantize(plane: Plane, options: { bitDepth: number; clip?: boole
   return out;
 }
 
-/** Round half to even, as numpy.rint and Python's round. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** Largest value of a plane (NaN-free input assumed). */
 export function planeMax(plane: Plane): number {

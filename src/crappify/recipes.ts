@@ -26,7 +26,7 @@ import {
   type UpsampleMethod,
 } from "./operators.js";
 import { cropAxisCentered, zoomAxis } from "./axis_zoom.js";
-import { roundHalfEven } from "./operators.js";
+import { roundHalfEven } from "../image/resize.js";
 import { booleanParam, choiceParam, integerParam, numberParam, type ParamSpec, type ParamValue } from "./params.js";
 
 /** What a recipe sees for one sample: drawn parameters and facts about the whole input image. */
