@@ -349,7 +349,6 @@ export function quantize(plane: Plane, options: { bitDepth: number; clip?: boole
   return out;
 }
 
-
 /** Largest value of a plane (NaN-free input assumed). */
 export function planeMax(plane: Plane): number {
   let m = -Infinity;
