@@ -22,7 +22,7 @@ export interface GaussianOptions {
 /**
  * Gaussian blur, exactly as `scipy.ndimage.gaussian_filter(plane, sigma, truncate=4, mode=...)`:
  * a separable correlation with the sampled, sum-normalised kernel exp(-x²/2σ²) on
- * x = -r..r, r = int(truncate·σ + 0.5), rows (Y) first. `sigmaPx` is one σ for both axes or
+ * x = -r..r, r = int(truncate·σ + 0.5), along Y (axis 0) first, then X. `sigmaPx` is one σ for both axes or
  * [σY, σX]; an axis with σ = 0 is left alone. Default edges "nearest" (pssr-lab's choice,
  * stated in the foundation issue; pass mode "reflect" for scipy's own default).
  */
@@ -39,8 +39,8 @@ export function gaussianBlur(plane: Plane, sigmaPx: number | readonly [number, n
   let data = plane.data;
   const { height: h, width: w } = plane;
   // scipy skips axes whose sigma is ~0.
-  if (sy > 1e-15) data = correlateRows(data, h, w, gaussianKernel(sy, truncate), mode, cval);
-  if (sx > 1e-15) data = correlateColumns(data, h, w, gaussianKernel(sx, truncate), mode, cval);
+  if (sy > 1e-15) data = correlateAlongY(data, h, w, gaussianKernel(sy, truncate), mode, cval);
+  if (sx > 1e-15) data = correlateAlongX(data, h, w, gaussianKernel(sx, truncate), mode, cval);
   return { data: data === plane.data ? Float32Array.from(data) : data, height: h, width: w };
 }
 
@@ -78,8 +78,8 @@ export function uniformFilter(
   const cval = opts.cval ?? 0;
   const { height: h, width: w } = plane;
   let data = plane.data;
-  if (sy > 1) data = uniformRows(data, h, w, sy, mode, cval);
-  if (sx > 1) data = uniformColumns(data, h, w, sx, mode, cval);
+  if (sy > 1) data = uniformAlongY(data, h, w, sy, mode, cval);
+  if (sx > 1) data = uniformAlongX(data, h, w, sx, mode, cval);
   return { data: data === plane.data ? Float32Array.from(data) : data, height: h, width: w };
 }
 
@@ -101,8 +101,8 @@ export function maximumFilter(
   const cval = opts.cval ?? 0;
   const { height: h, width: w } = plane;
   let data: Float32Array = plane.data;
-  if (sy > 1) data = maxRows(data, h, w, sy, mode, cval);
-  if (sx > 1) data = maxColumns(data, h, w, sx, mode, cval);
+  if (sy > 1) data = maxAlongY(data, h, w, sy, mode, cval);
+  if (sx > 1) data = maxAlongX(data, h, w, sx, mode, cval);
   return { data: data === plane.data ? Float32Array.from(data) : data, height: h, width: w };
 }
 
@@ -129,7 +129,7 @@ export function convolve2d(plane: Plane, kernel: Plane, opts: { mode?: BoundaryM
   const sep = kh % 2 === 1 && kw % 2 === 1 && (mode !== "constant" || cval === 0) ? separate(kernel) : null;
   if (sep) {
     // Convolution = correlation with the reversed 1D kernels (odd lengths: same centre).
-    const data = correlateColumns(correlateRows(plane.data, h, w, sep.ky.reverse(), mode, cval), h, w, sep.kx.reverse(), mode, cval);
+    const data = correlateAlongX(correlateAlongY(plane.data, h, w, sep.ky.reverse(), mode, cval), h, w, sep.kx.reverse(), mode, cval);
     return { data, height: h, width: w };
   }
   const cy = kh >> 1;
@@ -253,7 +253,7 @@ function sizes(sizePx: number | readonly [number, number], what: string): [numbe
 const STRIP = 2048;
 
 /** Correlation along Y (axis 0) with an odd-length kernel centred at its middle. */
-function correlateRows(src: Float32Array, h: number, w: number, k: Float64Array, mode: BoundaryMode, cval: number): Float32Array {
+function correlateAlongY(src: Float32Array, h: number, w: number, k: Float64Array, mode: BoundaryMode, cval: number): Float32Array {
   const r = (k.length - 1) >> 1;
   const out = new Float32Array(h * w);
   const acc = new Float64Array(Math.min(w, STRIP));
@@ -342,7 +342,7 @@ function addRow(acc: Float64Array, n: number, src: Float32Array, start: number, 
 }
 
 /** Correlation along X (axis 1) with an odd-length kernel centred at its middle. */
-function correlateColumns(src: Float32Array, h: number, w: number, k: Float64Array, mode: BoundaryMode, cval: number): Float32Array {
+function correlateAlongX(src: Float32Array, h: number, w: number, k: Float64Array, mode: BoundaryMode, cval: number): Float32Array {
   const r = (k.length - 1) >> 1;
   const out = new Float32Array(h * w);
   const line = new Float64Array(w + 2 * r);
@@ -393,7 +393,7 @@ function isSymmetric(k: Float64Array): boolean {
 }
 
 /** scipy's running mean along Y: window [y - size1, y + size2], size1 = floor(size/2). */
-function uniformRows(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
+function uniformAlongY(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
   const size1 = size >> 1;
   const size2 = size - size1 - 1;
   const out = new Float32Array(h * w);
@@ -434,7 +434,7 @@ function uniformRows(src: Float32Array, h: number, w: number, size: number, mode
 }
 
 /** scipy's running mean along X (NI_UniformFilter1D arithmetic). */
-function uniformColumns(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
+function uniformAlongX(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
   const size1 = size >> 1;
   const size2 = size - size1 - 1;
   const out = new Float32Array(h * w);
@@ -459,7 +459,7 @@ function uniformColumns(src: Float32Array, h: number, w: number, size: number, m
  * (prefix and suffix maxima of each block of `size` extended rows), so every step is a
  * row-long vector operation.
  */
-function maxRows(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
+function maxAlongY(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
   const size1 = size >> 1;
   const n = h + size - 1; // extended rows
   const g = new Float32Array(n * w);
@@ -513,7 +513,7 @@ function maxRows(src: Float32Array, h: number, w: number, size: number, mode: Bo
 }
 
 /** Sliding maximum along X over [x - size1, x + size2] (van Herk/Gil-Werman). */
-function maxColumns(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
+function maxAlongX(src: Float32Array, h: number, w: number, size: number, mode: BoundaryMode, cval: number): Float32Array {
   const size1 = size >> 1;
   const size2 = size - size1 - 1;
   const n = w + size - 1;
@@ -543,23 +543,6 @@ function maxColumns(src: Float32Array, h: number, w: number, size: number, mode:
       const a = hh[x];
       const b = g[x + size - 1];
       out[base + x] = a > b ? a : b;
-    }
-  }
-  return out;
-}
-
-/** Blocked transpose of an h×w float32 array into a new w×h one. */
-export function transpose(src: Float32Array, h: number, w: number): Float32Array {
-  const out = new Float32Array(h * w);
-  const B = 32;
-  for (let y0 = 0; y0 < h; y0 += B) {
-    const y1 = Math.min(y0 + B, h);
-    for (let x0 = 0; x0 < w; x0 += B) {
-      const x1 = Math.min(x0 + B, w);
-      for (let y = y0; y < y1; y++) {
-        const row = y * w;
-        for (let x = x0; x < x1; x++) out[x * h + y] = src[row + x];
-      }
     }
   }
   return out;
