@@ -11,55 +11,60 @@ import { performance } from "node:perf_hooks";
 import { KernelClient } from "../src/kernel/client.js";
 import { repoRoot } from "../test/helpers.js";
 
-const repeats = Number(process.argv[2] ?? 60);
+const repeats = Number(process.argv[2] ?? 100);
 
 const ours = [process.execPath, join(repoRoot, "dist", "src", "cli", "main.js"), "kernel", "start", "--connection-file", "{connection_file}"];
 const tslab = [process.execPath, join(repoRoot, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
 
-async function median(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn();
-  const times: number[] = [];
+/** Medians of `ours` and `peer`, run alternately so that load on a shared machine hits both alike. */
+async function medians(ours: () => Promise<unknown>, peer: () => Promise<unknown>): Promise<[number, number]> {
+  for (let i = 0; i < 5; i++) {
+    await ours();
+    await peer();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+    let t0 = performance.now();
+    await ours();
+    a.push(performance.now() - t0);
+    t0 = performance.now();
+    await peer();
+    b.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const mid = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)];
+  return [mid(a), mid(b)];
 }
 
-interface Timings {
-  emptyExecute: number;
-  expression: number;
-  widgetUpdate: number;
-}
-
-async function measure(argv: string[], hasWidgets: boolean): Promise<Timings> {
-  const client = await KernelClient.launch(argv, { cwd: repoRoot, timeoutMs: 90000 });
+/**
+ * Runs `fn` against freshly started kernels (ours, tslab). tslab loses the idle status of a
+ * request after about 200 requests in a tight loop (its zmq sends are not awaited), so each
+ * phase starts new kernels.
+ */
+async function withKernels<T>(fn: (a: KernelClient, b: KernelClient) => Promise<T>): Promise<T> {
+  const a = await KernelClient.launch(ours, { cwd: repoRoot, timeoutMs: 90000 });
+  const b = await KernelClient.launch(tslab, { cwd: repoRoot, timeoutMs: 90000 });
   try {
-    const emptyExecute = await median(() => client.execute(""));
-    const expression = await median(() => client.execute("1 + 1"));
-    let commId = "no-such-comm";
-    if (hasWidgets) {
-      const r = await client.execute(
-        'const w = new kernel.Widget({ modelName: "IntSliderModel", modelModule: "@jupyter-widgets/controls", modelModuleVersion: "2.0.0" }, { value: 0 });',
-      );
-      const open = r.iopub.find((m) => m.header.msg_type === "comm_open");
-      if (!open) throw new Error("no widget comm_open");
-      commId = open.content.comm_id;
-    }
-    let i = 0;
-    const widgetUpdate = await median(() =>
-      client.request("comm_msg", { comm_id: commId, data: { method: "update", state: { value: ++i }, buffer_paths: [] } }),
-    );
-    return { emptyExecute, expression, widgetUpdate };
+    return await fn(a, b);
   } finally {
-    await client.shutdown();
+    await Promise.all([a.shutdown(), b.shutdown()]);
   }
 }
 
-const a = await measure(ours, true);
-const b = await measure(tslab, false);
+const [emptyOurs, emptyPeer] = await withKernels((a, b) => medians(() => a.execute(""), () => b.execute("")));
+const [exprOurs, exprPeer] = await withKernels((a, b) => medians(() => a.execute("1 + 1"), () => b.execute("1 + 1")));
+const [widgetOurs, widgetPeer] = await withKernels(async (a, b) => {
+  const r = await a.execute(
+    'const w = new kernel.Widget({ modelName: "IntSliderModel", modelModule: "@jupyter-widgets/controls", modelModuleVersion: "2.0.0" }, { value: 0 });',
+  );
+  const open = r.iopub.find((m) => m.header.msg_type === "comm_open");
+  if (!open) throw new Error("no widget comm_open");
+  let i = 0;
+  const update = (c: KernelClient, id: string) => c.request("comm_msg", { comm_id: id, data: { method: "update", state: { value: ++i }, buffer_paths: [] } });
+  return medians(() => update(a, open.content.comm_id), () => update(b, "no-such-comm"));
+});
+const a = { emptyExecute: emptyOurs, expression: exprOurs, widgetUpdate: widgetOurs };
+const b = { emptyExecute: emptyPeer, expression: exprPeer, widgetUpdate: widgetPeer };
 const rows = [
   { name: "kernel empty execute round trip", ours_ms: a.emptyExecute, peer_ms: b.emptyExecute },
   { name: "kernel execute `1 + 1` round trip (ours: execute_result; tslab: stdout stream)", ours_ms: a.expression, peer_ms: b.expression },

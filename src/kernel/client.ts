@@ -162,8 +162,10 @@ export class KernelClient {
     const expectReply = options.expectReply ?? !msgType.startsWith("comm_");
     const p = new Promise<RequestResult>((resolve, reject) => {
       const timer = setTimeout(() => {
+        const w = this.waiting.get(header.msg_id);
         this.waiting.delete(header.msg_id);
-        reject(new Error(`${msgType}: no ${expectReply ? "reply/idle" : "idle"} within ${options.timeoutMs ?? 30000} ms`));
+        const got = w ? `reply ${w.reply ? "received" : "missing"}, iopub [${w.iopub.map((m) => m.header.msg_type).join(", ")}]` : "";
+        reject(new Error(`${msgType}: no ${expectReply ? "reply/idle" : "idle"} within ${options.timeoutMs ?? 30000} ms (${got})`));
       }, options.timeoutMs ?? 30000);
       const entry = {
         iopub: [] as Message[],

@@ -133,15 +133,16 @@ export class Widget<S extends Record<string, unknown> = Record<string, unknown>>
     }
     if (Object.keys(changed).length === 0) return this;
     this.sendState(changed);
-    this.fireChanges(changed, old, "kernel");
+    // Handlers run now; an error in one is reported on the cell's stderr, not thrown into set().
+    this.fireChanges(changed, old, "kernel").catch((e) => console.error(e));
     return this;
   }
 
   /** Sends the given keys (default: all) as an `update` message. */
-  protected sendState(keys: Record<string, unknown> = this.state, parent?: CommMessage): void {
+  protected sendState(keys: Record<string, unknown> = this.state): void {
     if (!this.comm || this.comm.isClosed) return;
     const { state, bufferPaths, buffers } = removeBuffers(keys);
-    this.comm.send({ method: "update", state, buffer_paths: bufferPaths }, { buffers, ...(parent ? {} : {}) });
+    this.comm.send({ method: "update", state, buffer_paths: bufferPaths }, { buffers });
   }
 
   on<E extends keyof EventMap<S> & string>(event: E, handler: EventMap<S>[E]): this;

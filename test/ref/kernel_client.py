@@ -129,6 +129,12 @@ try:
     check(c["status"] == "error" and c["ename"] == "TypeScriptError" and "not assignable" in c["evalue"], f"type error {c}")
     reply, io = execute("greeting + '!'")
     check(reply["content"]["status"] == "ok" and of_type(io, "execute_result")[0]["content"]["data"]["text/plain"] == "'hello!'", "kernel alive after errors")
+    # an error thrown later from a timer is reported on the cell's stderr; the kernel keeps running
+    reply, io = execute("setTimeout(() => { throw new Error('late boom'); }, 5);\nawait kernel.sleep(300);\n'scheduled'")
+    check(reply["content"]["status"] == "ok", f"timer cell {reply['content']}")
+    check(any(m["msg_type"] == "stream" and m["content"]["name"] == "stderr" and "late boom" in m["content"]["text"] for m in io), f"late error on stderr {io}")
+    reply, io = execute("2 + 2")
+    check(of_type(io, "execute_result")[0]["content"]["data"]["text/plain"] == "4", "kernel alive after a late error")
     ok("errors")
 
     # --- complete / inspect / is_complete / history
