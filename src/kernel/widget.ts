@@ -51,6 +51,28 @@ type EventMap<S> = {
   close: () => void;
 };
 
+/**
+ * State as sent to the front end: widgets inside it (e.g. a child or a layout) become
+ * "IPY_MODEL_<model id>" references, as ipywidgets' widget_serialization does.
+ */
+export function serializeState(state: Record<string, unknown>): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (v instanceof Widget) return `IPY_MODEL_${v.modelId}`;
+    if (Array.isArray(v)) return v.some((x) => x instanceof Widget || Array.isArray(x) || isPlain(x)) ? v.map(walk) : v;
+    if (isPlain(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(state) as Record<string, unknown>;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+}
+
 function echoEnabled(): boolean {
   const v = process.env.JUPYTER_WIDGETS_ECHO;
   return v === undefined || !/^(0|false|no)$/i.test(v);
@@ -91,7 +113,7 @@ export class Widget<S extends Record<string, unknown> = Record<string, unknown>>
     if (options.comm) {
       this.comm = options.comm;
     } else if (this.kernel) {
-      const { state: json, bufferPaths, buffers } = removeBuffers(this.state);
+      const { state: json, bufferPaths, buffers } = removeBuffers(serializeState(this.state));
       this.comm = this.kernel.comms.open(
         WIDGET_TARGET,
         { state: json, buffer_paths: bufferPaths },
@@ -113,9 +135,9 @@ export class Widget<S extends Record<string, unknown> = Record<string, unknown>>
     return this.state[key] as S[K];
   }
 
-  /** A shallow copy of the whole synced state, `_model_*` keys included. */
+  /** The whole synced state as sent (`_model_*` keys included, widgets as IPY_MODEL_ references). */
   fullState(): Record<string, unknown> {
-    return { ...this.state };
+    return serializeState(this.state);
   }
 
   /**
@@ -141,7 +163,7 @@ export class Widget<S extends Record<string, unknown> = Record<string, unknown>>
   /** Sends the given keys (default: all) as an `update` message. */
   protected sendState(keys: Record<string, unknown> = this.state): void {
     if (!this.comm || this.comm.isClosed) return;
-    const { state, bufferPaths, buffers } = removeBuffers(keys);
+    const { state, bufferPaths, buffers } = removeBuffers(serializeState(keys));
     this.comm.send({ method: "update", state, buffer_paths: bufferPaths }, { buffers });
   }
 

@@ -294,6 +294,10 @@ try:
     check([wid, "state", "data"] in d["buffer_paths"] and len(us[0]["buffers"]) == len(d["buffer_paths"]), f"update_states buffers {d['buffer_paths']}")
     r = kc.comm_info(target_name="jupyter.widget", reply=True, timeout=30)["content"]
     check(wid in r["comms"], f"comm_info widgets {r}")
+    # widgets inside state travel as IPY_MODEL_ references
+    reply, io = execute("const box = new kernel.Widget({modelName: 'BoxModel', modelModule: '@jupyter-widgets/controls', modelModuleVersion: '2.0.0'}, {children: [w]});")
+    co = of_type(io, "comm_open")
+    check(co and co[0]["content"]["data"]["state"]["children"] == [f"IPY_MODEL_{wid}"], f"model reference {co}")
     # a widget subclass defined in a cell, from the module imported by path (same kernel)
     reply, io = execute(
         f"import {{ Widget, inKernel }} from {json.dumps(API_JS)};\n"
