@@ -16,6 +16,9 @@ export function spaceToDepth(tf: Tf, x: Tensor, blockSize: number): Tensor {
     throw new Error(`spaceToDepth: height ${h} and width ${w} must be multiples of ${blockSize}`);
   }
   const b = blockSize;
+  if (tf.getKernel("PssrSpaceToDepth", tf.getBackend())) {
+    return tf.engine().runKernel("PssrSpaceToDepth", { x }, { blockSize, dataFormat: "NHWC" }) as Tensor;
+  }
   return tf.tidy(() => {
     const r = tf.reshape(x, [n, h / b, b, w / b, b, c]);
     const t = tf.transpose(r, [0, 1, 3, 2, 4, 5]);

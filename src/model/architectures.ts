@@ -8,7 +8,8 @@
 //   Not reproduced: weight norm, the self-attention block, the 1x1 global-pool bottleneck quirk.
 // - "resunet-lr" (PSSR2 style): the same residual U-Net at LR size, ending in a
 //   conv -> pixel-shuffle x`scale` -> conv head; much cheaper (the paper's U-Net runs at 16x
-//   the pixels for x4). The bilinear-upsampled input is added to the output (global residual).
+//   the pixels for x4). The bilinear-upsampled input is added to the output (global residual);
+//   the last conv starts at zero, so an untrained network is bilinear upsampling.
 // - "care" (Weigert et al. 2018, CSBDeep defaults): U-Net of depth 2 with 32 first filters
 //   doubled per level, two kernel-3/5 ReLU convs per level, 2x2 max-pool, nearest upsampling
 //   and concatenation, a linear 1x1 output, the input added when input and output channels
@@ -64,7 +65,7 @@ function resBlock(p: Params, name: string, x: Tensor4D, filters: number, stride:
   let shortcut = x;
   if (stride > 1) shortcut = tf.avgPool(shortcut, stride, stride, "same");
   if (shortcut.shape[3] !== filters) shortcut = p.conv(`${name}/proj`, shortcut, filters, { kernel: 1, relu: false });
-  return tf.relu(tf.add(h2, shortcut));
+  return tf.relu(tf.add(h2, shortcut)) as Tensor4D;
 }
 
 /** Residual U-Net body shared by resunet and resunet-lr; returns features at input size. */
@@ -110,7 +111,8 @@ function resunetLr(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
   const s = spec.scale;
   const head = p.conv("head/expand", cross, f * s * s, { kernel: spec.kernelSize });
   const hr = pixelShuffle(tf, head, s);
-  const out = p.conv("head/out", hr, spec.outChannels, { kernel: spec.kernelSize, relu: false, init: "glorot" });
+  // Zero-initialised: an untrained network is exactly bilinear upsampling, training only improves on it.
+  const out = p.conv("head/out", hr, spec.outChannels, { kernel: spec.kernelSize, relu: false, init: spec.outChannels === 1 ? "zeros" : "glorot" });
   if (spec.outChannels !== 1) return out;
   return tf.add(out, upsampleBilinear(tf, centerChannel(tf, x), s));
 }
@@ -138,12 +140,14 @@ function careUnet(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
     h = p.conv(`up${level}/conv1`, h, filters, { kernel: k });
     h = p.conv(`up${level}/conv2`, h, level > 0 ? filters / 2 : filters, { kernel: k });
   }
-  let mean = p.conv("out/mean", h, spec.outChannels, { kernel: 1, relu: false, init: "glorot" });
   const center = centerChannel(tf, input);
-  if (spec.residual && center.shape[3] === spec.outChannels) mean = tf.add(mean, center);
+  // With the residual, a zero-initialised output starts as the identity (as resunet-lr's head).
+  const residual = spec.residual && center.shape[3] === spec.outChannels;
+  let mean = p.conv("out/mean", h, spec.outChannels, { kernel: 1, relu: false, init: residual ? "zeros" : "glorot" });
+  if (residual) mean = tf.add(mean, center);
   if (!spec.probabilistic) return mean;
   const scale = tf.add(tf.softplus(p.conv("out/scale", h, spec.outChannels, { kernel: 1, relu: false, init: "glorot" })), 1e-3);
-  return tf.concat([mean, scale], 3);
+  return tf.concat([mean, scale], 3) as Tensor4D;
 }
 
 /** Runs the network of `spec` on `x` ([n, h, w, inChannels], LR) -> [n, h*s, w*s, outputChannels]. */

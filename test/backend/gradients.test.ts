@@ -166,6 +166,26 @@ test("pooling and resizing gradients on wasm and cpu match PyTorch (tfjs 4.22 bu
   }
 });
 
+test("our wasm DepthToSpace (heap block copies) and its space-to-depth equal the cpu backend's", async () => {
+  for (const [shape, r] of [[[2, 3, 5, 8], 2], [[1, 4, 3, 48], 4], [[3, 2, 2, 64], 8]] as const) {
+    const data = randomArray((shape as readonly number[]).reduce((a, b) => a * b, 1), 17);
+    const out: Float32Array[] = [];
+    const back: Float32Array[] = [];
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      const y = tf.depthToSpace(tf.tensor4d(data, [...shape]), r, "NHWC");
+      const z = spaceToDepth(tf, y, r);
+      out.push((await y.data()) as Float32Array);
+      back.push((await z.data()) as Float32Array);
+      tf.dispose([y, z]);
+    }
+    await tf.setBackend("wasm");
+    assert.deepEqual(out[0], out[1], `depthToSpace ${shape} r${r}`);
+    assert.deepEqual(back[0], data);
+    assert.deepEqual(back[1], data);
+  }
+});
+
 test("the DepthToSpace gradient is space-to-depth", async () => {
   const x = tf.tensor(randomArray(2 * 4 * 6 * 12, 3), [2, 4, 6, 12]);
   const back = spaceToDepth(tf, tf.depthToSpace(x as never, 2, "NHWC"), 2);

@@ -1,0 +1,87 @@
+// Benchmark: the `small` PSSR2-style network (resunet-lr, scale 4) in ours (wasm by default,
+// or $PSSR_BACKEND) against the same architecture in PyTorch on the CPU (Debian's
+// python3-torch, test/ref/torch_resunet.py), measured in one run:
+//   train_step_small:  one Adam step, MSE, batch 4 of 32x32 LR -> 128x128 HR patches
+//   predict_small_512: tiled inference of a 512x512 LR input (tiles 256, overlap 64, same
+//                      tiles in both), output 2048x2048
+// Rows {name, ours_ms, peer, peer_ms, ratio (ours/peer), backend, shape, ...} go to
+// bench/results/train.json. Run: npx tsc -p . && node dist/bench/train.bench.js
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
+import { selectBackend } from "../src/backend/index.js";
+import { buildModel } from "../src/model/index.js";
+import { predictNormalized } from "../src/predict/index.js";
+import { computeLoss } from "../src/train/losses.js";
+import { repoRoot, runPython } from "../test/helpers.js";
+
+const BATCH = 4;
+const LR_PATCH = 32;
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const SIDE = 512;
+const TILE = 256;
+const OVERLAP = 64;
+
+const { tf, name: backend } = await selectBackend();
+const model = buildModel({ preset: "small", arch: "resunet-lr", scale: 4 }, 0);
+const spec = model.spec;
+const vars = model.trainableVariables();
+const optimizer = tf.train.adam(1e-4, 0.9, 0.99, 1e-7);
+const x = tf.randomUniform([BATCH, LR_PATCH, LR_PATCH, 1]) as Tensor4D;
+const y = tf.randomUniform([BATCH, LR_PATCH * 4, LR_PATCH * 4, 1]) as Tensor4D;
+const step = async () => {
+  const cost = optimizer.minimize(() => computeLoss("mse", model.apply(x), y, tf), true, vars)!;
+  await cost.data();
+  cost.dispose();
+};
+for (let i = 0; i < 2; i++) await step();
+let t0 = performance.now();
+for (let i = 0; i < STEPS; i++) await step();
+const trainMs = (performance.now() - t0) / STEPS;
+tf.dispose([x, y]);
+optimizer.dispose();
+
+const img = new Float32Array(SIDE * SIDE);
+for (let i = 0; i < img.length; i++) img[i] = Math.random();
+predictNormalized(model, { data: img.subarray(0, TILE * TILE), height: TILE, width: TILE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
+t0 = performance.now();
+predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
+const predictMs = performance.now() - t0;
+const oursPeakMb = process.resourceUsage().maxRSS / 1024;
+model.dispose();
+
+const peer = JSON.parse(
+  runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec, batch: BATCH, lrPatch: LR_PATCH, steps: STEPS, predictSide: SIDE, tile: TILE, overlap: OVERLAP })),
+) as { train_ms: number; predict_ms: number; peak_mb: number; threads: number; torch: string };
+
+const params = vars.length;
+const rows = [
+  {
+    name: "train_step_small",
+    ours_ms: +trainMs.toFixed(1),
+    peer: "pytorch-cpu",
+    peer_ms: +peer.train_ms.toFixed(1),
+    ratio: +(trainMs / peer.train_ms).toFixed(3),
+    backend,
+    shape: `batch ${BATCH} x ${LR_PATCH}x${LR_PATCH}x1 -> ${LR_PATCH * 4}x${LR_PATCH * 4}x1, resunet-lr small x4 (${params} weight tensors)`,
+    ours_peak_rss_mb: +oursPeakMb.toFixed(0),
+    peer_peak_rss_mb: +peer.peak_mb.toFixed(0),
+    peer_threads: peer.threads,
+  },
+  {
+    name: "predict_small_512",
+    ours_ms: +predictMs.toFixed(1),
+    peer: "pytorch-cpu",
+    peer_ms: +peer.predict_ms.toFixed(1),
+    ratio: +(predictMs / peer.predict_ms).toFixed(3),
+    backend,
+    shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${TILE} overlap ${OVERLAP}`,
+    ours_peak_rss_mb: +oursPeakMb.toFixed(0),
+    peer_peak_rss_mb: +peer.peak_mb.toFixed(0),
+    peer_threads: peer.threads,
+  },
+];
+const dir = join(repoRoot, "bench", "results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "train.json"), JSON.stringify(rows, null, 2) + "\n");
+for (const r of rows) console.log(`${r.name}: ours ${r.ours_ms} ms (${r.backend}) vs ${r.peer} ${r.peer_ms} ms -> ratio ${r.ratio}`);
