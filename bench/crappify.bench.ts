@@ -38,11 +38,17 @@ function main(): void {
   const rows: Row[] = [];
   try {
     const input = join(dir, "in.u8");
-    const peer = JSON.parse(runPython("crappify_bench.py", [input, String(n), String(repeats)])) as Record<string, number>;
+    // The peer runs before and after ours; the best of both counts (a shared machine's load drifts).
+    const runPeer = () => JSON.parse(runPython("crappify_bench.py", [input, String(n), String(repeats)])) as Record<string, number>;
+    const before = runPeer();
     const buf = readFileSync(input);
     const img: Image = { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), shape: [n, n], axes: "YX", pixelSize: null, dtype: "uint8" };
     let seed = 0;
     const fluo = best(() => crappify(img, "pssr-fluo", { seed: seed++ }), repeats);
+    const em = best(() => crappify(img, "pssr-em", { seed: seed++ }), repeats);
+    const after = runPeer();
+    const peer: Record<string, number> = {};
+    for (const k of Object.keys(before)) peer[k] = Math.min(before[k], after[k]);
     rows.push({
       name: "pssr-fluo (new_crap_AG_SP)",
       ours_ms: fluo,
@@ -52,7 +58,6 @@ function main(): void {
       backend: "cpu-js",
       shape: [n, n],
     });
-    const em = best(() => crappify(img, "pssr-em", { seed: seed++ }), repeats);
     rows.push({
       name: "pssr-em (em_AG_D_sameas_preprint, LR + x4 up)",
       ours_ms: em,
