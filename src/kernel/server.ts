@@ -14,7 +14,7 @@ import { Publisher, Router, type Socket } from "zeromq";
 import { CommManager, toDataView, type CommMessage } from "./comm.js";
 import { requestStorage, setKernel, type KernelRuntime, type PublishOptions, type RequestContext, type WidgetRecord } from "./context.js";
 import { NO_RESULT_SYMBOL, flushDisplays, plainText, toMimeBundle } from "./display.js";
-import { Executor, InterruptError, type CellError, type ExecutorOptions } from "./executor.js";
+import { Executor, InterruptError, type CellError, type CellOutcome, type ExecutorOptions } from "./executor.js";
 import { runHeartbeat, type IoMessage } from "./io-worker.js";
 import { WIDGET_CONTROL_TARGET, WIDGET_TARGET, controlStates, widgetFromFrontend } from "./widget.js";
 import {
@@ -321,6 +321,13 @@ export class KernelServer implements KernelRuntime {
     this.publishStatus("busy", msg.header);
     try {
       await requestStorage().run(this.context(msg), () => this.dispatch(channel, type, msg));
+    } catch (e) {
+      // Never leave a request unanswered: a failing handler still gets an error reply.
+      logKernel(`error handling ${type}: ${(e as Error)?.stack ?? e}`);
+      if (type.endsWith("_request")) {
+        const evalue = String((e as Error)?.message ?? e);
+        this.reply(channel, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "InternalError", evalue, traceback: [evalue] });
+      }
     } finally {
       this.flushStream();
       this.publishStatus("idle", msg.header);
@@ -484,10 +491,17 @@ export class KernelServer implements KernelRuntime {
       const controller = new AbortController();
       const ctx: RequestContext = { ...this.context(msg, controller.signal), allowStdin: Boolean(c.allow_stdin), silent };
       if (!silent) this.lastExecute = ctx;
-      const outcome = await requestStorage().run(ctx, async () => {
-        const o = await this.executor.execute(code, `cell[${count}]`, controller);
-        await flushDisplays();
-        return o;
+      const outcome = await requestStorage().run(ctx, async (): Promise<CellOutcome> => {
+        try {
+          const o = await this.executor.execute(code, `cell[${count}]`, controller);
+          await flushDisplays();
+          return o;
+        } catch (e) {
+          // A failure of the converter itself: still answer the request.
+          logKernel(`internal error running cell[${count}]: ${(e as Error)?.stack ?? e}`);
+          const message = (e as Error)?.message ?? String(e);
+          return { ok: false, error: { ename: "InternalError", evalue: message, traceback: [`InternalError: ${message}`] } };
+        }
       });
       let error: CellError | null = outcome.ok ? null : outcome.error;
       if (outcome.ok && outcome.hasValue && !silent && !isNoResult(outcome.value)) {
@@ -501,7 +515,9 @@ export class KernelServer implements KernelRuntime {
       const userExpressions: Record<string, unknown> = {};
       if (!error && c.user_expressions && typeof c.user_expressions === "object") {
         for (const [name, expr] of Object.entries(c.user_expressions as Record<string, string>)) {
-          const r = await requestStorage().run(ctx, () => this.executor.evaluate(String(expr), `user_expressions[${name}]`));
+          const r = await requestStorage()
+            .run(ctx, () => this.executor.evaluate(String(expr), `user_expressions[${name}]`))
+            .catch((e): CellOutcome => ({ ok: false, error: { ename: "InternalError", evalue: String((e as Error)?.message ?? e), traceback: [] } }));
           userExpressions[name] = r.ok
             ? { status: "ok", data: await toMimeBundle(r.hasValue ? r.value : undefined), metadata: {} }
             : { status: "error", ...r.error };
