@@ -83,7 +83,7 @@ function echoEnabled(): boolean {
  * fields); `_model_*`/`_view_*` keys come from the spec. Outside a kernel (plain node) a
  * widget keeps its state and fires its handlers but sends nothing.
  */
-export class Widget<S extends Record<string, unknown> = Record<string, unknown>> implements WidgetRecord {
+export class Widget<S extends object = Record<string, unknown>> implements WidgetRecord {
   readonly modelId: string;
   readonly modelName: string;
   readonly modelModule: string;
