@@ -94,6 +94,11 @@ function unitValue(ctx: RecipeContext): number {
   return ctx.imageMax > 0 ? ctx.imageMax : 1;
 }
 
+/** PSSR's localvar on the [0,1] image xn = x / unit, restated for x itself. */
+function localvarInUnits(p: Record<string, ParamValue>, unit: number): { varianceScale: number; blurSigmaPx: number; epsilon: number } {
+  return { varianceScale: (p.localvarScale as number) * unit, blurSigmaPx: p.localvarSigmaPx as number, epsilon: (p.localvarEpsilon as number) * unit };
+}
+
 function scaled(plane: Plane, factor: number): Plane {
   const out = new Float32Array(plane.data.length);
   for (let i = 0; i < out.length; i++) out[i] = plane.data[i] * factor;
@@ -142,9 +147,10 @@ const pssrFluo: Recipe = {
     const p = ctx.params;
     const unit = unitValue(ctx);
     const origMax = planeMax(plane);
-    let x = scaled(plane, 1 / unit);
-    x = addLocalvar(x, { varianceScale: p.localvarScale as number, blurSigmaPx: p.localvarSigmaPx as number, epsilon: p.localvarEpsilon as number, clip: [0, 1] }, ctx.rng);
-    x = addSaltPepper(x, { amount: p.saltAmount as number, saltVsPepper: 1 }, ctx.rng);
+    // The [0,1] image's steps, written in input units (x = unit * xn): variance unit^2 * k * (blur(xn) + eps)
+    // = k * unit * (blur(x) + eps * unit), clip [0, unit], salt = unit (saves two passes).
+    let x = addLocalvar(plane, { ...localvarInUnits(p, unit), clip: [0, unit] }, ctx.rng);
+    x = addSaltPepper(x, { amount: p.saltAmount as number, saltVsPepper: 1, saltValue: unit }, ctx.rng);
     x = addSaltPepper(x, { amount: p.pepperAmount as number, saltVsPepper: 0 }, ctx.rng);
     const newMax = planeMax(x);
     // PSSR: xn /= xn.max(); xn *= xorig_max (back to the tile's own range, in input units).
@@ -174,9 +180,7 @@ const pssrEm: Recipe = {
   apply(plane, ctx) {
     const p = ctx.params;
     const unit = unitValue(ctx);
-    let x = scaled(plane, 1 / unit);
-    x = addLocalvar(x, { varianceScale: p.localvarScale as number, blurSigmaPx: p.localvarSigmaPx as number, epsilon: p.localvarEpsilon as number, clip: [0, 1] }, ctx.rng);
-    x = scaled(x, unit);
+    const x = addLocalvar(plane, { ...localvarInUnits(p, unit), clip: [0, unit] }, ctx.rng);
     const lr = downsample(x, ctx.scaleFactor, p.downsample as DownsampleConvention);
     return { lr, lrUpsampled: maybeUpsample(lr, ctx) };
   },
