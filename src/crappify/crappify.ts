@@ -224,8 +224,9 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
   const leadShape = img.shape.slice(0, -2);
   const leadAxes = img.axes.slice(0, -2);
   const meta = { ...(img.meta ?? {}), crappify: record };
-  const lrScaleY = lrH > 0 ? h / lrH : scaleFactor;
-  const lrScaleX = lrW > 0 ? w / lrW : scaleFactor;
+  // LR pixels cover h/lrH x w/lrW HR pixels (CARE-style recipes keep the HR grid, maybe cropped).
+  const lrScaleY = r.keepsSize ? 1 : h / lrH;
+  const lrScaleX = r.keepsSize ? 1 : w / lrW;
   const scaleLength = (len: Image["pixelSize"] | undefined, s: number) => (len ? { value: len.value * s, unit: len.unit } : null);
   const lr: Image = {
     data: lrData!,
