@@ -1,7 +1,8 @@
 """Times the scipy / skimage / numpy / torch peers of bench/image_ops.bench.ts on the same input.
 
 argv: input .bin (raw float32), height, width, repeats[, operation name]. Prints JSON
-{name: median seconds} for the named operation (all of them without a name).
+{name: median CPU seconds}
+(process time: less disturbed than wall time when the machine is shared) for the named operation (all of them without a name).
 """
 import json
 import sys
@@ -18,9 +19,9 @@ def median_time(fn, repeats):
     fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return float(np.median(times))
 
 
