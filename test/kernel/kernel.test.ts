@@ -1,6 +1,7 @@
 // The kernel against real Jupyter clients: jupyter_client (test/ref/kernel_client.py),
 // jupyter_client's Session for signing (test/ref/kernel_security.py), `jupyter kernelspec list`
-// for the installed kernelspec, and nbconvert/nbclient executing a notebook with a widget.
+// for the installed kernelspec, jupyter_server's REST + websocket path (what JupyterLab uses),
+// and nbconvert/nbclient executing a notebook with a widget.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -106,6 +107,14 @@ describe("kernel with Jupyter clients", () => {
     assert.deepEqual(passed(r.stdout), ["wrong_key_not_executed", "empty_key_warning"]);
     assert.ok(!existsSync(join(dir, "marker-wrong-key")));
     assert.ok(existsSync(join(dir, "marker-good")));
+  });
+
+  test("jupyter_server: REST start, websocket execute, binary widget update (JupyterLab's path)", () => {
+    const root = join(work, "server-root");
+    mkdirSync(root);
+    const r = runRef("kernel_server.py", [KERNEL, root]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.deepEqual(passed(r.stdout), ["server_execute", "server_widget_binary", "server_shutdown"]);
   });
 
   test("nbconvert executes a notebook that creates a widget and reads its state", () => {
