@@ -27,8 +27,10 @@ export interface ResizeOptions {
  *   true = `scipy.ndimage.zoom(order=0)` (source round-half-up of i·(in-1)/(out-1)).
  * - "bilinear": false = torch `mode="bilinear", align_corners=False` (half-pixel centres, source
  *   clamped at 0, edge repeated); true = `scipy.ndimage.zoom(order=1)` (grid_mode=False, mode
- *   "constant": identical to torch align_corners=True except where rounding puts the last
- *   sample a hair beyond the edge, which scipy then sets to 0; we follow scipy).
+ *   "constant"): the sampling of torch align_corners=True (which rounds the scale to float32),
+ *   except that where double rounding puts the last sample a hair beyond the edge
+ *   ((out-1)·((in-1)/(out-1)) > in-1, e.g. 256 -> 768) scipy returns 0 for that last row or
+ *   column; we follow scipy.
  * - "bicubic": torch `mode="bicubic"` (Keys kernel a = -0.75, edge pixels repeated), with either
  *   align_corners.
  * - "area": torch `mode="area"` (= adaptive_avg_pool2d: output i averages input
