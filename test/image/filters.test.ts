@@ -59,6 +59,10 @@ for (const [label, p] of inputs) {
 const em = crop(liver, 40, 17, 150, 201);
 add("defaults on EM liver 150x201", "gaussianBlur sigma 2 = nearest", () => gaussianBlur(em, 2), ref.add("gaussian", em, { sigma: 2, mode: "nearest" }));
 add("defaults on EM liver 150x201", "uniformFilter 5 = reflect", () => uniformFilter(em, 5), ref.add("uniform", em, { size: 5, mode: "reflect" }));
+add("large windows on EM liver 150x201", "maximumFilter 64 (train/data.ts's hrPatch/2)", () => maximumFilter(em, 64), ref.add("maximum", em, { size: 64, mode: "constant" }));
+add("large windows on EM liver 150x201", "maximumFilter [201, 3] reflect", () => maximumFilter(em, [201, 3], { mode: "reflect" }), ref.add("maximum", em, { size: [201, 3], mode: "reflect" }));
+add("large windows on EM liver 150x201", "uniformFilter 65 mirror", () => uniformFilter(em, 65, { mode: "mirror" }), ref.add("uniform", em, { size: 65, mode: "mirror" }));
+add("large windows on EM liver 150x201", "gaussianBlur sigma 40 wrap", () => gaussianBlur(em, 40, { mode: "wrap" }), ref.add("gaussian", em, { sigma: 40, mode: "wrap" }));
 add("defaults on EM liver 150x201", "maximumFilter 4 = constant 0", () => maximumFilter(em, 4), ref.add("maximum", em, { size: 4, mode: "constant" }));
 const psf = gaussianPlane(9, 9, 1.5);
 add("defaults on EM liver 150x201", "convolve2d 9x9 PSF = constant", () => convolve2d(em, psf), ref.add("convolve", em, { mode: "constant" }, { kernel: ref.put(psf), kshape: [9, 9] }));
