@@ -75,7 +75,7 @@ export function normalizeMinMax(
  * (ddof 0), so the scale is n/(n-1) times the exact least-squares one (negligible for images;
  * kept for parity with the published numbers). Any affine change of `pred` leaves the result
  * unchanged. Returns new arrays: `{pred, gt}` (both zero-mean), ready for PSNR/SSIM with
- * data range 1.
+ * data range 1. A constant `pred` comes back as zeros (numpy would give NaN).
  */
 export function normalizeMinMse(pred: Float32Array, gt: Float32Array): { pred: Float32Array; gt: Float32Array } {
   const n = gt.length;
