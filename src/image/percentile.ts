@@ -31,7 +31,7 @@ export function percentiles(values: ArrayLike<number>, ps: readonly number[]): n
   // only partitions the part to the right of the previous (already in place) order statistic.
   const wanted = new Set<number>();
   const plan = ps.map((p) => {
-    const virtualIndex = ((n - 1) * p) / 100;
+    const virtualIndex = (n - 1) * (p / 100); // numpy: q/100 first, then (n-1)·q
     const lo = Math.floor(virtualIndex);
     const hi = Math.min(lo + 1, n - 1);
     wanted.add(lo);
