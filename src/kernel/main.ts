@@ -48,5 +48,27 @@ export async function startKernel(connectionFile: string, options: StartOptions 
     console.error("Unhandled promise rejection:", e);
   });
   await server.start();
+  watchParent(server);
   return server.finished;
+}
+
+/**
+ * Exits with the Jupyter process that started us (jupyter_client passes its pid in
+ * JPY_PARENT_PID), as ipykernel's parent poller does, so that no kernel is left orphaned.
+ */
+function watchParent(server: KernelServer): void {
+  const ppid = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(ppid) || ppid <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(ppid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") {
+        logKernel(`parent process ${ppid} is gone; shutting down`);
+        clearInterval(timer);
+        void server.stop().then(() => process.exit(0));
+      }
+    }
+  }, 3000);
+  timer.unref();
 }
