@@ -20,6 +20,9 @@ const CASES: { x: [number, number, number, number]; k: number; co: number; strid
   { x: [1, 7, 6, 2], k: 4, co: 3, stride: 2, pad: "same" },
   { x: [1, 12, 13, 3], k: 3, co: 3, stride: 3, pad: "valid" },
   { x: [3, 16, 16, 8], k: 3, co: 8, stride: 1, pad: "same" },
+  // Wide outputs take the im2col + matmul path for dW.
+  { x: [2, 16, 16, 3], k: 3, co: 256, stride: 1, pad: "same" },
+  { x: [1, 26, 25, 2], k: 3, co: 256, stride: 1, pad: "valid" },
 ];
 
 /** dx and dW of sum(conv2d(x, w) * dy) on the named backend. */
