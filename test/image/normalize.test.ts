@@ -33,22 +33,24 @@ describe("normalisation vs CSBDeep / PSSR metric_gen (numpy)", () => {
   before(() => ref.run());
   after(() => ref.dispose());
   normCases.forEach(([label, p, o], i) => {
-    it(`normalizePercentile: ${label}`, () => {
+    it(`normalizePercentile: ${label}`, (t) => {
       const ours = normalizePercentile(p.data, o);
       const [lo, hi] = ref.value(normJobs[i]);
       assert.ok(Math.abs(ours.low - lo) <= 1e-6 * Math.max(1, Math.abs(lo)), `low ${ours.low} vs ${lo}`);
       assert.ok(Math.abs(ours.high - hi) <= 1e-6 * Math.max(1, Math.abs(hi)), `high ${ours.high} vs ${hi}`);
       const d = maxAbsDiff({ ...p, data: ours.data }, ref.plane(normJobs[i]));
       assert.ok(d <= TOL, `max diff ${d}`);
+      t.diagnostic(`max |ours - numpy| = ${d.toExponential(2)}`);
     });
   });
   msePairs.forEach(([label, pred, gt], i) => {
-    it(`normalizeMinMse: ${label}`, () => {
+    it(`normalizeMinMse: ${label}`, (t) => {
       const ours = normalizeMinMse(pred.data, gt.data);
       const dg = maxAbsDiff({ ...gt, data: ours.gt }, ref.plane(mseJobs[i], "out_gt"));
       const dp = maxAbsDiff({ ...gt, data: ours.pred }, ref.plane(mseJobs[i]));
       assert.ok(dg <= TOL, `gt max diff ${dg}`);
       assert.ok(dp <= TOL, `pred max diff ${dp}`);
+      t.diagnostic(`max |ours - numpy|: gt ${dg.toExponential(2)}, pred ${dp.toExponential(2)}`);
     });
   });
 });
