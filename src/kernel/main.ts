@@ -38,7 +38,6 @@ export async function startKernel(connectionFile: string, options: StartOptions 
     },
     modules: { tslab: tslabModule() },
   });
-  process.on("SIGINT", () => server.interrupt());
   process.on("uncaughtException", (e) => {
     logKernel(`uncaught exception: ${e.stack ?? e}`);
     console.error(e);

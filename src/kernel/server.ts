@@ -110,6 +110,7 @@ export class KernelServer implements KernelRuntime {
   private stopped = false;
   private interruptBySignal = false;
   private readonly neverAborted = new AbortController().signal;
+  private readonly onSigint = () => this.interrupt();
   private readonly done: Promise<boolean>;
   private resolveDone!: (restart: boolean) => void;
 
@@ -153,6 +154,8 @@ export class KernelServer implements KernelRuntime {
     this.comms.registerTarget(WIDGET_TARGET, (comm, msg) => {
       widgetFromFrontend(comm, msg);
     });
+    // interrupt_request arrives as a SIGINT from the I/O thread (and a terminal's Ctrl-C lands here too).
+    process.on("SIGINT", this.onSigint);
     this.executor = new Executor(this.options);
     this.publishStatus("starting", {});
     this.receiveLoop(this.shell, "shell");
@@ -569,6 +572,7 @@ export class KernelServer implements KernelRuntime {
     await Promise.all([...this.sendChains.values()]);
     this.stopped = true;
     this.restoreStreams?.();
+    process.off("SIGINT", this.onSigint);
     setKernel(null);
     for (const s of [this.shell, this.control, this.stdin, this.iopub]) s?.close();
     this.hbSocket?.close();
