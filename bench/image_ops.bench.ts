@@ -1,15 +1,15 @@
 // Times src/image operations against their scipy/skimage/numpy/torch peers on the same
 // 2048x2048 float32 plane in one run and prints the ratio (ours / peer; < 1 means faster).
 // Times are CPU (process) time, medians of `repeats`, both sides single-threaded.
-// Not a test: `npx tsx bench/image_ops.bench.ts [size] [repeats]`.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Not a test: `npx tsx bench/image_ops.bench.ts [size] [repeats]`. Writes bench/results/image_ops.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convolve2d, gaussianBlur, maximumFilter, uniformFilter } from "../src/image/filters.js";
 import type { Plane } from "../src/image/image.js";
 import { percentiles } from "../src/image/percentile.js";
 import { rescale, resize, upsampleBilinear, zoom } from "../src/image/resize.js";
-import { runPython } from "../test/helpers.js";
+import { repoRoot, runPython } from "../test/helpers.js";
 
 const size = Number(process.argv[2] ?? 2048);
 const repeats = Number(process.argv[3] ?? 5);
@@ -59,6 +59,7 @@ const ours: Record<string, () => unknown> = {
   "resize bicubic x4 (1/4 crop, torch 1 thread)": () => resize(small, q * 4, q * 4, { method: "bicubic" }),
 };
 
+const rows: { name: string; ours_ms: number; peer: string; peer_ms: number; ratio: number; backend: string; shape: number[] }[] = [];
 const dir = mkdtempSync(join(tmpdir(), "pssr-bench-"));
 try {
   const file = join(dir, "x.bin");
@@ -71,7 +72,10 @@ try {
     const t = medianTime(fn);
     const p = peer[name];
     console.log(`${name.padEnd(48)} ${t.toFixed(4).padStart(9)} ${p.toFixed(4).padStart(9)} ${(t / p).toFixed(2).padStart(7)}`);
+    rows.push({ name, ours_ms: t * 1000, peer: "scipy/skimage/numpy/torch (test/ref/image_bench.py)", peer_ms: p * 1000, ratio: t / p, backend: "cpu-js", shape: [size, size] });
   }
+  mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
+  writeFileSync(join(repoRoot, "bench", "results", "image_ops.json"), JSON.stringify(rows, null, 2) + "\n");
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,0 +1,103 @@
+// `npm run bench`: runs every benchmark (dist/bench/*.bench.js) one after another, each in its
+// own process so that one's memory does not weigh on the next, then collects the rows they
+// wrote to bench/results/*.json into the table in docs/BENCHMARKS.md, with the machine and
+// the versions of both sides. Each row: {name, ours_ms, peer, peer_ms, ratio, backend, shape},
+// ratio = ours / peer measured in the same run (< 1: we are faster).
+//   node dist/bench/run.js [--only NAME,...] [--skip NAME,...] [--table-only]
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+interface Row {
+  name: string;
+  ours_ms: number | null;
+  peer: string;
+  peer_ms: number | null;
+  ratio: number | null;
+  backend: string;
+  shape: unknown;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..");
+const resultsDir = join(repoRoot, "bench", "results");
+
+function listOption(flag: string): string[] {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? (process.argv[i + 1] ?? "").split(",").filter(Boolean) : [];
+}
+
+function pythonVersions(): string {
+  const py = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const r = spawnSync(
+    py,
+    ["-c", "import numpy,scipy,skimage\ntry:\n import torch; t=torch.__version__\nexcept Exception: t='absent'\nprint(f'numpy {numpy.__version__}, scipy {scipy.__version__}, scikit-image {skimage.__version__}, torch {t}')"],
+    { encoding: "utf8" },
+  );
+  return r.status === 0 ? r.stdout.trim() : "python references unavailable";
+}
+
+function fmtMs(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "n/a";
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function fmtShape(shape: unknown): string {
+  return Array.isArray(shape) ? shape.join("x") : String(shape ?? "");
+}
+
+function renderTable(): string {
+  const files = readdirSync(resultsDir).filter((f) => f.endsWith(".json")).sort();
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  const lines: string[] = [
+    "# Benchmarks",
+    "",
+    "Written by `npm run bench` (bench/run.ts) from bench/results/*.json. Every ratio is ours / peer,",
+    "both measured in the same run on the same machine (< 1 means pssr-lab is faster). Timings are",
+    "medians (or best-of, where a benchmark says so) of repeated runs; this machine is shared and",
+    "noisy, so read ratios, not absolute times.",
+    "",
+    `- machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `- node ${process.version}, pssr-lab ${pkg.version}, tfjs ${pkg.dependencies?.["@tensorflow/tfjs-core"] ?? "?"}`,
+    `- peers: ${pythonVersions()}`,
+    `- written: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    "",
+  ];
+  for (const f of files) {
+    const rows = JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as Row[];
+    lines.push(`## ${f.replace(/\.json$/, "")}`, "", "| name | shape | backend | ours (ms) | peer | peer (ms) | ratio |", "|---|---|---|---:|---|---:|---:|");
+    for (const r of rows) {
+      lines.push(`| ${r.name} | ${fmtShape(r.shape)} | ${r.backend} | ${fmtMs(r.ours_ms)} | ${r.peer} | ${fmtMs(r.peer_ms)} | ${r.ratio === null ? "n/a" : r.ratio.toFixed(2)} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function main(): number {
+  const only = listOption("--only");
+  const skip = listOption("--skip");
+  let failed = 0;
+  if (!process.argv.includes("--table-only")) {
+    const benches = readdirSync(here)
+      .filter((f) => f.endsWith(".bench.js"))
+      .map((f) => f.replace(/\.bench\.js$/, ""))
+      .filter((n) => (only.length === 0 || only.includes(n)) && !skip.includes(n))
+      .sort();
+    for (const name of benches) {
+      console.log(`\n=== bench ${name}`);
+      const started = Date.now();
+      const r = spawnSync(process.execPath, ["--expose-gc", join(here, `${name}.bench.js`)], { stdio: "inherit", cwd: repoRoot });
+      console.log(`=== ${name}: exit ${r.status} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      if (r.status !== 0) failed++;
+    }
+  }
+  const table = renderTable();
+  writeFileSync(join(repoRoot, "docs", "BENCHMARKS.md"), table + "\n");
+  console.log("\n" + table);
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = main();
