@@ -58,7 +58,7 @@ const [widgetOurs, widgetPeer] = await withKernels(async (a, b) => {
     'const w = new kernel.Widget({ modelName: "IntSliderModel", modelModule: "@jupyter-widgets/controls", modelModuleVersion: "2.0.0" }, { value: 0 });',
   );
   const open = r.iopub.find((m) => m.header.msg_type === "comm_open");
-  if (!open) throw new Error("no widget comm_open");
+  if (!open) throw new Error(`no widget comm_open: ${JSON.stringify(r.reply.content)}`);
   let i = 0;
   const update = (c: KernelClient, id: string) => c.request("comm_msg", { comm_id: id, data: { method: "update", state: { value: ++i }, buffer_paths: [] } });
   return medians(() => update(a, open.content.comm_id), () => update(b, "no-such-comm"));
