@@ -6,3 +6,4 @@ export * from "./crappify/index.js";
 export * from "./metrics/index.js";
 export { runDemo, BASELINES, DEMO_HELD_OUT, DEMO_TRAIN, type DemoOptions, type DemoResult, type Restorer } from "./demo/pipeline.js";
 export { packageRoot, samplePath } from "./paths.js";
+export * as kernel from "./kernel/api.js";
