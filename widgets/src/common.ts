@@ -1,0 +1,227 @@
+// Shared drawing helpers for the views: float images from binary buffers, contrast and LUTs,
+// colour bars, scale bars. Everything runs client side on typed arrays; nothing is base64.
+
+/** A float image as the kernel sends it: `data` arrives as a DataView over float32 samples. */
+export interface PlaneMsg {
+  data: DataView | ArrayBuffer | Float32Array | null;
+  height: number;
+  width: number;
+}
+
+export interface FloatPlane {
+  data: Float32Array;
+  height: number;
+  width: number;
+}
+
+/** The float32 samples of a buffer (copied only when the view is not 4-byte aligned). */
+export function toFloat32(v: DataView | ArrayBuffer | Float32Array | null | undefined): Float32Array {
+  if (!v) return new Float32Array(0);
+  if (v instanceof Float32Array) return v;
+  if (v instanceof ArrayBuffer) return new Float32Array(v);
+  if (v.byteOffset % 4 === 0) return new Float32Array(v.buffer, v.byteOffset, v.byteLength >> 2);
+  return new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+}
+
+export function toPlane(m: PlaneMsg | null | undefined): FloatPlane | null {
+  if (!m || !m.data) return null;
+  const data = toFloat32(m.data);
+  if (data.length !== m.height * m.width) return null;
+  return { data, height: m.height, width: m.width };
+}
+
+/** numpy-style linear-interpolated percentile over finite samples (subsampled above 1M). */
+export function percentiles(data: Float32Array, ps: number[]): number[] {
+  const stride = Math.max(1, Math.floor(data.length / 1_000_000));
+  const s = new Float32Array(Math.ceil(data.length / stride));
+  let n = 0;
+  for (let i = 0; i < data.length; i += stride) if (Number.isFinite(data[i])) s[n++] = data[i];
+  const v = s.subarray(0, n).sort();
+  return ps.map((p) => {
+    if (n === 0) return 0;
+    const x = ((n - 1) * p) / 100;
+    const i = Math.floor(x);
+    return i + 1 < n ? v[i] + (x - i) * (v[i + 1] - v[i]) : v[n - 1];
+  });
+}
+
+export function minMax(data: Float32Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 1];
+}
+
+// LUTs as control points [t, r, g, b], linearly interpolated to 256 entries.
+const LUT_POINTS: Record<string, number[][]> = {
+  gray: [[0, 0, 0, 0], [1, 255, 255, 255]],
+  magma: [[0, 0, 0, 4], [0.25, 81, 18, 124], [0.5, 183, 55, 121], [0.75, 252, 137, 97], [1, 252, 253, 191]],
+  viridis: [[0, 68, 1, 84], [0.25, 59, 82, 139], [0.5, 33, 145, 140], [0.75, 94, 201, 98], [1, 253, 231, 37]],
+  fire: [[0, 0, 0, 0], [0.33, 180, 0, 40], [0.66, 255, 140, 0], [1, 255, 255, 200]],
+  green: [[0, 0, 0, 0], [1, 0, 255, 0]],
+  magenta: [[0, 0, 0, 0], [1, 255, 0, 255]],
+};
+export const LUT_NAMES = Object.keys(LUT_POINTS);
+const lutCache = new Map<string, Uint8Array>();
+
+/** 256 x RGB table of a named LUT (unknown names give gray). */
+export function lut(name: string): Uint8Array {
+  const key = LUT_POINTS[name] ? name : "gray";
+  let t = lutCache.get(key);
+  if (t) return t;
+  const pts = LUT_POINTS[key];
+  t = new Uint8Array(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const x = i / 255;
+    let k = 0;
+    while (k < pts.length - 2 && x > pts[k + 1][0]) k++;
+    const [t0, ...a] = pts[k];
+    const [t1, ...b] = pts[k + 1];
+    const f = t1 > t0 ? Math.min(1, Math.max(0, (x - t0) / (t1 - t0))) : 0;
+    for (let c = 0; c < 3; c++) t[i * 3 + c] = Math.round(a[c] + f * (b[c] - a[c]));
+  }
+  lutCache.set(key, t);
+  return t;
+}
+
+/** Maps a float plane through [lo, hi] and a LUT into a canvas of the plane's own size. */
+export function planeToCanvas(p: FloatPlane, lo: number, hi: number, lutName: string, canvas?: HTMLCanvasElement): HTMLCanvasElement {
+  const c = canvas ?? document.createElement("canvas");
+  if (c.width !== p.width) c.width = p.width;
+  if (c.height !== p.height) c.height = p.height;
+  const ctx = c.getContext("2d")!;
+  const img = ctx.createImageData(p.width, p.height);
+  const out = img.data;
+  const table = lut(lutName);
+  const scale = hi > lo ? 255 / (hi - lo) : 0;
+  const d = p.data;
+  for (let i = 0, j = 0; i < d.length; i++, j += 4) {
+    let v = (d[i] - lo) * scale;
+    v = v < 0 ? 0 : v > 255 ? 255 : v;
+    const k = (v | 0) * 3;
+    out[j] = table[k];
+    out[j + 1] = table[k + 1];
+    out[j + 2] = table[k + 2];
+    out[j + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return c;
+}
+
+/** A vertical colour bar with tick labels for [lo, hi]. */
+export function colorBar(lo: number, hi: number, lutName: string, heightPx: number, label = ""): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.width = 70;
+  c.height = heightPx;
+  c.className = "pssr-colorbar";
+  const ctx = c.getContext("2d")!;
+  const table = lut(lutName);
+  const barTop = 8;
+  const barH = heightPx - 16;
+  for (let y = 0; y < barH; y++) {
+    const k = Math.round((255 * (barH - 1 - y)) / Math.max(1, barH - 1)) * 3;
+    ctx.fillStyle = `rgb(${table[k]},${table[k + 1]},${table[k + 2]})`;
+    ctx.fillRect(0, barTop + y, 14, 1);
+  }
+  ctx.fillStyle = "#222";
+  ctx.font = "10px sans-serif";
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * (4 - i)) / 4;
+    const y = barTop + (barH * i) / 4;
+    ctx.fillRect(14, y, 4, 1);
+    ctx.fillText(formatNumber(v), 20, y + 3);
+  }
+  if (label) ctx.fillText(label, 20, heightPx - 1);
+  return c;
+}
+
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+/** A length for a scale bar about `targetNm` long: 1, 2 or 5 times a power of ten (nm). */
+export function niceLengthNm(targetNm: number): number {
+  const p = 10 ** Math.floor(Math.log10(targetNm));
+  for (const m of [5, 2, 1]) if (m * p <= targetNm) return m * p;
+  return p;
+}
+
+export function formatLengthNm(nm: number): string {
+  return nm >= 1000 ? `${formatNumber(nm / 1000)} µm` : `${formatNumber(nm)} nm`;
+}
+
+/** Draws a scale bar in the lower-left corner; `nmPerCanvasPx` is the current zoom. */
+export function drawScaleBar(ctx: CanvasRenderingContext2D, nmPerCanvasPx: number, canvasWidth: number, canvasHeight: number): void {
+  if (!(nmPerCanvasPx > 0)) return;
+  const lengthNm = niceLengthNm(nmPerCanvasPx * canvasWidth * 0.2);
+  const px = lengthNm / nmPerCanvasPx;
+  ctx.save();
+  ctx.fillStyle = "rgba(0,0,0,0.45)";
+  ctx.fillRect(6, canvasHeight - 26, px + 12, 20);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(12, canvasHeight - 12, px, 4);
+  ctx.font = "10px sans-serif";
+  ctx.fillText(formatLengthNm(lengthNm), 12, canvasHeight - 15);
+  ctx.restore();
+}
+
+/** Small DOM builder. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, any> = {}, ...children: (Node | string | null)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "style" && typeof v === "object") Object.assign(el.style, v);
+    else if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (k in el && k !== "list") (el as any)[k] = v;
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c !== null) el.append(c);
+  return el;
+}
+
+/** Runs `fn` at most once per animation frame, with the latest arguments. */
+export function rafThrottle<A extends unknown[]>(fn: (...a: A) => void): (...a: A) => void {
+  let pending: A | null = null;
+  return (...a: A) => {
+    const first = pending === null;
+    pending = a;
+    if (first) {
+      requestAnimationFrame(() => {
+        const args = pending!;
+        pending = null;
+        fn(...args);
+      });
+    }
+  };
+}
+
+export const STYLE = `
+.pssr-widget { font: 12px/1.4 system-ui, sans-serif; color: #222; }
+.pssr-row { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.pssr-panel { display: flex; flex-direction: column; gap: 2px; }
+.pssr-panel-title { font-weight: 600; }
+.pssr-canvas { border: 1px solid #bbb; image-rendering: pixelated; cursor: crosshair; display: block; background: #111; }
+.pssr-controls { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.pssr-controls label { display: inline-flex; gap: 4px; align-items: center; }
+.pssr-readout { font-family: ui-monospace, monospace; font-size: 11px; min-height: 1.4em; }
+.pssr-stats { font-family: ui-monospace, monospace; }
+.pssr-code { background: #f6f6f6; border: 1px solid #ddd; padding: 4px; font-size: 11px; max-width: 640px; white-space: pre-wrap; }
+.pssr-plot { width: 480px; height: 300px; }
+.pssr-slider-row { display: grid; grid-template-columns: 150px 200px 80px; gap: 6px; align-items: center; }
+.pssr-busy { color: #a60; }
+`;
+
+let styleInjected = false;
+export function injectStyle(): void {
+  if (styleInjected || typeof document === "undefined") return;
+  styleInjected = true;
+  const s = document.createElement("style");
+  s.textContent = STYLE;
+  document.head.appendChild(s);
+}

@@ -1,0 +1,40 @@
+// The standalone bundle (widgets/dist/pssr-widgets.js): @jupyter-widgets/html-manager plus
+// this module, for offline HTML reports and tests. On load it renders every embedded
+// widget state (<script type="application/vnd.jupyter.widget-state+json">) into the
+// <script type="application/vnd.jupyter.widget-view+json"> placeholders.
+import { HTMLManager } from "@jupyter-widgets/html-manager";
+import * as widgetExports from "./index.js";
+import { MODULE_NAME } from "./version.js";
+
+export * from "./index.js";
+export { HTMLManager };
+
+/** Loads our module by name; html-manager serves @jupyter-widgets/base and controls itself. */
+export function loader(moduleName: string): Promise<any> {
+  if (moduleName === MODULE_NAME) return Promise.resolve(widgetExports);
+  return Promise.reject(new Error(`module ${moduleName} is not bundled with pssr-lab`));
+}
+
+const STATE_MIME = "application/vnd.jupyter.widget-state+json";
+const VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+
+/** Renders the widget state embedded in `root` (default: the document); resolves when every view is attached. */
+export async function renderEmbedded(root: ParentNode = document): Promise<number> {
+  const manager = new HTMLManager({ loader });
+  const stateTags = Array.from(root.querySelectorAll(`script[type="${STATE_MIME}"]`));
+  for (const tag of stateTags) await manager.set_state(JSON.parse(tag.textContent ?? "{}"));
+  const views = Array.from(root.querySelectorAll(`script[type="${VIEW_MIME}"]`));
+  let n = 0;
+  for (const tag of views) {
+    const spec = JSON.parse(tag.textContent ?? "{}");
+    const model = await manager.get_model(spec.model_id);
+    const host = document.createElement("div");
+    host.className = "pssr-widget-host";
+    tag.parentElement!.insertBefore(host, tag);
+    const view = await manager.create_view(model);
+    await manager.display_view(view, host);
+    n++;
+  }
+  document.body.dataset.widgetsRendered = String(n);
+  return n;
+}

@@ -1,0 +1,180 @@
+// CrappifierTuner: the recipe's parameters as sliders. Each change goes to the kernel, which
+// crappifies a preview crop and sends it back (binary) with its noise curve; the view shows it
+// beside a real low-res acquisition and both noise curves. While the kernel is busy the widget
+// manager holds at most one pending update and merges later slider moves into it, so a drag
+// never builds a backlog of stale renders. "fit to real" asks the kernel to run calibrate().
+import Plotly from "plotly.js-dist-min";
+import { modelClass, PssrView } from "./base.js";
+import { formatNumber, h, percentiles, planeToCanvas, toPlane } from "./common.js";
+
+interface SliderSpec {
+  name: string;
+  kind: "number" | "integer" | "choice" | "boolean";
+  lo?: number;
+  hi?: number;
+  log?: boolean;
+  choices?: string[];
+  unit?: string;
+  doc: string;
+}
+
+export const CrappifierTunerModel = modelClass("CrappifierTunerModel", "CrappifierTunerView", {
+  recipe: "physical",
+  scale_factor: 1,
+  sliders: [],
+  params: {},
+  rendered_params: {},
+  preview: null,
+  real: null,
+  real_curve: [],
+  synthetic_curve: [],
+  render_ms: 0,
+  recipe_json: "",
+  code: "",
+  status: "",
+  view_size_px: 320,
+});
+
+const STEPS = 1000;
+
+export class CrappifierTunerView extends PssrView {
+  private previewCanvas!: HTMLCanvasElement;
+  private realCanvas!: HTMLCanvasElement;
+  private plot!: HTMLDivElement;
+  private json!: HTMLPreElement;
+  private status!: HTMLDivElement;
+  private inputs = new Map<string, { input: HTMLInputElement | HTMLSelectElement; value: HTMLSpanElement; spec: SliderSpec }>();
+  private plotPending = false;
+
+  render(): void {
+    const size = this.model.get("view_size_px") as number;
+    this.previewCanvas = h("canvas", { className: "pssr-canvas pssr-preview", width: size, height: size });
+    this.realCanvas = h("canvas", { className: "pssr-canvas pssr-real", width: size, height: size });
+    this.plot = h("div", { className: "pssr-plot", style: { width: "420px", height: "300px" } });
+    this.json = h("pre", { className: "pssr-code" });
+    this.status = h("div", { className: "pssr-stats" });
+    const sliders = h("div", { className: "pssr-sliders" });
+    for (const s of this.model.get("sliders") as SliderSpec[]) sliders.append(this.slider(s));
+    const fit = h("button", { textContent: "fit to real", className: "pssr-fit", onclick: () => this.send({ type: "fit" }) });
+    this.el.append(
+      h("div", { className: "pssr-row" }, h("div", {}, h("div", { className: "pssr-panel-title", textContent: `recipe ${this.model.get("recipe")}` }), sliders, h("div", { className: "pssr-controls" }, fit)), this.plot),
+      h(
+        "div",
+        { className: "pssr-row" },
+        h("div", { className: "pssr-panel" }, h("div", { className: "pssr-panel-title", textContent: "synthetic low-res (crappified)" }), this.previewCanvas),
+        h("div", { className: "pssr-panel" }, h("div", { className: "pssr-panel-title", textContent: "real low-res acquisition" }), this.realCanvas),
+      ),
+      this.status,
+      h("details", {}, h("summary", { textContent: "tuned recipe (JSON and code)" }), this.json),
+    );
+    this.listenTo(this.model, "change:preview", () => this.drawImages());
+    this.listenTo(this.model, "change:real_curve change:synthetic_curve", () => this.schedulePlot());
+    this.listenTo(this.model, "change:params", () => this.syncInputs());
+    this.listenTo(this.model, "change:recipe_json change:code change:status change:render_ms", () => this.drawText());
+    this.drawImages();
+    this.drawText();
+    requestAnimationFrame(() => this.drawPlot());
+  }
+
+  private toSlider(s: SliderSpec, v: number): number {
+    const lo = s.lo ?? 0;
+    const hi = s.hi ?? 1;
+    const t = s.log ? (Math.log(Math.max(v, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (v - lo) / (hi - lo || 1);
+    return Math.round(Math.min(1, Math.max(0, t)) * STEPS);
+  }
+
+  private fromSlider(s: SliderSpec, k: number): number {
+    const lo = s.lo ?? 0;
+    const hi = s.hi ?? 1;
+    const t = k / STEPS;
+    let v = s.log ? Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))) : lo + t * (hi - lo);
+    if (s.kind === "integer") v = Math.round(v);
+    else v = Number(v.toPrecision(4));
+    return v;
+  }
+
+  private slider(s: SliderSpec): HTMLElement {
+    const params = this.model.get("params") ?? {};
+    const value = h("span", { className: "pssr-value" });
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (s.kind === "choice" || s.kind === "boolean") {
+      const choices = s.kind === "boolean" ? ["false", "true"] : (s.choices ?? []);
+      input = h("select", {}, ...choices.map((c) => h("option", { value: c, textContent: c })));
+      input.value = String(params[s.name]);
+      input.addEventListener("change", () => this.setParam(s, s.kind === "boolean" ? input.value === "true" : input.value));
+    } else {
+      input = h("input", { type: "range", min: 0, max: STEPS, step: 1, value: this.toSlider(s, Number(params[s.name])) });
+      input.addEventListener("input", () => {
+        const v = this.fromSlider(s, Number(input.value));
+        value.textContent = formatNumber(v);
+        this.setParam(s, v);
+      });
+      value.textContent = formatNumber(Number(params[s.name]));
+    }
+    input.dataset.param = s.name;
+    input.title = s.doc;
+    this.inputs.set(s.name, { input, value, spec: s });
+    return h("div", { className: "pssr-slider-row" }, h("span", { textContent: s.unit ? `${s.name} (${s.unit})` : s.name, title: s.doc }), input, value);
+  }
+
+  private setParam(s: SliderSpec, v: number | string | boolean): void {
+    this.el.dataset.pending = "1";
+    this.push({ params: { ...(this.model.get("params") ?? {}), [s.name]: v } });
+  }
+
+  private syncInputs(): void {
+    const params = this.model.get("params") ?? {};
+    for (const [name, { input, value, spec }] of this.inputs) {
+      if (document.activeElement === input) continue;
+      if (input instanceof HTMLSelectElement) input.value = String(params[name]);
+      else {
+        input.value = String(this.toSlider(spec, Number(params[name])));
+        value.textContent = formatNumber(Number(params[name]));
+      }
+    }
+  }
+
+  private drawImages(): void {
+    const real = toPlane(this.model.get("real"));
+    const prev = toPlane(this.model.get("preview"));
+    if (!real || !prev) return;
+    // One display range (the real acquisition's) for both, so brightness differences show.
+    const [lo, hi] = percentiles(real.data, [0.5, 99.8]);
+    for (const [canvas, p] of [[this.realCanvas, real], [this.previewCanvas, prev]] as const) {
+      const src = planeToCanvas(p, lo, hi, "gray");
+      const ctx = canvas.getContext("2d")!;
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
+    }
+    delete this.el.dataset.pending;
+    this.markDrawn("preview");
+  }
+
+  private schedulePlot(): void {
+    if (this.plotPending) return;
+    this.plotPending = true;
+    // The noise-curve plot waits for the next frame so the image is on screen first.
+    requestAnimationFrame(() => {
+      this.plotPending = false;
+      this.drawPlot();
+    });
+  }
+
+  private drawPlot(): void {
+    const real = (this.model.get("real_curve") ?? []) as [number, number][];
+    const syn = (this.model.get("synthetic_curve") ?? []) as [number, number][];
+    const trace = (pts: [number, number][], name: string, color: string) => ({ x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), name, type: "scatter", mode: "lines+markers", line: { color } });
+    Plotly.react(
+      this.plot,
+      [trace(real, "real low-res", "#222"), trace(syn, "synthetic", "#d62728")],
+      { title: { text: "noise curve" }, xaxis: { title: { text: "local mean" } }, yaxis: { title: { text: "noise variance" } }, margin: { l: 55, r: 10, t: 35, b: 40 }, legend: { x: 0.02, y: 0.98 } },
+      { displaylogo: false },
+    );
+  }
+
+  private drawText(): void {
+    this.json.textContent = `${this.model.get("recipe_json")}\n\n${this.model.get("code")}`;
+    const ms = this.model.get("render_ms") as number;
+    this.status.textContent = `${this.model.get("status") ?? ""}${ms ? `  (kernel render ${ms.toFixed(1)} ms)` : ""}`;
+  }
+}
