@@ -2,7 +2,7 @@
 // this module, for offline HTML reports and tests. On load it renders every embedded
 // widget state (<script type="application/vnd.jupyter.widget-state+json">) into the
 // <script type="application/vnd.jupyter.widget-view+json"> placeholders.
-import { HTMLManager } from "@jupyter-widgets/html-manager";
+import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager.js";
 import * as widgetExports from "./index.js";
 import { MODULE_NAME } from "./version.js";
 
@@ -37,4 +37,12 @@ export async function renderEmbedded(root: ParentNode = document): Promise<numbe
   }
   document.body.dataset.widgetsRendered = String(n);
   return n;
+}
+
+// A report page renders itself: module scripts run after the document is parsed.
+if (typeof document !== "undefined" && !(globalThis as any).__pssrNoAutoRender && document.querySelector(`script[type="${STATE_MIME}"]`)) {
+  renderEmbedded().catch((e) => {
+    console.error("pssr-lab widgets could not render", e);
+    document.body.dataset.widgetsError = String(e?.message ?? e);
+  });
 }

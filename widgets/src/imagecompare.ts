@@ -149,7 +149,9 @@ export class ImageCompareView extends PssrView {
       this.attachPointer(canvas);
       this.canvases.push(canvas);
       const title = swipe ? `${panels[0].name} | ${panels[1].name}` : panels[k].name;
-      this.body.append(h("div", { className: "pssr-panel" }, h("div", { className: "pssr-panel-title", textContent: title }), canvas));
+      const col = h("div", { className: "pssr-panel" }, h("div", { className: "pssr-panel-title", textContent: title }), canvas);
+      col.style.width = `${cw}px`;
+      this.body.append(col);
     }
     if (swipe) {
       const s = h("input", { type: "range", min: 0, max: 1, step: 0.001, value: this.model.get("swipe"), className: "pssr-swipe" });
@@ -179,7 +181,12 @@ export class ImageCompareView extends PssrView {
       const manual = () => this.setContrast(i, { mode: "manual", lo: Number(lo.value), hi: Number(hi.value) });
       lo.addEventListener("input", manual);
       hi.addEventListener("input", manual);
-      this.controls.append(h("span", { className: "pssr-panel-controls", "data-panel": i }, h("b", { textContent: p.name }), mode, lutSel, h("label", {}, "min", lo), h("label", {}, "max", hi)));
+      const box = h("div", { className: "pssr-controls pssr-panel-controls", "data-panel": i }, mode, lutSel, h("label", {}, "min", lo), h("label", {}, "max", hi));
+      lo.style.width = hi.style.width = "70px";
+      // Side by side: each panel's controls under its canvas; swipe: all of them on top.
+      const col = swipe ? null : this.body.children[i];
+      if (col) col.append(box);
+      else this.controls.append(h("b", { textContent: p.name }), box);
     });
     this.renderOverviews();
   }
@@ -319,10 +326,10 @@ export class ImageCompareView extends PssrView {
   private onCustom(content: any, buffers: DataView[]): void {
     if (content?.type !== "detail") return;
     this.details = this.panels().map(() => null);
-    (content.panels as { index: number; height: number; width: number; factor: number }[]).forEach((p, k) => {
+    (content.panels as { index: number; height: number; width: number; factor: number; rect?: Rect }[]).forEach((p, k) => {
       const plane = { data: toFloat32(buffers[k]), height: p.height, width: p.width };
       const [lo, hi] = this.range(p.index);
-      this.details[p.index] = { rect: content.rect, plane, factor: p.factor, canvas: planeToCanvas(plane, lo, hi, this.contrastOf(p.index)?.lut ?? "gray") };
+      this.details[p.index] = { rect: p.rect ?? content.rect, plane, factor: p.factor, canvas: planeToCanvas(plane, lo, hi, this.contrastOf(p.index)?.lut ?? "gray") };
     });
     this.el.dataset.detailFactor = String(content.panels[0]?.factor ?? "");
     this.draw();

@@ -2,7 +2,7 @@
 // examples/web3 does: the page starts a kernel on a Jupyter Server, runs code, and renders
 // the widgets the code displays. Used by the browser tests (and usable as a tiny front end).
 import * as base from "@jupyter-widgets/base";
-import { HTMLManager } from "@jupyter-widgets/html-manager";
+import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager.js";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
 import { loader } from "./embed.js";
 

@@ -54,7 +54,11 @@ export class CrappifierTunerView extends PssrView {
     this.json = h("pre", { className: "pssr-code" });
     this.status = h("div", { className: "pssr-stats" });
     const sliders = h("div", { className: "pssr-sliders" });
-    for (const s of this.model.get("sliders") as SliderSpec[]) sliders.append(this.slider(s));
+    const buildSliders = () => {
+      this.inputs.clear();
+      sliders.replaceChildren(...(this.model.get("sliders") as SliderSpec[]).map((s) => this.slider(s)));
+    };
+    buildSliders();
     const fit = h("button", { textContent: "fit to real", className: "pssr-fit", onclick: () => this.send({ type: "fit" }) });
     this.el.append(
       h("div", { className: "pssr-row" }, h("div", {}, h("div", { className: "pssr-panel-title", textContent: `recipe ${this.model.get("recipe")}` }), sliders, h("div", { className: "pssr-controls" }, fit)), this.plot),
@@ -70,6 +74,9 @@ export class CrappifierTunerView extends PssrView {
     this.listenTo(this.model, "change:preview", () => this.drawImages());
     this.listenTo(this.model, "change:real_curve change:synthetic_curve", () => this.schedulePlot());
     this.listenTo(this.model, "change:params", () => this.syncInputs());
+    this.listenTo(this.model, "change:sliders", buildSliders);
+    const title = this.el.querySelector(".pssr-panel-title")!;
+    this.listenTo(this.model, "change:recipe", () => (title.textContent = `recipe ${this.model.get("recipe")}`));
     this.listenTo(this.model, "change:recipe_json change:code change:status change:render_ms", () => this.drawText());
     this.drawImages();
     this.drawText();

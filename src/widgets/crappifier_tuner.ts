@@ -1,0 +1,236 @@
+// CrappifierTuner: a crappifier recipe's parameters as sliders (view: widgets/src/tuner.ts).
+// Every change crappifies a preview crop of the high-res image in the kernel and sends the
+// synthetic low-res back as a binary buffer, beside a real low-res acquisition, with both
+// noise curves (variance against local mean, same bins). "fit to real" runs calibrate() and
+// loads the fitted `physical` recipe. The tuned recipe reads back as JSON or code for training.
+// Slider drags coalesce: the widget manager keeps one update in flight and merges the rest,
+// and a render always uses the latest parameters, so no stale render queues up.
+import type { Image, Plane } from "../image/image.js";
+import { getPlane, height as imageHeight, width as imageWidth } from "../image/image.js";
+import { invalidArgument, unknownName } from "../errors.js";
+import { crappify, type RecipeSpec } from "../crappify/crappify.js";
+import { calibrate, estimateNoiseCurve, type CalibrationResult, type NoiseCurvePoint } from "../crappify/calibrate.js";
+import { findRecipe, RECIPE_NAMES, type Recipe } from "../crappify/recipes.js";
+import type { ParamSpec, ParamValue } from "../crappify/params.js";
+import { Widget } from "../kernel/widget.js";
+import { isImage, planeState, widgetSpec, type PlaneState } from "./common.js";
+
+export interface SliderSpec {
+  name: string;
+  kind: ParamSpec["kind"];
+  lo?: number;
+  hi?: number;
+  log?: boolean;
+  choices?: string[];
+  unit?: string;
+  doc: string;
+}
+
+export interface CrappifierTunerOptions {
+  /** Recipe name or {name, params}. Default "physical". */
+  recipe?: string | RecipeSpec;
+  /** HR-to-LR pixel ratio. Default: the recipe's. */
+  scaleFactor?: number;
+  /** Seed of every preview render (the same seed each time, so only the parameters change the picture). Default 0. */
+  seed?: number;
+  /** Side of the high-res crop that is crappified for the preview (centred). Default 512. */
+  previewPx?: number;
+  /** Slider ranges overriding the defaults chosen from each parameter's default and range. */
+  sliders?: Record<string, { lo: number; hi: number; log?: boolean }>;
+  /** Parameters shown as sliders (default: every numeric, choice and boolean parameter). */
+  show?: string[];
+  viewSizePx?: number;
+}
+
+export interface TunerState {
+  recipe: string;
+  scale_factor: number;
+  sliders: SliderSpec[];
+  params: Record<string, ParamValue>;
+  rendered_params: Record<string, ParamValue>;
+  preview: PlaneState | null;
+  real: PlaneState;
+  real_curve: [number, number][];
+  synthetic_curve: [number, number][];
+  render_ms: number;
+  recipe_json: string;
+  code: string;
+  status: string;
+  view_size_px: number;
+}
+
+/** A slider range for a parameter: log-spaced around the default for wide positive ranges. */
+export function sliderFor(spec: ParamSpec, override?: { lo: number; hi: number; log?: boolean }): SliderSpec {
+  const base: SliderSpec = { name: spec.name, kind: spec.kind, doc: spec.doc, unit: spec.unit };
+  if (spec.kind === "choice") return { ...base, choices: [...(spec.choices ?? [])] };
+  if (spec.kind === "boolean") return base;
+  if (override) return { ...base, ...override };
+  const d = Number(spec.default);
+  const min = spec.min ?? -Infinity;
+  const max = spec.max ?? Infinity;
+  if (min > 0 && max / min >= 1e3 && d > 0) {
+    return { ...base, lo: Math.max(min, d / 100), hi: Math.min(max, d * 100), log: true };
+  }
+  const span = 10 * (Math.abs(d) + 1);
+  return { ...base, lo: Math.max(min, d - span), hi: Math.min(max, d + span), log: false };
+}
+
+function centreCrop(img: Image, side: number): Image {
+  const h = imageHeight(img);
+  const w = imageWidth(img);
+  const ch = Math.min(h, side);
+  const cw = Math.min(w, side);
+  const r0 = (h - ch) >> 1;
+  const c0 = (w - cw) >> 1;
+  const Ctor = img.data.constructor as new (n: number) => any;
+  const out = new Ctor(ch * cw);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) out[y * cw + x] = img.data[(r0 + y) * w + c0 + x];
+  return { ...img, data: out, shape: [ch, cw], axes: "YX" };
+}
+
+function toImage(x: Plane | Image): Image {
+  if (isImage(x)) return x;
+  return { data: x.data, shape: [x.height, x.width], axes: "YX", pixelSize: null, dtype: "float32" };
+}
+
+const curvePairs = (pts: NoiseCurvePoint[]): [number, number][] => pts.map((p) => [p.mean, p.variance]);
+
+export class CrappifierTuner extends Widget<TunerState> {
+  private readonly hrCrop: Image;
+  private readonly realCrop: Image;
+  private readonly binEdges: number[];
+  private readonly seed: number;
+  private readonly options: CrappifierTunerOptions;
+  /** The last calibration ("fit to real"), if any. */
+  calibration: CalibrationResult | null = null;
+  /** Renders done so far (each one the latest parameters at its start). */
+  renders = 0;
+
+  constructor(hr: Plane | Image, realLR: Plane | Image, options: CrappifierTunerOptions = {}) {
+    const spec: RecipeSpec = typeof options.recipe === "string" || options.recipe === undefined ? { name: options.recipe ?? "physical" } : options.recipe;
+    const recipe = findRecipe(spec.name);
+    if (!recipe) throw unknownName("recipe", spec.name, RECIPE_NAMES);
+    const scale = options.scaleFactor ?? recipe.defaultScaleFactor;
+    const previewPx = options.previewPx ?? 512;
+    const hrImg = toImage(hr);
+    const hrCrop = centreCrop(hrImg, previewPx);
+    const realCrop = centreCrop(toImage(realLR), Math.round(previewPx / scale));
+    const realPlane = getPlane(realCrop);
+    const real = estimateNoiseCurve(realPlane);
+    const params = CrappifierTuner.defaults(recipe, spec.params as Record<string, ParamValue> | undefined);
+    super(widgetSpec("CrappifierTuner"), {
+      recipe: recipe.name,
+      scale_factor: scale,
+      sliders: CrappifierTuner.slidersOf(recipe, options),
+      params,
+      rendered_params: {},
+      preview: null,
+      real: planeState(realPlane),
+      real_curve: curvePairs(real.points),
+      synthetic_curve: [],
+      render_ms: 0,
+      recipe_json: "",
+      code: "",
+      status: "",
+      view_size_px: options.viewSizePx ?? 320,
+    });
+    this.hrCrop = hrCrop;
+    this.realCrop = realCrop;
+    this.binEdges = real.binEdges;
+    this.seed = options.seed ?? 0;
+    this.options = options;
+    this.noEcho.add("params");
+    this.on("change:params", (_v, _old, source) => {
+      if (source === "frontend") this.render();
+    });
+    this.on("msg:custom", (content) => {
+      if (content?.type === "fit") this.fitToReal();
+    });
+    this.render();
+  }
+
+  private static defaults(recipe: Recipe, given: Record<string, ParamValue> = {}): Record<string, ParamValue> {
+    const out: Record<string, ParamValue> = {};
+    for (const p of recipe.params) out[p.name] = p.default;
+    return { ...out, ...given };
+  }
+
+  private static slidersOf(recipe: Recipe, o: CrappifierTunerOptions): SliderSpec[] {
+    return recipe.params.filter((p) => !o.show || o.show.includes(p.name)).map((p) => sliderFor(p, o.sliders?.[p.name]));
+  }
+
+  /** The tuned recipe, ready for crappify() or train(). */
+  recipe(): RecipeSpec & { params: Record<string, ParamValue> } {
+    return { name: this.get("recipe"), params: { ...this.get("params") } };
+  }
+
+  /** The tuned recipe as a line of code. */
+  code(): string {
+    return `crappify(hr, ${JSON.stringify(this.recipe())}, { scaleFactor: ${this.get("scale_factor")}, seed: ${this.seed} })`;
+  }
+
+  /** Sets parameters from kernel code and re-renders. */
+  setParams(params: Record<string, ParamValue>): void {
+    this.set({ params: { ...this.get("params"), ...params } });
+    this.render();
+  }
+
+  /** Crappifies the preview crop with the current parameters and sends it with its noise curve. */
+  render(): void {
+    const t0 = performance.now();
+    const params = { ...this.get("params") };
+    try {
+      const result = crappify(this.hrCrop, { name: this.get("recipe"), params }, { scaleFactor: this.get("scale_factor"), seed: this.seed });
+      const lr = getPlane(result.lr);
+      let synthetic: [number, number][] = [];
+      let note = "";
+      try {
+        synthetic = curvePairs(estimateNoiseCurve(lr, { binEdges: this.binEdges }).points);
+      } catch (e) {
+        note = ` (no noise curve: ${(e as Error).message})`;
+      }
+      this.renders++;
+      const json = JSON.stringify(this.recipe(), null, 2);
+      this.set({
+        preview: planeState(lr),
+        rendered_params: params,
+        synthetic_curve: synthetic,
+        render_ms: performance.now() - t0,
+        recipe_json: json,
+        code: this.code(),
+        status: `preview ${lr.height}x${lr.width} from a ${imageHeight(this.hrCrop)}x${imageWidth(this.hrCrop)} crop, seed ${this.seed}${note}`,
+      });
+    } catch (e) {
+      this.set({ rendered_params: params, status: `crappify failed: ${(e as Error).message}`, render_ms: performance.now() - t0 });
+    }
+  }
+
+  /** Fits the `physical` recipe to the real acquisition (calibrate()) and shows the result. */
+  fitToReal(): CalibrationResult {
+    const scale = this.get("scale_factor");
+    const sameGrid = imageHeight(this.realCrop) * scale === imageHeight(this.hrCrop) && imageWidth(this.realCrop) * scale === imageWidth(this.hrCrop);
+    if (!Number.isInteger(scale)) throw invalidArgument(`fit to real needs an integer scale factor, got ${scale}`);
+    const cal = calibrate(this.realCrop, sameGrid ? this.hrCrop : undefined, { seed: this.seed });
+    this.calibration = cal;
+    const physical = findRecipe("physical")!;
+    this.set({
+      recipe: "physical",
+      sliders: CrappifierTuner.slidersOf(physical, { ...this.options, sliders: { ...fittedRanges(cal.recipe.params), ...this.options.sliders } }),
+      params: CrappifierTuner.defaults(physical, cal.recipe.params),
+    });
+    this.render();
+    this.set({ status: `${this.get("status")}; fitted to the real image: gain ${cal.fit.gain.toPrecision(3)}, read noise variance ${cal.fit.readNoiseVariance.toPrecision(3)}, curve mismatch ${(cal.curveMismatch * 100).toFixed(1)}%` });
+    return cal;
+  }
+}
+
+/** Slider ranges centred on fitted values (a decade each way for positive ones). */
+function fittedRanges(params: Record<string, ParamValue>): Record<string, { lo: number; hi: number; log?: boolean }> {
+  const out: Record<string, { lo: number; hi: number; log?: boolean }> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v !== "number") continue;
+    if (v > 0 && k !== "bitDepth" && k !== "offsetAdu") out[k] = { lo: v / 10, hi: v * 10, log: true };
+    else if (k === "offsetAdu") out[k] = { lo: v - 100, hi: v + 100 };
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// ErrorMap: NanoJ-SQUIRREL's error map of a restoration against a reference, with a colour bar
+// and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/errormap.ts).
+import type { Image, Plane } from "../image/image.js";
+import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { Widget } from "../kernel/widget.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, type PlaneState } from "./common.js";
+
+export interface ErrorMapWidgetOptions extends ErrorMapOptions {
+  title?: string;
+  /** LUT of the map. Default "magma". */
+  lut?: string;
+  /** Colour ceiling as a percentile of the map. Default 99.5. */
+  vmaxPercentile?: number;
+  /** Longest side of the map sent to the view (block-mean level). Default 1024. */
+  maxPx?: number;
+  viewSizePx?: number;
+}
+
+export interface ErrorMapState {
+  title: string;
+  map: PlaneState;
+  rse: number;
+  rsp: number;
+  sigma_px: number;
+  alpha: number;
+  beta: number;
+  at_upper_bound: boolean;
+  lut: string;
+  vmax_percentile: number;
+  view_size_px: number;
+}
+
+export class ErrorMap extends Widget<ErrorMapState> {
+  readonly result: ErrorMapResult;
+
+  /** Computes the error map of `restored` against `reference` (or shows a computed `result`). */
+  constructor(reference: Plane | Image | ErrorMapResult, restored?: Plane | Image, options: ErrorMapWidgetOptions = {}) {
+    const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(reference as Plane | Image, "the reference"), asPlane(restored, "the restoration"), options);
+    const m = result.map;
+    const f = levelFactor(m.height, m.width, options.maxPx ?? 1024);
+    super(widgetSpec("ErrorMap"), {
+      title: options.title ?? "error map (NanoJ-SQUIRREL)",
+      map: planeState(f > 1 ? pyramidCrop(m, f) : m),
+      rse: result.rse,
+      rsp: result.rsp,
+      sigma_px: result.sigmaPx,
+      alpha: result.alpha,
+      beta: result.beta,
+      at_upper_bound: result.atUpperBound,
+      lut: options.lut ?? "magma",
+      vmax_percentile: options.vmaxPercentile ?? 99.5,
+      view_size_px: options.viewSizePx ?? 384,
+    });
+    this.result = result;
+  }
+}

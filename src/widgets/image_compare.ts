@@ -1,0 +1,134 @@
+// ImageCompare: 2 to 4 images side by side or as a swipe, with one synchronised viewport,
+// per-panel contrast and LUT, a pixel readout in physical units and a scale bar
+// (view: widgets/src/imagecompare.ts). Each image is sent at the pyramid level whose longer
+// side fits `overviewPx`; when the front end zooms in (state `view`, fractions of the field),
+// the kernel answers with a custom "detail" message: the visible crop of every panel at the
+// level the view needs, as binary buffers. An 8192x8192 restoration thus costs one 1024x1024
+// overview plus crops of about the view's size.
+import type { Image, Plane } from "../image/image.js";
+import { invalidArgument } from "../errors.js";
+import { Widget } from "../kernel/widget.js";
+import { asPlane, levelFactor, pixelSizeNmOf, pyramidCrop, widgetSpec } from "./common.js";
+
+export interface CompareImage {
+  name: string;
+  image: Plane | Image;
+  /** Full-resolution pixel size in nm (default: the Image's own, or derived from the largest panel's). */
+  pixelSizeNm?: number | null;
+}
+
+export interface ImageCompareOptions {
+  mode?: "side" | "swipe";
+  /** Canvas width of a panel in CSS pixels. Default 384. */
+  viewSizePx?: number;
+  /** Longest side of the first level sent (a power-of-two block mean of the image). Default 1024. */
+  overviewPx?: number;
+  /** Pixel size in nm of the largest panel; the others' follow from their size. */
+  pixelSizeNm?: number | null;
+  /** Initial contrast of every panel. Default "percentile" (0.5-99.8). */
+  contrast?: "percentile" | "minmax";
+  lut?: string;
+}
+
+export interface ViewRect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+interface PanelState {
+  name: string;
+  data: Float32Array;
+  height: number;
+  width: number;
+  factor: number;
+  full_height: number;
+  full_width: number;
+  pixel_size_nm: number | null;
+}
+
+export interface ImageCompareState {
+  panels: PanelState[];
+  mode: "side" | "swipe";
+  view: ViewRect;
+  contrast: { mode: string; lo: number; hi: number; p_lo: number; p_hi: number; lut: string }[];
+  view_size_px: number;
+  swipe: number;
+}
+
+export class ImageCompare extends Widget<ImageCompareState> {
+  private readonly full: Plane[];
+  /** How many detail crops were sent (for tests and curiosity). */
+  detailsSent = 0;
+
+  constructor(images: readonly CompareImage[], options: ImageCompareOptions = {}) {
+    if (!Array.isArray(images) || images.length < 1 || images.length > 4) throw invalidArgument(`ImageCompare takes 1 to 4 images, got ${images?.length}`);
+    const full = images.map((im, i) => asPlane(im.image, `image ${i} (${im.name})`));
+    const overviewPx = options.overviewPx ?? 1024;
+    const widest = full.reduce((a, p) => Math.max(a, p.width), 0);
+    // nm per pixel of the widest panel, from the option or the first image that states its own.
+    let refNm = options.pixelSizeNm ?? null;
+    images.forEach((im, i) => {
+      const own = im.pixelSizeNm ?? pixelSizeNmOf(im.image);
+      if (refNm === null && own !== null) refNm = (own * full[i].width) / widest;
+    });
+    const panels: PanelState[] = full.map((p, i) => {
+      const factor = levelFactor(p.height, p.width, overviewPx);
+      const level = pyramidCrop(p, factor);
+      const own = images[i].pixelSizeNm ?? pixelSizeNmOf(images[i].image);
+      return {
+        name: images[i].name,
+        data: level.data,
+        height: level.height,
+        width: level.width,
+        factor,
+        full_height: p.height,
+        full_width: p.width,
+        pixel_size_nm: own ?? (refNm !== null ? (refNm * widest) / p.width : null),
+      };
+    });
+    const c = { mode: options.contrast ?? "percentile", lo: 0, hi: 1, p_lo: 0.5, p_hi: 99.8, lut: options.lut ?? "gray" };
+    super(widgetSpec("ImageCompare"), {
+      panels,
+      mode: options.mode ?? "side",
+      view: { x0: 0, y0: 0, x1: 1, y1: 1 },
+      contrast: panels.map(() => ({ ...c })),
+      view_size_px: options.viewSizePx ?? 384,
+      swipe: 0.5,
+    });
+    this.full = full;
+    this.on("change:view", (v, _old, source) => {
+      if (source === "frontend") this.sendDetail(v);
+    });
+  }
+
+  /** Zooms every panel to `view` (fractions of the field) and sends the crops it needs. */
+  zoomTo(view: ViewRect): void {
+    this.set({ view });
+    this.sendDetail(view);
+  }
+
+  private sendDetail(v: ViewRect): void {
+    const viewPx = this.get("view_size_px");
+    const panels = this.get("panels");
+    const out: { index: number; height: number; width: number; factor: number; rect: ViewRect }[] = [];
+    const buffers: Float32Array[] = [];
+    this.full.forEach((p, i) => {
+      const visible = Math.max(1, (v.x1 - v.x0) * p.width);
+      let f = 1;
+      while (visible / (f * 2) >= viewPx) f *= 2;
+      if (f >= panels[i].factor) return;
+      const c0 = Math.max(0, Math.floor((v.x0 * p.width) / f) * f);
+      const c1 = Math.min(p.width, Math.ceil((v.x1 * p.width) / f) * f);
+      const r0 = Math.max(0, Math.floor((v.y0 * p.height) / f) * f);
+      const r1 = Math.min(p.height, Math.ceil((v.y1 * p.height) / f) * f);
+      if (c1 <= c0 || r1 <= r0) return;
+      const crop = pyramidCrop(p, f, r0, r1, c0, c1);
+      out.push({ index: i, height: crop.height, width: crop.width, factor: f, rect: { x0: c0 / p.width, x1: c1 / p.width, y0: r0 / p.height, y1: r1 / p.height } });
+      buffers.push(crop.data);
+    });
+    this.detailsSent++;
+    this.send({ type: "detail", rect: v, panels: out }, buffers);
+  }
+}
