@@ -391,8 +391,9 @@ try:
     check(of_type(io, "execute_result")[0]["content"]["data"]["text/plain"] == "true", f"after sync interrupt {io}")
     ok("interrupt")
 
-    # --- stop_on_error aborts the queued cells
-    a = kc.execute("throw new Error('first')")
+    # --- stop_on_error aborts the cells queued behind a failing one (the failing cell waits a
+    # moment so the second request is surely queued, as a notebook's "run all" would have it)
+    a = kc.execute("await new Promise((r) => setTimeout(r, 500));\nthrow new Error('first')")
     b = kc.execute("'never runs'")
     ra, rb = shell_reply(a), shell_reply(b)
     check(ra["content"]["status"] == "error" and rb["content"]["status"] == "aborted", f"stop_on_error {rb['content']}")
