@@ -8,7 +8,7 @@
 // output pixel comes from tiles that saw at least (overlap - blend)/2 LR pixels of context on
 // each side: where that exceeds the network's reach the tiled result equals the whole-image
 // prediction, and the cross-fade hides any seam.
-// Only the output (float32) and its weight sum (float32) are held at HR size.
+// Only the output accumulator (float32) is held at HR size (the weight sum is separable).
 //
 // Stacks are restored plane by plane; a multi-frame (5-frame) model slides over time with the
 // frames reflected at the ends (…t1 t0 | t0 t1 …: frame -1 is frame 1), so the output has as
@@ -124,11 +124,16 @@ export function predictNormalized(model: RestorationModel, input: { data: Float3
   const H = ph * s;
   const W = pw * s;
   const acc = new Float32Array(H * W * outC);
-  const wsum = new Float32Array(H * W);
   const ys = tileStarts(ph, tileH, overlap);
   const xs = tileStarts(pw, tileW, overlap);
   const band = overlap * s;
   const blendHr = (options.blendPx ?? 8) * s;
+  // The tiles form a grid and the weights are separable, so the weight sum at (y, x) is
+  // (sum of the row ramps at y) * (sum of the column ramps at x): two 1D arrays, not an image.
+  const wsumY = new Float32Array(H);
+  const wsumX = new Float32Array(W);
+  for (const ty of ys) ramp(tileH * s, band, blendHr, ty > 0, ty + tileH < ph).forEach((v, i) => (wsumY[ty * s + i] += v));
+  for (const tx of xs) ramp(tileW * s, band, blendHr, tx > 0, tx + tileW < pw).forEach((v, i) => (wsumX[tx * s + i] += v));
   const tiles: [number, number][] = [];
   for (const y of ys) for (const x of xs) tiles.push([y, x]);
   const batch = Math.max(1, options.batchSize ?? 1);
@@ -158,7 +163,6 @@ export function predictNormalized(model: RestorationModel, input: { data: Float3
           if (wgt === 0) continue;
           const X = tx * s + x;
           const o = Y * W + X;
-          wsum[o] += wgt;
           const src = ((b * TH + y) * TW + x) * outC;
           for (let c = 0; c < outC; c++) acc[o * outC + c] += wgt * od[src + c];
         }
@@ -168,12 +172,14 @@ export function predictNormalized(model: RestorationModel, input: { data: Float3
   const oh = h * s;
   const ow = w * s;
   const nOut = model.spec.outChannels;
-  const mean = new Float32Array(oh * ow);
+  // Single-channel output of the padded size: normalise in place (no second HR buffer).
+  const inPlace = outC === 1 && oh === H && ow === W;
+  const mean = inPlace ? acc : new Float32Array(oh * ow);
   const scale = model.spec.probabilistic ? new Float32Array(oh * ow) : undefined;
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       const o = y * W + x;
-      const ww = wsum[o];
+      const ww = wsumY[y] * wsumX[x];
       mean[y * ow + x] = acc[o * outC] / ww;
       if (scale) scale[y * ow + x] = acc[o * outC + nOut] / ww;
     }
@@ -224,7 +230,8 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
     for (let j = 0; j < p.length; j++) d[j] = (p[j] - low) * k;
     planesN.push(d);
   }
-  const outMean = new Float32Array(n * h * s * w * s);
+  const outMean = n === 1 ? null : new Float32Array(n * h * s * w * s);
+  let single: Float32Array | null = null;
   const outScale = model.spec.probabilistic ? new Float32Array(n * h * s * w * s) : undefined;
   for (let i = 0; i < n; i++) {
     const input = new Float32Array(h * w * frames);
@@ -235,14 +242,18 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
     const r = predictNormalized(model, { data: input, height: h, width: w, frames }, options);
     // Back to the input's intensity scale (mean: affine; scale: multiplicative).
     const off = i * r.mean.data.length;
-    for (let j = 0; j < r.mean.data.length; j++) outMean[off + j] = r.mean.data[j] * (high - low) + low;
+    if (outMean) for (let j = 0; j < r.mean.data.length; j++) outMean[off + j] = r.mean.data[j] * (high - low) + low;
+    else {
+      single = r.mean.data; // one plane: map back in place
+      for (let j = 0; j < single.length; j++) single[j] = single[j] * (high - low) + low;
+    }
     if (outScale && r.scale) for (let j = 0; j < r.scale.data.length; j++) outScale[off + j] = r.scale.data[j] * (high - low);
     options.onProgress?.(i + 1, n);
   }
   const shape = [...img.shape.slice(0, -2), h * s, w * s];
   const pixelSize = img.pixelSize ? { value: img.pixelSize.value / s, unit: img.pixelSize.unit } : null;
   const meta = { ...(img.meta ?? {}), restoration: { arch: model.spec.arch, preset: model.spec.preset, scale: s, normalization: { ...norm, low, high } } };
-  let image: Image = { data: outMean, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
+  let image: Image = { data: (outMean ?? single)!, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
   if (options.outputDtype === "input") image = toInputDtype(image, img.dtype);
   const result: Prediction = { image, warnings };
   if (outScale) result.scale = { data: outScale, shape, axes: img.axes, pixelSize, dtype: "float32", meta };

@@ -17,7 +17,7 @@ import { Rng, type RngState } from "../crappify/rng.js";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { currentBackend, getTf, type Tf } from "../backend/index.js";
-import { RestorationModel, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
+import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
 import { DEFAULT_NORMALIZATION, drawBatch, makePair, splitByImage, type NormalizationSpec, type PairPlanes, type PatchBatch, type SourceImage } from "./data.js";
@@ -190,7 +190,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const seed = options.seed ?? 0;
   const frames = spec.inChannels;
   const s = spec.scale;
-  const multiple = s * (spec.arch === "resunet-lr" ? 2 ** spec.depth : Math.max(1, Math.ceil(2 ** spec.depth / s)));
+  const multiple = s * inputMultiple(spec);
   if (patch % multiple !== 0) throw invalidArgument(`--patch must be a multiple of ${multiple} for this model (scale ${s}, depth ${spec.depth}), got ${patch}`);
   for (const [k, v] of Object.entries({ epochs, steps, batchSize })) if (!Number.isInteger(v) || v < 1) throw invalidArgument(`${k} must be a positive integer, got ${v}`);
   if (options.sources.length === 0) throw invalidArgument("no training images");

@@ -1,11 +1,12 @@
 // `pssr train` and `pssr predict` end to end through the built CLI.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readImage } from "../../src/io/read.js";
-import { runCli, sharedDataDir } from "../helpers.js";
+import { repoRoot, runCli, sharedDataDir } from "../helpers.js";
 
 const em = join(sharedDataDir, "em", "emdiffuse_demo");
 
@@ -54,6 +55,36 @@ test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
       assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
     }
     assert.ok(!existsSync(join(dir, "x.tif")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("Ctrl-C stops pssr train after the current step; --resume continues at the next epoch", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
+  try {
+    const model = join(dir, "model");
+    const args = [join(repoRoot, "dist", "src", "cli", "main.js"), "train", "--hr", em, "--out", model, "--epochs", "3", "--steps", "4", "--batch", "2", "--patch", "32"];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        if (/epoch 1\/3 train loss/.test(stderr) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("close", (c) => resolve(c));
+    });
+    assert.equal(code, 130, stderr);
+    assert.match(stdout, /interrupted after 1 complete epochs; resume with --resume/);
+    const state = JSON.parse(readFileSync(join(model, "checkpoint", "state.json"), "utf8"));
+    assert.equal(state.epoch, 1);
+    const r = runCli(args.slice(1).concat("--resume"));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /resuming after epoch 1/);
+    assert.doesNotMatch(r.stderr, /epoch 1\/3 train loss/);
+    assert.match(r.stderr, /epoch 3\/3 train loss/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
