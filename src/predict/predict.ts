@@ -294,3 +294,52 @@ export function predictBaseline(img: Image, scale: number, method: Baseline): Im
 }
 
 export type { Tensor4D };
+
+export interface EnsemblePrediction {
+  /** Per-pixel mean of the members' predictions. */
+  mean: Image;
+  /** Per-pixel disagreement: the standard deviation of the members' predictions. */
+  disagreement: Image;
+  warnings: string[];
+}
+
+/**
+ * Restores `img` with every model of an ensemble (same scale and frames) and returns the
+ * per-pixel mean and the members' standard deviation (the cheap disagreement map; CARE's paper
+ * used a Jensen-Shannon divergence of Laplace mixtures, which needs probabilistic members).
+ */
+export function predictEnsemble(models: RestorationModel[], img: Image, options: PredictOptions = {}): EnsemblePrediction {
+  if (models.length < 2) throw invalidArgument(`an ensemble needs at least 2 models, got ${models.length}`);
+  const { scale, inChannels } = models[0].spec;
+  for (const m of models) {
+    if (m.spec.scale !== scale || m.spec.inChannels !== inChannels) throw invalidArgument("ensemble members must share scale and frame count");
+  }
+  let sum: Float64Array | null = null;
+  let sumSq: Float64Array | null = null;
+  let first: Prediction | null = null;
+  for (const m of models) {
+    const p = predictImage(m, img, { ...options, outputDtype: "float32" });
+    const d = p.image.data as Float32Array;
+    sum ??= new Float64Array(d.length);
+    sumSq ??= new Float64Array(d.length);
+    for (let i = 0; i < d.length; i++) {
+      sum[i] += d[i];
+      sumSq[i] += d[i] * d[i];
+    }
+    first ??= p;
+  }
+  const n = models.length;
+  const mean = new Float32Array(sum!.length);
+  const sd = new Float32Array(sum!.length);
+  for (let i = 0; i < mean.length; i++) {
+    const mu = sum![i] / n;
+    mean[i] = mu;
+    sd[i] = Math.sqrt(Math.max(0, sumSq![i] / n - mu * mu));
+  }
+  const base = first!.image;
+  return {
+    mean: { ...base, data: mean, meta: { ...(base.meta ?? {}), ensemble: n } },
+    disagreement: { ...base, data: sd, meta: { ...(base.meta ?? {}), ensemble: n, map: "std" } },
+    warnings: first!.warnings,
+  };
+}

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { Variable } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/index.js";
 import { buildModel } from "../../src/model/index.js";
-import { predictBaseline, predictImage, predictNormalized, predictWhole } from "../../src/predict/index.js";
+import { predictBaseline, predictEnsemble, predictImage, predictNormalized, predictWhole } from "../../src/predict/index.js";
 import type { Image } from "../../src/image/image.js";
 import { randomArray } from "../backend/arrays.js";
 
@@ -83,4 +83,22 @@ test("a probabilistic model returns a positive scale map; baselines share the ca
     assert.deepEqual(b.shape, [64, 64]);
   }
   assert.throws(() => predictBaseline(img, 4, "lanczos" as never), /valid: nearest, bilinear, bicubic/);
+});
+
+test("an ensemble returns the members' mean and standard deviation per pixel", () => {
+  const img: Image = { data: field(16, 16, 2), shape: [16, 16], axes: "YX", pixelSize: null, dtype: "float32" };
+  const models = [1, 2, 3].map((seed) => buildModel({ preset: "tiny", arch: "care", scale: 1 }, seed));
+  // Different output weights so that the members disagree.
+  models.forEach((m, i) => (m.namedWeights()["out/mean/bias"] as Variable).assign(tf.fill([1], 0.1 * i)));
+  const members = models.map((m) => predictImage(m, img).image.data as Float32Array);
+  const e = predictEnsemble(models, img);
+  for (const i of [0, 37, 255]) {
+    const v = members.map((d) => d[i]);
+    const mu = (v[0] + v[1] + v[2]) / 3;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / 3);
+    assert.ok(Math.abs((e.mean.data as Float32Array)[i] - mu) < 1e-4);
+    assert.ok(Math.abs((e.disagreement.data as Float32Array)[i] - sd) < 1e-4);
+  }
+  assert.ok((e.disagreement.data as Float32Array)[0] > 0);
+  models.forEach((m) => m.dispose());
 });

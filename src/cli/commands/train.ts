@@ -25,6 +25,7 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --epochs N         default 10        --steps N      steps per epoch, default 20
   --batch N          default 4         --patch P      HR patch side in px, default 64
   --learning-rate X  peak learning rate, default 1e-3 (one-cycle; --constant-lr for constant)
+  --weight-decay W  decoupled (AdamW) weight decay, default 0 (fastai/PSSR: 1e-3)
   --loss NAME        mse (default), l1, laplace (with --probabilistic), msssim-l1
   --probabilistic    CARE Laplace head (care architecture)
   --kernel K         3 (default) or 5
@@ -87,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
       patch: { type: "string" },
       "learning-rate": { type: "string" },
       "constant-lr": { type: "boolean" },
+      "weight-decay": { type: "string" },
       loss: { type: "string" },
       probabilistic: { type: "boolean" },
       kernel: { type: "string" },
@@ -144,6 +146,7 @@ export async function run(args: string[]): Promise<number> {
       patchPx: intOption(v.patch, "patch", 64, 8),
       learningRate: numberOption(v["learning-rate"], "learning-rate", 1e-3),
       schedule: v["constant-lr"] ? "constant" : "one-cycle",
+      weightDecay: numberOption(v["weight-decay"], "weight-decay", 0),
       seed: intOption(v.seed, "seed", 0, 0),
       resume: Boolean(v.resume),
       signal: controller.signal,
