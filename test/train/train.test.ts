@@ -9,6 +9,7 @@ import { selectBackend } from "../../src/backend/index.js";
 import { PssrError } from "../../src/errors.js";
 import { readImage } from "../../src/io/read.js";
 import type { Plane } from "../../src/image/image.js";
+import { binDown } from "../../src/image/resize.js";
 import { RestorationModel } from "../../src/model/index.js";
 import { readModelCard, sourceFromImage, train, type SourceImage, type TrainOptions } from "../../src/train/index.js";
 import { sharedDataDir } from "../helpers.js";
@@ -134,6 +135,28 @@ test("bad inputs are clear errors", async () => {
     await assert.rejects(train({ ...SMALL, outDir: out, sources: pairs, recipe: undefined }), (e: unknown) => e instanceof PssrError && e.code === "shape-mismatch" && /must be 16x16/.test(e.message));
     await assert.rejects(train({ ...SMALL, outDir: out, model: { preset: "gigantic" } }), /unknown preset "gigantic"; valid: tiny, small, pssr/);
     await assert.rejects(train({ ...SMALL, outDir: join(out, "none"), resume: true }), /no checkpoint found/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("5-frame models train on time-lapses; real LR/HR pairs train without a recipe", async () => {
+  const out = tmp();
+  try {
+    const tl = join(sharedDataDir, "fluo", "timelapse");
+    const movies: SourceImage[] = [];
+    for (const f of ["membrane_2d_timelapse_5x256x256.tif", "cancer_cell_migration_crop_48x130x130.tif"]) movies.push(sourceFromImage(f, await readImage(join(tl, f))));
+    const r = await train({ ...SMALL, sources: movies, recipe: "pssr-fluo", outDir: out, model: { preset: "tiny", arch: "resunet-lr", scale: 4, inChannels: 5 }, epochs: 1, validationFraction: 0.5 });
+    assert.equal(r.epochsCompleted, 1);
+    assert.equal(readModelCard(out)!.frames, 5);
+    const m = await RestorationModel.load(out);
+    assert.equal(m.spec.inChannels, 5);
+    m.dispose();
+    // Precomputed pairs: LR = 4x4 binning of HR (a stand-in for real acquisitions).
+    const pairs: SourceImage[] = sources.slice(0, 2).map((s) => ({ name: s.name, hr: s.hr, lr: s.hr.map((p) => binDown(p, 4)) }));
+    const r2 = await train({ ...SMALL, sources: pairs, recipe: undefined, outDir: join(out, "pairs"), epochs: 1, validationFraction: 0.5 });
+    assert.equal(r2.epochsCompleted, 1);
+    assert.equal(readModelCard(join(out, "pairs"))!.recipe, null);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
