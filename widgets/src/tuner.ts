@@ -126,6 +126,7 @@ export class CrappifierTunerView extends PssrView {
 
   private setParam(s: SliderSpec, v: number | string | boolean): void {
     this.el.dataset.pending = "1";
+    this.el.dataset.lastParam = JSON.stringify({ name: s.name, value: v });
     this.push({ params: { ...(this.model.get("params") ?? {}), [s.name]: v } });
   }
 

@@ -1,0 +1,186 @@
+// Browser-test plumbing for the widgets: a real Jupyter Server (Debian's python3-jupyter-server)
+// running the project's kernel from a temporary prefix, Debian's Chromium driven by
+// playwright-core, and a page that talks to the kernel with @jupyterlab/services and renders
+// widget views with @jupyter-widgets/html-manager (ipywidgets' examples/web3 pattern).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { python, repoRoot, runCli } from "../helpers.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const artifactsDir = join(repoRoot, "test-artifacts", "widgets");
+
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"];
+
+/** Builds widgets/dist when it is missing or older than widgets/src. */
+export function ensureWidgetBundle(): void {
+  const dist = join(repoRoot, "widgets", "dist", "pssr-live.js");
+  const src = join(repoRoot, "widgets", "src");
+  const newest = Math.max(...readdirSync(src).map((f) => statSync(join(src, f)).mtimeMs));
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newest && existsSync(join(repoRoot, "widgets", "dist", "pssr-widgets.js"))) return;
+  const r = spawnSync(process.execPath, [join(repoRoot, "widgets", "build.mjs"), "--no-labextension"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`widgets build failed: ${r.stdout}\n${r.stderr}`);
+}
+
+/** Chromium with a fresh profile directory (playwright passes it as --user-data-dir). */
+export function launchBrowser(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1500, height: 1100 } });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>pssr-lab widgets test</title></head>
+<body><div id="host"></div>
+<script type="module">
+import { connect } from "./pssr-live.js";
+const q = new URLSearchParams(location.search);
+window.pssrReady = connect({ baseUrl: location.origin + "/", token: q.get("token"), kernelName: q.get("kernel") }).then((s) => {
+  window.session = s;
+  window.exec = (code) => s.exec(code, document.getElementById("host")).then((r) => ({ stdout: r.stdout, stderr: r.stderr, error: r.error, views: r.views.length }));
+  return true;
+});
+</script></body></html>`;
+
+export interface Harness {
+  work: string;
+  token: string;
+  baseUrl: string;
+  kernelName: string;
+  server: ChildProcess;
+  browser: BrowserContext;
+  page: Page;
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Installs the kernel into a temporary prefix, starts jupyter_server and a browser page connected to a new kernel. */
+export async function startHarness(): Promise<Harness> {
+  ensureWidgetBundle();
+  const work = mkdtempSync(join(tmpdir(), "pssr-widgets-test-"));
+  const prefix = join(work, "prefix");
+  const kernelName = "pssr-ts-widgets-test";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JUPYTER_PATH: join(prefix, "share", "jupyter"),
+    JUPYTER_DATA_DIR: join(work, "data"),
+    JUPYTER_RUNTIME_DIR: join(work, "runtime"),
+    JUPYTER_CONFIG_DIR: join(work, "config"),
+    JUPYTER_PLATFORM_DIRS: "0",
+  };
+  mkdirSync(join(work, "runtime"), { recursive: true });
+  const inst = runCli(["kernel", "install", "--prefix", prefix, "--name", kernelName], { env });
+  if (inst.status !== 0) throw new Error(`kernel install failed: ${inst.stderr}`);
+  const stat = join(work, "static");
+  mkdirSync(stat);
+  writeFileSync(join(stat, "pssr-test.html"), PAGE);
+  copyFileSync(join(repoRoot, "widgets", "dist", "pssr-live.js"), join(stat, "pssr-live.js"));
+  const root = join(work, "root");
+  mkdirSync(root);
+  const token = randomBytes(16).toString("hex");
+  const port = await freePort();
+  const server = spawn(
+    python,
+    ["-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, `--ServerApp.extra_static_paths=${JSON.stringify([stat])}`, "--allow-root"],
+    { env, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let serverLog = "";
+  server.stderr!.on("data", (d) => (serverLog = (serverLog + d).slice(-8000)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } });
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`jupyter_server did not start:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const browser = await launchBrowser(join(work, "profile"));
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const consoleErrors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  await page.goto(`${baseUrl}/static/pssr-test.html?token=${token}&kernel=${kernelName}`);
+  await page.evaluate(() => (window as any).pssrReady);
+  mkdirSync(artifactsDir, { recursive: true });
+  return {
+    work,
+    token,
+    baseUrl,
+    kernelName,
+    server,
+    browser,
+    page,
+    consoleErrors,
+    async close() {
+      await page.evaluate(() => (window as any).session?.shutdown()).catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      server.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          server.kill("SIGKILL");
+          r(null);
+        }, 10_000);
+        server.once("exit", () => {
+          clearTimeout(t);
+          r(null);
+        });
+      });
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  error: string | null;
+  views: number;
+}
+
+/** Runs code in the kernel from the page; widget views it displays are rendered into the page. */
+export async function exec(page: Page, code: string): Promise<ExecResult> {
+  const r: ExecResult = await page.evaluate((c) => (window as any).exec(c), code);
+  if (r.error) throw new Error(`kernel error: ${r.error}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** A short fingerprint of a canvas's pixels (to see that it changed). */
+export async function canvasHash(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (c) => {
+    const d = (c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 1) h = Math.imul(h ^ d[i], 16777619);
+    return `${(c as HTMLCanvasElement).width}x${(c as HTMLCanvasElement).height}:${(h >>> 0).toString(16)}`;
+  });
+}
+
+/** Polls kernel code until its stdout satisfies `ok` (the widget manager's messages are asynchronous). */
+export async function waitForKernel(page: Page, code: string, ok: (stdout: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    last = (await exec(page, code)).stdout;
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`kernel state never satisfied the check; last output:\n${last}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
