@@ -185,7 +185,14 @@ export class CrappifierTuner extends Widget<TunerState> {
       let synthetic: [number, number][] = [];
       let note = "";
       try {
-        synthetic = curvePairs(estimateNoiseCurve(lr, { binEdges: this.binEdges }).points);
+        // The real image's intensity bins make the curves comparable; when the synthetic image
+        // lies mostly outside them (e.g. other units), it gets bins of its own.
+        let pts = estimateNoiseCurve(lr, { binEdges: this.binEdges }).points;
+        if (pts.length < 3) {
+          pts = estimateNoiseCurve(lr).points;
+          note = " (synthetic intensities outside the real image's range: its noise curve uses its own bins)";
+        }
+        synthetic = curvePairs(pts);
       } catch (e) {
         note = ` (no noise curve: ${(e as Error).message})`;
       }

@@ -123,8 +123,9 @@ export class KymographView extends PssrView {
       if (!p) continue;
       const [lo, hi] = percentiles(p.data, [0.5, 99.8]);
       const src = planeToCanvas(p, lo, hi, "gray");
-      const zoom = Math.max(1, Math.min(4, Math.floor(256 / Math.max(p.width, p.height))));
-      const c = h("canvas", { className: "pssr-canvas pssr-kymo", width: p.width * zoom, height: p.height * zoom });
+      // Every series spans the same line and the same frames: show them at one size so
+      // positions and times line up across panels whatever each series' pixel grid.
+      const c = h("canvas", { className: "pssr-canvas pssr-kymo", width: 240, height: Math.round(p.height * Math.max(2, Math.min(6, 240 / p.height))) });
       const ctx = c.getContext("2d")!;
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(src, 0, 0, c.width, c.height);
