@@ -55,8 +55,40 @@ class KernelRunner {
     this.made = [];
   }
 
+  /**
+   * 4D transpose by a loop over wasm memory that reads the input in order (cache-friendly for
+   * the small innermost output dims these kernels produce); tfjs-backend-wasm 4.22's Transpose
+   * is several times slower on such shapes.
+   */
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.run("Transpose", { x }, { perm });
+    if (x.shape.length !== 4) return this.run("Transpose", { x }, { perm });
+    const b = this.backend as unknown as HeapBackend;
+    const shape = perm.map((p) => x.shape[p]);
+    const out = b.makeOutput(shape, "float32");
+    this.made.push(out);
+    const src = b.typedArrayFromHeap(x);
+    const dst = b.typedArrayFromHeap(out);
+    const outStrides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
+    // Output stride of each input dimension.
+    const st = [0, 0, 0, 0];
+    perm.forEach((p, i) => (st[p] = outStrides[i]));
+    const [n0, n1, n2, n3] = x.shape;
+    const [t0, t1, t2, t3] = st;
+    let i = 0;
+    for (let a = 0; a < n0; a++) {
+      for (let bb = 0; bb < n1; bb++) {
+        for (let c = 0; c < n2; c++) {
+          let o = a * t0 + bb * t1 + c * t2;
+          if (t3 === 1 && n3 > 8) {
+            dst.set(src.subarray(i, i + n3), o);
+            i += n3;
+          } else {
+            for (let d = 0; d < n3; d++, o += t3) dst[o] = src[i++];
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Pads (non-negative) or crops (negative) the H and W axes of an NHWC tensor. */
