@@ -146,9 +146,10 @@ export class CrappifierTunerView extends PssrView {
     const real = toPlane(this.model.get("real"));
     const prev = toPlane(this.model.get("preview"));
     if (!real || !prev) return;
-    // One display range (the real acquisition's) for both, so brightness differences show.
-    const [lo, hi] = percentiles(real.data, [0.5, 99.8]);
+    // Each image with its own auto contrast: a recipe may work in other units than the real
+    // acquisition (the noise curves compare the numbers).
     for (const [canvas, p] of [[this.realCanvas, real], [this.previewCanvas, prev]] as const) {
+      const [lo, hi] = percentiles(p.data, [0.5, 99.8]);
       const src = planeToCanvas(p, lo, hi, "gray");
       const ctx = canvas.getContext("2d")!;
       ctx.imageSmoothingEnabled = false;
