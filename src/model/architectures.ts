@@ -17,7 +17,7 @@
 //   (as UpsamplingCARE). Probabilistic: a second 1x1 head with softplus + 1e-3 gives a Laplace
 //   scale per pixel, so the output has 2 * outChannels channels (means, then scales).
 import type { Tensor4D } from "@tensorflow/tfjs-core";
-import { Params, centerChannel, pixelShuffle, upsampleBilinear, upsampleNearest2 } from "./params.js";
+import { Params, centerChannel, pixelShuffle, upsampleBilinearTensor, upsampleNearest2Tensor } from "./params.js";
 
 export const ARCHITECTURES = ["resunet", "resunet-lr", "care"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -96,7 +96,7 @@ function residualUnet(p: Params, x: Tensor4D, spec: ModelSpec, prefix: string): 
 
 function resunetHr(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
   const tf = p.tf;
-  const up = upsampleBilinear(tf, x, spec.scale);
+  const up = upsampleBilinearTensor(tf, x, spec.scale);
   const h = residualUnet(p, up, spec, "");
   const cross = tf.concat([h, up], 3);
   const r = resBlock(p, "final/res", cross, spec.firstFilters, 1, spec.kernelSize);
@@ -114,13 +114,13 @@ function resunetLr(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
   // Zero-initialised: an untrained network is exactly bilinear upsampling, training only improves on it.
   const out = p.conv("head/out", hr, spec.outChannels, { kernel: spec.kernelSize, relu: false, init: spec.outChannels === 1 ? "zeros" : "glorot" });
   if (spec.outChannels !== 1) return out;
-  return tf.add(out, upsampleBilinear(tf, centerChannel(tf, x), s));
+  return tf.add(out, upsampleBilinearTensor(tf, centerChannel(tf, x), s));
 }
 
 function careUnet(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
   const tf = p.tf;
   const k = spec.kernelSize;
-  const input = upsampleBilinear(tf, x, spec.scale);
+  const input = upsampleBilinearTensor(tf, x, spec.scale);
   let h = input;
   const skips: Tensor4D[] = [];
   for (let level = 0; level < spec.depth; level++) {
@@ -136,7 +136,7 @@ function careUnet(p: Params, x: Tensor4D, spec: ModelSpec): Tensor4D {
   h = p.conv("middle/conv2", h, bottom / 2, { kernel: k });
   for (let level = spec.depth - 1; level >= 0; level--) {
     const filters = spec.firstFilters * 2 ** level;
-    h = tf.concat([upsampleNearest2(tf, h), skips[level]], 3);
+    h = tf.concat([upsampleNearest2Tensor(tf, h), skips[level]], 3);
     h = p.conv(`up${level}/conv1`, h, filters, { kernel: k });
     h = p.conv(`up${level}/conv2`, h, level > 0 ? filters / 2 : filters, { kernel: k });
   }

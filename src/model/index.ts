@@ -1,7 +1,7 @@
 // Restoration networks: PSSR's ResUNet (HR size), a PSSR2-style LR-size ResUNet with a
 // pixel-shuffle head, and CARE's U-Net (optionally probabilistic).
 export { ARCHITECTURES, type Architecture, type ModelSpec, forward, inputMultiple, outputChannels } from "./architectures.js";
-export { Params, pixelShuffle, upsampleBilinear, upsampleNearest2, centerChannel } from "./params.js";
+export { Params, pixelShuffle, upsampleBilinearTensor, upsampleNearest2Tensor, centerChannel } from "./params.js";
 export {
   PRESETS,
   SCALES,

@@ -102,13 +102,13 @@ export function pixelShuffle(tf: Tf, x: Tensor4D, r: number): Tensor4D {
 }
 
 /** Bilinear resize by an integer factor, PyTorch's align_corners=False (half-pixel centres). */
-export function upsampleBilinear(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
+export function upsampleBilinearTensor(tf: Tf, x: Tensor4D, factor: number): Tensor4D {
   if (factor === 1) return x;
   return tf.image.resizeBilinear(x, [x.shape[1] * factor, x.shape[2] * factor], false, true);
 }
 
 /** Nearest-neighbour x2 upsampling (as Keras UpSampling2D). */
-export function upsampleNearest2(tf: Tf, x: Tensor4D): Tensor4D {
+export function upsampleNearest2Tensor(tf: Tf, x: Tensor4D): Tensor4D {
   return tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2], false, false);
 }
 

@@ -269,12 +269,12 @@ function toInputDtype(img: Image, dtype: Image["dtype"]): Image {
   return { ...img, data: out, dtype };
 }
 
-export const BASELINES = ["nearest", "bilinear", "bicubic"] as const;
-export type Baseline = (typeof BASELINES)[number];
+export const BASELINE_METHODS = ["nearest", "bilinear", "bicubic"] as const;
+export type Baseline = (typeof BASELINE_METHODS)[number];
 
 /** Upsamples every plane by `scale` with a classic interpolation (the baselines of the paper). */
 export function predictBaseline(img: Image, scale: number, method: Baseline): Image {
-  if (!(BASELINES as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINES.join(", ")}`);
+  if (!(BASELINE_METHODS as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINE_METHODS.join(", ")}`);
   const n = planeCount(img);
   const h = img.shape[img.shape.length - 2];
   const w = img.shape[img.shape.length - 1];

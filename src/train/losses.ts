@@ -30,11 +30,11 @@ function means(tf: Tf, pred: Tensor4D, n: number): Tensor4D {
   return pred.shape[3] === n ? pred : tf.slice(pred, [0, 0, 0, 0], [-1, -1, -1, n]);
 }
 
-export function mse(pred: Tensor4D, target: Tensor4D, tf: Tf = getTf()): Scalar {
+export function mseLoss(pred: Tensor4D, target: Tensor4D, tf: Tf = getTf()): Scalar {
   return tf.tidy(() => tf.mean(tf.squaredDifference(means(tf, pred, target.shape[3]), target)));
 }
 
-export function l1(pred: Tensor4D, target: Tensor4D, tf: Tf = getTf()): Scalar {
+export function l1Loss(pred: Tensor4D, target: Tensor4D, tf: Tf = getTf()): Scalar {
   return tf.tidy(() => tf.mean(tf.abs(tf.sub(means(tf, pred, target.shape[3]), target))));
 }
 
@@ -108,7 +108,7 @@ export function msssimLevels(minSide: number, winSize = 11): number {
 }
 
 /** Mean MS-SSIM over the batch and channels (pytorch_msssim's ms_ssim, see the file comment). */
-export function msssim(pred: Tensor4D, target: Tensor4D, options: { dataRange?: number; winSize?: number; winSigma?: number } = {}, tf: Tf = getTf()): Scalar {
+export function msssimTensor(pred: Tensor4D, target: Tensor4D, options: { dataRange?: number; winSize?: number; winSigma?: number } = {}, tf: Tf = getTf()): Scalar {
   const winSize = options.winSize ?? 11;
   const win = gaussianWindow(winSize, options.winSigma ?? 1.5);
   const levels = msssimLevels(Math.min(target.shape[1], target.shape[2]), winSize);
@@ -137,7 +137,7 @@ export function msssim(pred: Tensor4D, target: Tensor4D, options: { dataRange?: 
 export function msssimL1(pred: Tensor4D, target: Tensor4D, options: { mix?: number; dataRange?: number } = {}, tf: Tf = getTf()): Scalar {
   const mix = options.mix ?? 0.8;
   return tf.tidy(() => {
-    const ms = msssim(pred, target, { dataRange: options.dataRange ?? 1 }, tf);
+    const ms = msssimTensor(pred, target, { dataRange: options.dataRange ?? 1 }, tf);
     const win = gaussianWindow(11, 1.5);
     const diff = channelsToBatch(tf, tf.abs(tf.sub(means(tf, pred, target.shape[3]), target)) as Tensor4D);
     // 'same' zero padding as F.conv2d(..., padding=5).
@@ -151,9 +151,9 @@ export function msssimL1(pred: Tensor4D, target: Tensor4D, options: { mix?: numb
 export function computeLoss(name: LossName, pred: Tensor4D, target: Tensor4D, tf: Tf = getTf()): Scalar {
   switch (name) {
     case "mse":
-      return mse(pred, target, tf);
+      return mseLoss(pred, target, tf);
     case "l1":
-      return l1(pred, target, tf);
+      return l1Loss(pred, target, tf);
     case "laplace":
       return laplaceNll(pred, target, tf);
     case "msssim-l1":

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/index.js";
 import { PssrError } from "../../src/errors.js";
-import { ARCHITECTURES, RestorationModel, buildModel, modelSpec, upsampleBilinear } from "../../src/model/index.js";
+import { ARCHITECTURES, RestorationModel, buildModel, modelSpec, upsampleBilinearTensor } from "../../src/model/index.js";
 import { maxAbsError, randomArray, runTorch } from "../backend/arrays.js";
 
 const { tf } = await selectBackend({ name: "wasm" });
@@ -71,7 +71,7 @@ test("CARE: residual adds the input, probabilistic head gives positive Laplace s
 
 test("the input upsampling is PyTorch's bilinear with align_corners=False", async () => {
   const x = randomArray(2 * 5 * 7 * 3, 9);
-  const y = upsampleBilinear(tf, tf.tensor4d(x, [2, 5, 7, 3]), 4);
+  const y = upsampleBilinearTensor(tf, tf.tensor4d(x, [2, 5, 7, 3]), 4);
   const ref = runTorch("torch_resize.py", { shape: [2, 5, 7, 3], factor: 4 }, { x });
   assert.ok(maxAbsError(await y.data(), ref.y) < 1e-5);
   y.dispose();

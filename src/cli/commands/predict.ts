@@ -3,7 +3,7 @@ import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
 import { writeTiff } from "../../io/write.js";
 import { invalidArgument } from "../../errors.js";
-import { BASELINES, loadModelDir, predictBaseline, predictImage, type Baseline } from "../../predict/index.js";
+import { BASELINE_METHODS, loadModelDir, predictBaseline, predictImage, type Baseline } from "../../predict/index.js";
 import { intOption, parseCommandArgs } from "../args.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
   if (v.baseline) {
     if (parsed.positionals.length !== 1) throw invalidArgument(`--baseline takes one input image\n${usage}`);
     const method = v.baseline as string;
-    if (!(BASELINES as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINES.join(", ")}`);
+    if (!(BASELINE_METHODS as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINE_METHODS.join(", ")}`);
     const img = await readImage(parsed.positionals[0]);
     const r = predictBaseline(img, intOption(v.scale, "scale", undefined, 1, 16), method as Baseline);
     await writeTiff(out, r, { dtype: dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16") ? img.dtype : "float32" });
