@@ -37,6 +37,10 @@ export interface CrappifierTunerOptions {
   previewPx?: number;
   /** Slider ranges overriding the defaults chosen from each parameter's default and range. */
   sliders?: Record<string, { lo: number; hi: number; log?: boolean }>;
+  /** Side of the centre region whose noise curves are compared (the same region of both images). Default 256. */
+  curvePx?: number;
+  /** Delay before the synthetic noise curve is computed after a render (skipped when a newer render comes first). Default 80 ms. */
+  curveDelayMs?: number;
   /** Parameters shown as sliders (default: every numeric, choice and boolean parameter). */
   show?: string[];
   viewSizePx?: number;
@@ -93,6 +97,17 @@ function toImage(x: Plane | Image): Image {
   return { data: x.data, shape: [x.height, x.width], axes: "YX", pixelSize: null, dtype: "float32" };
 }
 
+function centrePlane(p: Plane, side: number): Plane {
+  if (p.height <= side && p.width <= side) return p;
+  const h = Math.min(side, p.height);
+  const w = Math.min(side, p.width);
+  const r0 = (p.height - h) >> 1;
+  const c0 = (p.width - w) >> 1;
+  const data = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) data.set(p.data.subarray((r0 + y) * p.width + c0, (r0 + y) * p.width + c0 + w), y * w);
+  return { data, height: h, width: w };
+}
+
 const curvePairs = (pts: NoiseCurvePoint[]): [number, number][] => pts.map((p) => [p.mean, p.variance]);
 
 export class CrappifierTuner extends Widget<TunerState> {
@@ -105,6 +120,9 @@ export class CrappifierTuner extends Widget<TunerState> {
   calibration: CalibrationResult | null = null;
   /** Renders done so far (each one the latest parameters at its start). */
   renders = 0;
+  private generation = 0;
+  private readonly curvePx: number;
+  private curveTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(hr: Plane | Image, realLR: Plane | Image, options: CrappifierTunerOptions = {}) {
     const spec: RecipeSpec = typeof options.recipe === "string" || options.recipe === undefined ? { name: options.recipe ?? "physical" } : options.recipe;
@@ -116,7 +134,8 @@ export class CrappifierTuner extends Widget<TunerState> {
     const hrCrop = centreCrop(hrImg, previewPx);
     const realCrop = centreCrop(toImage(realLR), Math.round(previewPx / scale));
     const realPlane = getPlane(realCrop);
-    const real = estimateNoiseCurve(realPlane);
+    const curvePx = options.curvePx ?? 256;
+    const real = estimateNoiseCurve(centrePlane(realPlane, curvePx));
     const params = CrappifierTuner.defaults(recipe, spec.params as Record<string, ParamValue> | undefined);
     super(widgetSpec("CrappifierTuner"), {
       recipe: recipe.name,
@@ -138,6 +157,7 @@ export class CrappifierTuner extends Widget<TunerState> {
     this.realCrop = realCrop;
     this.binEdges = real.binEdges;
     this.seed = options.seed ?? 0;
+    this.curvePx = curvePx;
     this.options = options;
     this.noEcho.add("params");
     this.on("change:params", (_v, _old, source) => {
@@ -175,41 +195,59 @@ export class CrappifierTuner extends Widget<TunerState> {
     this.render();
   }
 
-  /** Crappifies the preview crop with the current parameters and sends it with its noise curve. */
+  /**
+   * Crappifies the preview crop with the current parameters and sends it; its noise curve
+   * follows `curveDelayMs` later unless a newer render came first (during a drag only the
+   * picture is computed, the curve once the slider rests).
+   */
   render(): void {
     const t0 = performance.now();
     const params = { ...this.get("params") };
+    const generation = ++this.generation;
+    if (this.curveTimer) clearTimeout(this.curveTimer);
     try {
       const result = crappify(this.hrCrop, { name: this.get("recipe"), params }, { scaleFactor: this.get("scale_factor"), seed: this.seed });
       const lr = getPlane(result.lr);
-      let synthetic: [number, number][] = [];
-      let note = "";
-      try {
-        // The real image's intensity bins make the curves comparable; when the synthetic image
-        // lies mostly outside them (e.g. other units), it gets bins of its own.
-        let pts = estimateNoiseCurve(lr, { binEdges: this.binEdges }).points;
-        if (pts.length < 3) {
-          pts = estimateNoiseCurve(lr).points;
-          note = " (synthetic intensities outside the real image's range: its noise curve uses its own bins)";
-        }
-        synthetic = curvePairs(pts);
-      } catch (e) {
-        note = ` (no noise curve: ${(e as Error).message})`;
-      }
       this.renders++;
-      const json = JSON.stringify(this.recipe(), null, 2);
       this.set({
         preview: planeState(lr),
         rendered_params: params,
-        synthetic_curve: synthetic,
         render_ms: performance.now() - t0,
-        recipe_json: json,
+        recipe_json: JSON.stringify(this.recipe(), null, 2),
         code: this.code(),
-        status: `preview ${lr.height}x${lr.width} from a ${imageHeight(this.hrCrop)}x${imageWidth(this.hrCrop)} crop, seed ${this.seed}${note}`,
+        status: `preview ${lr.height}x${lr.width} from a ${imageHeight(this.hrCrop)}x${imageWidth(this.hrCrop)} crop, seed ${this.seed}`,
       });
+      this.curveTimer = setTimeout(() => {
+        this.curveTimer = null;
+        if (generation === this.generation) this.sendCurve(lr);
+      }, this.options.curveDelayMs ?? 80);
     } catch (e) {
       this.set({ rendered_params: params, status: `crappify failed: ${(e as Error).message}`, render_ms: performance.now() - t0 });
     }
+  }
+
+  /** Computes the preview's noise curve now (also what render() schedules). */
+  private sendCurve(full: Plane): void {
+    const lr = centrePlane(full, this.curvePx);
+    let note = "";
+    let pts: NoiseCurvePoint[] = [];
+    try {
+      // The real image's intensity bins make the curves comparable; when the synthetic image
+      // lies mostly outside them (e.g. other units), it gets bins of its own.
+      pts = estimateNoiseCurve(lr, { binEdges: this.binEdges }).points;
+      if (pts.length < 3) {
+        pts = estimateNoiseCurve(lr).points;
+        note = "; synthetic intensities outside the real image's range: its noise curve uses its own bins";
+      }
+    } catch (e) {
+      note = `; no noise curve: ${(e as Error).message}`;
+    }
+    this.set({ synthetic_curve: curvePairs(pts), status: this.get("status").replace(/;.*$/, "") + note });
+  }
+
+  /** Waits until the pending noise curve (if any) has been computed and sent. */
+  async settled(): Promise<void> {
+    while (this.curveTimer) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Fits the `physical` recipe to the real acquisition (calibrate()) and shows the result. */
@@ -226,7 +264,7 @@ export class CrappifierTuner extends Widget<TunerState> {
       params: CrappifierTuner.defaults(physical, cal.recipe.params),
     });
     this.render();
-    this.set({ status: `${this.get("status")}; fitted to the real image: gain ${cal.fit.gain.toPrecision(3)}, read noise variance ${cal.fit.readNoiseVariance.toPrecision(3)}, curve mismatch ${(cal.curveMismatch * 100).toFixed(1)}%` });
+    this.set({ status: `${this.get("status")}, fitted to the real image: gain ${cal.fit.gain.toPrecision(3)}, read noise variance ${cal.fit.readNoiseVariance.toPrecision(3)}, curve mismatch ${(cal.curveMismatch * 100).toFixed(1)}%` });
     return cal;
   }
 }

@@ -113,6 +113,7 @@ describe("widgets, kernel side", () => {
     assert.notDeepEqual(t.get("preview")!.data, before);
     assert.deepEqual(t.recipe().params.readNoiseAdu, 8);
     assert.match(t.code(), /^crappify\(hr, \{"name":"physical"/);
+    await t.settled();
     assert.ok(t.get("synthetic_curve").length > 0 && t.get("real_curve").length > 0);
     const cal = t.fitToReal();
     assert.equal(t.get("params").gainAduPerPhoton, cal.recipe.params.gainAduPerPhoton);

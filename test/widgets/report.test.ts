@@ -133,7 +133,7 @@ describe("widget reports in Chromium, and the JupyterLab extension build", { tim
       new CrappifierTuner(clean, noisy, { scaleFactor: 1, previewPx: 256 }),
       mon,
     ];
-    await new Promise((r) => setImmediate(r));
+    await (widgets[4] as CrappifierTuner).settled();
     const out = join(work, "all.html");
     await writeWidgetReport(widgets.map((w) => ({ widget: w, heading: w.constructor.name })), out, { title: "all widgets" });
     const c = await renderFile(out, "report-all-widgets.png", 6);

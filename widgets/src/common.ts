@@ -30,9 +30,9 @@ export function toPlane(m: PlaneMsg | null | undefined): FloatPlane | null {
   return { data, height: m.height, width: m.width };
 }
 
-/** numpy-style linear-interpolated percentile over finite samples (subsampled above 1M). */
+/** numpy-style linear-interpolated percentile over finite samples (a regular subsample of at most 65536: display use only). */
 export function percentiles(data: Float32Array, ps: number[]): number[] {
-  const stride = Math.max(1, Math.floor(data.length / 1_000_000));
+  const stride = Math.max(1, Math.floor(data.length / 65536));
   const s = new Float32Array(Math.ceil(data.length / stride));
   let n = 0;
   for (let i = 0; i < data.length; i += stride) if (Number.isFinite(data[i])) s[n++] = data[i];

@@ -45,6 +45,8 @@ export class CrappifierTunerView extends PssrView {
   private status!: HTMLDivElement;
   private inputs = new Map<string, { input: HTMLInputElement | HTMLSelectElement; value: HTMLSpanElement; spec: SliderSpec }>();
   private plotPending = false;
+  private realDrawn: unknown = null;
+  private scratch = document.createElement("canvas");
 
   render(): void {
     const size = this.model.get("view_size_px") as number;
@@ -143,19 +145,25 @@ export class CrappifierTunerView extends PssrView {
   }
 
   private drawImages(): void {
-    const real = toPlane(this.model.get("real"));
+    const t0 = performance.now();
+    const realMsg = this.model.get("real");
+    const real = toPlane(realMsg);
     const prev = toPlane(this.model.get("preview"));
     if (!real || !prev) return;
     // Each image with its own auto contrast: a recipe may work in other units than the real
-    // acquisition (the noise curves compare the numbers).
-    for (const [canvas, p] of [[this.realCanvas, real], [this.previewCanvas, prev]] as const) {
+    // acquisition (the noise curves compare the numbers). The real one is drawn once.
+    const pairs: [HTMLCanvasElement, typeof prev][] = [[this.previewCanvas, prev]];
+    if (this.realDrawn !== realMsg) pairs.push([this.realCanvas, real]);
+    this.realDrawn = realMsg;
+    for (const [canvas, p] of pairs) {
       const [lo, hi] = percentiles(p.data, [0.5, 99.8]);
-      const src = planeToCanvas(p, lo, hi, "gray");
+      const src = planeToCanvas(p, lo, hi, "gray", this.scratch);
       const ctx = canvas.getContext("2d")!;
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
     }
     delete this.el.dataset.pending;
+    this.el.dataset.drawMs = (performance.now() - t0).toFixed(2);
     this.markDrawn("preview");
   }
 
