@@ -7,3 +7,8 @@ export * from "./metrics/index.js";
 export { runDemo, BASELINES, DEMO_HELD_OUT, DEMO_TRAIN, type DemoOptions, type DemoResult, type Restorer } from "./demo/pipeline.js";
 export { packageRoot, samplePath } from "./paths.js";
 export * as kernel from "./kernel/api.js";
+export * from "./backend/index.js";
+export * from "./model/index.js";
+export * from "./train/index.js";
+export * from "./predict/index.js";
+export * from "./widgets/index.js";
