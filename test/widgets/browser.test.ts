@@ -12,8 +12,6 @@ import { after, before, describe, test } from "node:test";
 import { repoRoot, samplesDir } from "../helpers.js";
 import { artifactsDir, canvasHash, exec, startHarness, waitForKernel, type Harness } from "./harness.js";
 
-const W = JSON.stringify(join(repoRoot, "dist", "src", "widgets", "index.js"));
-const LIB = JSON.stringify(join(repoRoot, "dist", "src", "index.js"));
 const sample = (p: string) => JSON.stringify(join(samplesDir, p));
 
 let H: Harness;
@@ -39,6 +37,8 @@ async function clickSlider(selector: string, t: number): Promise<void> {
 describe("widgets in Chromium with a live pssr kernel", { timeout: 240_000 }, () => {
   before(async () => {
     H = await startHarness();
+    const W = JSON.stringify(join(H.pkgDir, "dist", "src", "widgets", "index.js"));
+    const LIB = JSON.stringify(join(H.pkgDir, "dist", "src", "index.js"));
     const r = await exec(
       H.page,
       `import { ImageCompare, ErrorMap, FRCPlot, Kymograph, CrappifierTuner, TrainingMonitor, pyramidCrop } from ${W};\n` +

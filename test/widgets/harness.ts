@@ -4,7 +4,7 @@
 // widget views with @jupyter-widgets/html-manager (ipywidgets' examples/web3 pattern).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,8 @@ window.pssrReady = connect({ baseUrl: location.origin + "/", token: q.get("token
 
 export interface Harness {
   work: string;
+  /** A private copy of the built package (dist/src) that cells import: see startHarness. */
+  pkgDir: string;
   token: string;
   baseUrl: string;
   kernelName: string;
@@ -84,6 +86,14 @@ export async function startHarness(): Promise<Harness> {
   mkdirSync(join(work, "runtime"), { recursive: true });
   const inst = runCli(["kernel", "install", "--prefix", prefix, "--name", kernelName], { env });
   if (inst.status !== 0) throw new Error(`kernel install failed: ${inst.stderr}`);
+  // Cells import the toolkit from a private copy of dist/src: the kernel's TypeScript watch
+  // program watches imported declaration files, and a concurrent `tsc` rewriting dist/ mid-test
+  // leaves tslab's converter with a pending rebuild ("Unexpected pending rebuildTimer").
+  const pkgDir = join(work, "pkg");
+  cpSync(join(repoRoot, "dist", "src"), join(pkgDir, "dist", "src"), { recursive: true });
+  copyFileSync(join(repoRoot, "package.json"), join(pkgDir, "package.json"));
+  symlinkSync(join(repoRoot, "node_modules"), join(pkgDir, "node_modules"));
+  symlinkSync(join(repoRoot, "data-samples"), join(pkgDir, "data-samples"));
   const stat = join(work, "static");
   mkdirSync(stat);
   writeFileSync(join(stat, "pssr-test.html"), PAGE);
@@ -123,6 +133,7 @@ export async function startHarness(): Promise<Harness> {
   mkdirSync(artifactsDir, { recursive: true });
   return {
     work,
+    pkgDir,
     token,
     baseUrl,
     kernelName,
