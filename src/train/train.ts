@@ -7,9 +7,9 @@
 // checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Tensor, Tensor4D, Variable } from "@tensorflow/tfjs-core";
+import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
-type NamedTensor = { name: string; tensor: Tensor };
+import { createAdam, type NamedTensor } from "./optimizer.js";
 import type { Plane } from "../image/image.js";
 import { normalizeMinMse } from "../image/normalize.js";
 import { psnr, ssim } from "../metrics/pixel.js";
@@ -214,7 +214,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   mkdirSync(options.outDir, { recursive: true });
   let model: RestorationModel;
-  const optimizer = tf.train.adam(options.learningRate ?? 1e-3, 0.9, 0.99, 1e-7);
   let state: LoopState = { epoch: 0, rng: Rng.fromSeed(seed + 2).getState(), history: [], bestPsnr: -Infinity, seconds: 0, step: 0 };
   const resumeFrom = options.resume ? findCheckpoint(options.outDir) : null;
   if (options.resume && !resumeFrom) throw new PssrError("training-failed", "--resume: no checkpoint found", { file: options.outDir });
@@ -225,14 +224,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw new PssrError("training-failed", `--resume: the checkpoint's model (${model.spec.arch}/${model.spec.preset}, scale ${model.spec.scale}) differs from the one asked for`, { file: resumeFrom });
     }
     state = JSON.parse(readFileSync(join(resumeFrom, "state.json"), "utf8"));
-    const ow = loadOptimizerWeights(tf, resumeFrom);
-    await optimizer.setWeights(ow);
-    tf.dispose(ow.map((w) => w.tensor));
   } else {
     model = RestorationModel.create(spec, seed, tf);
   }
   const rng = Rng.fromState(state.rng);
   const vars: Variable[] = model.trainableVariables();
+  const optimizer = createAdam(tf, { learningRate: options.learningRate ?? 1e-3, weightDecay: options.weightDecay ?? 0 });
+  if (resumeFrom) {
+    const ow = loadOptimizerWeights(tf, resumeFrom);
+    try {
+      await optimizer.setWeights(ow, vars);
+    } finally {
+      tf.dispose(ow.map((w) => w.tensor));
+    }
+  }
   const schedule = { name: options.schedule ?? "one-cycle", lrMax: options.learningRate ?? 1e-3, totalSteps: epochs * steps } as const;
   const wd = options.weightDecay ?? 0;
   const backendName = currentBackend()?.name ?? tf.getBackend();
@@ -249,13 +254,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const ts = performance.now();
         const batch = drawBatch(pairs, batchSize, { scale: s, frames, hrPatch: patch, augment: options.augment ?? true }, rng);
         const lrRate = learningRateAt(schedule, state.step);
-        (optimizer as unknown as { learningRate: number }).learningRate = lrRate;
+        optimizer.learningRate = lrRate;
         const x = tf.tensor4d(batch.lr, [batchSize, batch.lrSize, batch.lrSize, frames]);
         const y = tf.tensor4d(batch.hr, [batchSize, patch, patch, 1]);
-        const cost = optimizer.minimize(() => computeLoss(loss, model.apply(x), y, tf), true, vars);
-        if (wd > 0) tf.tidy(() => vars.forEach((v) => v.assign(tf.mul(v, 1 - lrRate * wd))));
-        const value = (await cost!.data())[0];
-        tf.dispose([x, y, cost!]);
+        const cost = optimizer.step(() => computeLoss(loss, model.apply(x), y, tf), vars);
+        const value = (await cost.data())[0];
+        tf.dispose([x, y, cost]);
         if (!Number.isFinite(value)) {
           throw new PssrError("training-failed", `the loss became ${value} at epoch ${epoch + 1}, step ${step + 1} (learning rate ${lrRate.toExponential(2)}); try a lower --lr`);
         }
@@ -283,12 +287,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.bestPsnr = validation.psnr;
         await model.save(options.outDir);
       }
-      const optimizerWeights = await optimizer.getWeights();
+      const optimizerWeights = await optimizer.getWeights(vars);
       try {
         await writeCheckpoint(model, optimizerWeights, state, options.outDir);
       } finally {
-        // getWeights() makes a fresh scalar for the iteration count; the rest are live state.
-        optimizerWeights.filter((w) => w.name === "iter").forEach((w) => w.tensor.dispose());
+        tf.dispose(optimizerWeights.map((w) => w.tensor));
       }
       const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
       writeModelCard(options.outDir, {

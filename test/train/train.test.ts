@@ -113,7 +113,7 @@ test("a NaN loss stops training with a clear error", async () => {
   const out = tmp();
   try {
     await assert.rejects(
-      train({ ...SMALL, outDir: out, learningRate: 1e12, schedule: "constant", epochs: 2, stepsPerEpoch: 6 }),
+      train({ ...SMALL, outDir: out, learningRate: 1e38, schedule: "constant", epochs: 2, stepsPerEpoch: 6 }),
       (e: unknown) => e instanceof PssrError && e.code === "training-failed" && /loss became (NaN|Infinity)/.test(e.message),
     );
   } finally {
