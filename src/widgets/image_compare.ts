@@ -59,8 +59,9 @@ export interface ImageCompareState {
 
 export class ImageCompare extends Widget<ImageCompareState> {
   private readonly full: Plane[];
-  /** How many detail crops were sent (for tests and curiosity). */
+  /** How many detail messages were sent, and what the last one held (for tests and curiosity). */
   detailsSent = 0;
+  lastDetail: { index: number; height: number; width: number; factor: number; rect: ViewRect }[] = [];
 
   constructor(images: readonly CompareImage[], options: ImageCompareOptions = {}) {
     if (!Array.isArray(images) || images.length < 1 || images.length > 4) throw invalidArgument(`ImageCompare takes 1 to 4 images, got ${images?.length}`);
@@ -129,6 +130,7 @@ export class ImageCompare extends Widget<ImageCompareState> {
       buffers.push(crop.data);
     });
     this.detailsSent++;
+    this.lastDetail = out;
     this.send({ type: "detail", rect: v, panels: out }, buffers);
   }
 }

@@ -63,6 +63,22 @@ describe("widgets, kernel side", () => {
     assert.ok(b.data instanceof Float32Array);
   });
 
+  test("ImageCompare on an 8192x8192 image: a 1024 px overview, zoomed crops about the view's size", () => {
+    const big = randomPlane(8192, 8192, 3);
+    const w = new ImageCompare([{ name: "sr", image: big }], { viewSizePx: 400 });
+    const [p] = w.get("panels");
+    assert.deepEqual([p.factor, p.height, p.width], [8, 1024, 1024]);
+    w.zoomTo({ x0: 0.5, y0: 0.5, x1: 0.55, y1: 0.55 }); // 410 full-res px across: factor 1
+    assert.equal(w.lastDetail[0].factor, 1);
+    assert.ok(w.lastDetail[0].width >= 410 && w.lastDetail[0].width <= 412, JSON.stringify(w.lastDetail));
+    w.zoomTo({ x0: 0.25, y0: 0.25, x1: 0.5, y1: 0.5 }); // 2048 px across: level 4 gives 512 >= 400
+    assert.equal(w.lastDetail[0].factor, 4);
+    assert.equal(w.lastDetail[0].width, 512);
+    w.zoomTo({ x0: 0.25, y0: 0.25, x1: 0.75, y1: 0.75 }); // 4096 px across: the overview (level 8, 512 px) suffices
+    assert.equal(w.lastDetail.length, 0);
+    assert.equal(w.lastDetail.length, 0);
+  });
+
   test("FRCPlot recomputes on a threshold change; Kymograph computes on a polyline", async () => {
     const liver = getPlane(await readImage(join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_1.tif")));
     const f = new FRCPlot([{ name: "hr", image: liver }]);

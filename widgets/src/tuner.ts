@@ -115,10 +115,10 @@ export class CrappifierTunerView extends PssrView {
       input = h("input", { type: "range", min: 0, max: STEPS, step: 1, value: this.toSlider(s, Number(params[s.name])) });
       input.addEventListener("input", () => {
         const v = this.fromSlider(s, Number(input.value));
-        value.textContent = formatNumber(v);
+        value.textContent = show(s, v);
         this.setParam(s, v);
       });
-      value.textContent = formatNumber(Number(params[s.name]));
+      value.textContent = show(s, Number(params[s.name]));
     }
     input.dataset.param = s.name;
     input.title = s.doc;
@@ -139,7 +139,7 @@ export class CrappifierTunerView extends PssrView {
       if (input instanceof HTMLSelectElement) input.value = String(params[name]);
       else {
         input.value = String(this.toSlider(spec, Number(params[name])));
-        value.textContent = formatNumber(Number(params[name]));
+        value.textContent = show(spec, Number(params[name]));
       }
     }
   }
@@ -194,4 +194,8 @@ export class CrappifierTunerView extends PssrView {
     const ms = this.model.get("render_ms") as number;
     this.status.textContent = `${this.model.get("status") ?? ""}${ms ? `  (kernel render ${ms.toFixed(1)} ms)` : ""}`;
   }
+}
+
+function show(s: SliderSpec, v: number): string {
+  return s.kind === "integer" ? String(Math.round(v)) : formatNumber(v);
 }
