@@ -76,3 +76,6 @@ export async function connect(options: { baseUrl: string; token: string; kernelN
   }
   return { kernel, manager, exec, shutdown: () => kernel.shutdown() };
 }
+
+/** The @jupyter-widgets/base this bundle uses (a test offers it to the JupyterLab build's shared scope). */
+export * as widgetsBase from "@jupyter-widgets/base";
