@@ -14,7 +14,9 @@ export type ErrorCode =
   | "backend-unavailable"
   | "model-invalid"
   | "training-failed"
-  | "interrupted";
+  | "interrupted"
+  | "zarr-invalid"
+  | "zarr-mismatch";
 
 export class PssrError extends Error {
   readonly code: ErrorCode;

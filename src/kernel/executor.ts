@@ -37,6 +37,8 @@ interface QuickInfo {
   tags?: { name: string; text?: { text: string }[] }[];
 }
 
+import { expandShorthandProperties, forwardOwnPackageForTypes, isOwnPackageId, requireOwnPackage } from "./converter-fixes.js";
+
 const requireHere = createRequire(import.meta.url);
 const CELL_ARGS = Symbol.for("pssr.kernel.cellArgs");
 
@@ -87,6 +89,7 @@ export class Executor {
     const envGrace = Number(process.env.PSSR_KERNEL_INTERRUPT_GRACE_MS);
     this.graceMs = options.interruptGraceMs ?? (Number.isFinite(envGrace) && envGrace >= 0 ? envGrace : 5000);
     // The converter takes the folder from ts.sys.getCurrentDirectory(), i.e. process.cwd().
+    forwardOwnPackageForTypes(process.cwd());
     const { createConverter } = requireHere("tslab/dist/converter") as { createConverter(o?: object): Converter };
     this.metadata = (requireHere("tslab/dist/metadata") as { getCodeMetadata: Executor["metadata"] }).getCodeMetadata;
     this.converter = createConverter({ isJS: false, isBrowser: false });
@@ -113,7 +116,7 @@ export class Executor {
       return diags.length ? { ok: false, error: diagnosticsError(diags, src, cellName) } : { ok: true, hasValue: false };
     }
     if (meta.mode === "browser") return { ok: true, hasValue: false };
-    const converted = this.converter.convert(this.prevDecl, src);
+    const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(src));
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
       this.sideOutputs.set(out.path, out.data);
@@ -238,6 +241,14 @@ export class Executor {
           if (Object.prototype.hasOwnProperty.call(modules, id)) return modules[id];
           const side = fromSideOutputs(id);
           if (side !== undefined) return side;
+          if (isOwnPackageId(id)) {
+            try {
+              return Reflect.apply(base, thisArg, args);
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+              return requireOwnPackage(id);
+            }
+          }
         }
         return Reflect.apply(base, thisArg, args);
       },

@@ -52,6 +52,35 @@ describe("kernel with Jupyter clients", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  test("cells import pssr-lab from any folder and shorthand properties see earlier cells", () => {
+    // A folder outside the package (no node_modules) and the notebooks folder inside the checkout:
+    // tslab's Node10 type resolution ignores package self-references, so both need the kernel's help.
+    const elsewhere = join(work, "elsewhere");
+    mkdirSync(elsewhere, { recursive: true });
+    for (const cwd of [elsewhere, join(repoRoot, "notebooks")]) {
+      const r = runRef("kernel_cells.py", [
+        KERNEL,
+        cwd,
+        'import { percentile } from "pssr-lab";\npercentile([1, 2, 3, 4], 50)',
+        'import { inKernel } from "pssr-lab/kernel";\ninKernel()',
+        "const recipe = 7;",
+        "({ recipe, twice: recipe * 2 })",
+        "let q = 0;\n({ q } = { q: 5 });\nq",
+        'import { percentile as p50 } from "pssr-lab";\np50("not numbers", 50)',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { status: string; text: string | null; ename: string | null; evalue: string | null }[];
+      assert.equal(out[0].text, "2.5", JSON.stringify(out[0]));
+      assert.equal(out[1].text, "true", JSON.stringify(out[1]));
+      assert.equal(out[3].text, "{ recipe: 7, twice: 14 }", JSON.stringify(out[3]));
+      assert.equal(out[4].text, "5", JSON.stringify(out[4]));
+      // still type-checked against the real declarations
+      assert.equal(out[5].status, "error");
+      assert.equal(out[5].ename, "TypeScriptError");
+      assert.match(out[5].evalue ?? "", /ArrayLike<number>/);
+    }
+  });
+
   test("the kernelspec is where jupyter looks, with absolute paths", () => {
     const dir = join(work, "prefix", "share", "jupyter", "kernels", KERNEL);
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
