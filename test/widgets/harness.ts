@@ -72,29 +72,43 @@ export interface Harness {
 /** Installs the kernel into a temporary prefix, starts jupyter_server and a browser page connected to a new kernel. */
 export async function startHarness(): Promise<Harness> {
   ensureWidgetBundle();
+  // Two folders: `work` holds the kernel's working folder and the package copy its cells import,
+  // and nothing else; `aux` holds everything that keeps changing (Chromium's profile, Jupyter's
+  // runtime files). The kernel's TypeScript watch program watches folders around its working
+  // folder, and a change there between two cells breaks tslab's converter for good
+  // ("Unexpected pending rebuildTimer"; reported to the kernel's owner).
   const work = mkdtempSync(join(tmpdir(), "pssr-widgets-test-"));
-  const prefix = join(work, "prefix");
+  const aux = mkdtempSync(join(tmpdir(), "pssr-widgets-aux-"));
+  const prefix = join(aux, "prefix");
   const kernelName = "pssr-ts-widgets-test";
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_PATH: join(prefix, "share", "jupyter"),
-    JUPYTER_DATA_DIR: join(work, "data"),
-    JUPYTER_RUNTIME_DIR: join(work, "runtime"),
-    JUPYTER_CONFIG_DIR: join(work, "config"),
+    JUPYTER_DATA_DIR: join(aux, "data"),
+    JUPYTER_RUNTIME_DIR: join(aux, "runtime"),
+    JUPYTER_CONFIG_DIR: join(aux, "config"),
     JUPYTER_PLATFORM_DIRS: "0",
   };
-  mkdirSync(join(work, "runtime"), { recursive: true });
+  mkdirSync(join(aux, "runtime"), { recursive: true });
   const inst = runCli(["kernel", "install", "--prefix", prefix, "--name", kernelName], { env });
   if (inst.status !== 0) throw new Error(`kernel install failed: ${inst.stderr}`);
   // Cells import the toolkit from a private copy of dist/src: the kernel's TypeScript watch
-  // program watches imported declaration files, and a concurrent `tsc` rewriting dist/ mid-test
-  // leaves tslab's converter with a pending rebuild ("Unexpected pending rebuildTimer").
+  // program watches imported declaration files and the folders it resolved them through, and a
+  // change there between cells (a concurrent `tsc` rewriting dist/) leaves tslab's converter
+  // with a pending rebuild: every later cell fails with "Unexpected pending rebuildTimer".
   const pkgDir = join(work, "pkg");
   cpSync(join(repoRoot, "dist", "src"), join(pkgDir, "dist", "src"), { recursive: true });
   copyFileSync(join(repoRoot, "package.json"), join(pkgDir, "package.json"));
-  symlinkSync(join(repoRoot, "node_modules"), join(pkgDir, "node_modules"));
+  // Its node_modules is a folder of our own holding links to each package: the repo's
+  // node_modules folder itself sees entries come and go (tools' temp files), and any change in
+  // a folder the converter watches breaks the next cell the same way.
+  mkdirSync(join(pkgDir, "node_modules"));
+  for (const entry of readdirSync(join(repoRoot, "node_modules"))) {
+    if (entry.startsWith(".")) continue;
+    symlinkSync(join(repoRoot, "node_modules", entry), join(pkgDir, "node_modules", entry));
+  }
   symlinkSync(join(repoRoot, "data-samples"), join(pkgDir, "data-samples"));
-  const stat = join(work, "static");
+  const stat = join(aux, "static");
   mkdirSync(stat);
   writeFileSync(join(stat, "pssr-test.html"), PAGE);
   copyFileSync(join(repoRoot, "widgets", "dist", "pssr-live.js"), join(stat, "pssr-live.js"));
@@ -121,7 +135,7 @@ export async function startHarness(): Promise<Harness> {
     if (Date.now() > deadline || server.exitCode !== null) throw new Error(`jupyter_server did not start:\n${serverLog}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  const browser = await launchBrowser(join(work, "profile"));
+  const browser = await launchBrowser(join(aux, "profile"));
   const page = browser.pages()[0] ?? (await browser.newPage());
   const consoleErrors: string[] = [];
   page.on("console", (m) => {
@@ -156,6 +170,7 @@ export async function startHarness(): Promise<Harness> {
         });
       });
       rmSync(work, { recursive: true, force: true });
+      rmSync(aux, { recursive: true, force: true });
     },
   };
 }
