@@ -4,6 +4,8 @@ import { readImage } from "../../io/read.js";
 import { writeTiff } from "../../io/write.js";
 import { invalidArgument } from "../../errors.js";
 import { BASELINE_METHODS, loadModelDir, predictBaseline, predictImage, type Baseline } from "../../predict/index.js";
+import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
+import { isZarrPath } from "../../zarr/ome.js";
 import { intOption, parseCommandArgs } from "../args.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
@@ -18,7 +20,19 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --scale N           upsampling factor for --baseline
   --dtype float32|input   output sample type (input: rescaled into the input's integer type)
   --scale-map FILE    also write the per-pixel Laplace scale (probabilistic models)
-  --backend NAME      compute backend (or PSSR_BACKEND)`;
+  --backend NAME      compute backend (or PSSR_BACKEND)
+
+  Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
+       pssr predict MODEL_DIR IN.zarr -o OUT.zarr --init
+       pssr predict MODEL_DIR IN.zarr -o OUT.zarr --chunk-index I --chunk-count N
+  --init              only create OUT.zarr's metadata (normalisation from the input) and
+                      print the number of output chunks; idempotent
+  --chunks START:END  restore output chunks START..END-1 (C order over planes, block rows, cols)
+  --chunk-index I --chunk-count N   restore the I-th of N near-equal contiguous ranges
+                      (0-based: Slurm's $SLURM_ARRAY_TASK_ID, Kubernetes' $JOB_COMPLETION_INDEX)
+  --block B           output chunk side in LR pixels (default 512; the chunk is B*scale HR)
+  --halo H            LR pixels of context read around each block (default 32)
+  --compressor zlib|none   output chunk codec (default zlib)`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -32,6 +46,13 @@ export async function run(args: string[]): Promise<number> {
       dtype: { type: "string" },
       "scale-map": { type: "string" },
       backend: { type: "string" },
+      init: { type: "boolean" },
+      chunks: { type: "string" },
+      "chunk-index": { type: "string" },
+      "chunk-count": { type: "string" },
+      block: { type: "string" },
+      halo: { type: "string" },
+      compressor: { type: "string" },
     },
     usage,
   );
@@ -56,6 +77,7 @@ export async function run(args: string[]): Promise<number> {
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const { model, card } = await loadModelDir(modelDir);
   try {
+    if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
     const img = await readImage(input);
     const r = predictImage(model, img, {
       tilePx: intOption(v.tile, "tile", 256, 8),
@@ -76,4 +98,47 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     model.dispose();
   }
+}
+
+async function runChunked(
+  model: Awaited<ReturnType<typeof loadModelDir>>["model"],
+  card: Awaited<ReturnType<typeof loadModelDir>>["card"],
+  input: string,
+  out: string,
+  v: Record<string, unknown>,
+  backend: string,
+): Promise<number> {
+  if (!isZarrPath(input) || !isZarrPath(out)) throw invalidArgument("chunked prediction needs both IN and OUT to be OME-Zarr directories (name them *.zarr)");
+  const compressor = (v.compressor as string | undefined) ?? "zlib";
+  if (compressor !== "zlib" && compressor !== "none") throw invalidArgument(`--compressor must be zlib or none, got ${compressor}`);
+  const options = {
+    blockPx: intOption(v.block, "block", 512, 8),
+    haloPx: intOption(v.halo, "halo", 32, 0),
+    tilePx: intOption(v.tile, "tile", 256, 8),
+    overlapPx: intOption(v.overlap, "overlap", 64, 0),
+    normalization: card?.normalization,
+    compressor: compressor as "zlib" | "none",
+  };
+  const picked = [v.init, v.chunks, v["chunk-index"] ?? v["chunk-count"]].filter((x) => x !== undefined).length;
+  if (picked > 1) throw invalidArgument("use only one of --init, --chunks, --chunk-index/--chunk-count");
+  if (v.init) {
+    const info = await initChunkedOutput(model, input, out, options);
+    console.log(`${out}: ${info.grid.count} chunks (normalisation low ${info.low}, high ${info.high})`);
+    console.log(info.grid.count);
+    return 0;
+  }
+  let range: { start: number; end: number } | { index: number; count: number } | null = null;
+  if (v.chunks !== undefined) {
+    const info = await initChunkedOutput(model, input, out, options);
+    const [start, end] = parseChunkRange(v.chunks as string, info.grid.count);
+    range = { start, end };
+  } else if (v["chunk-index"] !== undefined || v["chunk-count"] !== undefined) {
+    if (v["chunk-index"] === undefined || v["chunk-count"] === undefined) throw invalidArgument("--chunk-index and --chunk-count go together");
+    const count = intOption(v["chunk-count"], "chunk-count", undefined, 1);
+    range = { index: intOption(v["chunk-index"], "chunk-index", undefined, 0, count - 1), count };
+  }
+  const t0 = Date.now();
+  const r = await predictChunks(model, input, out, range, options);
+  console.log(`wrote chunks ${r.start}..${r.end - 1} of ${r.total} to ${out} (${model.spec.arch} x${model.spec.scale}, backend ${backend}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return 0;
 }
