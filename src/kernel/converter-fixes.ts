@@ -7,7 +7,12 @@
 //    run it. tslab already forwards `<cwd>/node_modules/tslab` to itself; we forward
 //    `<cwd>/node_modules/pssr-lab` to the package the kernel runs from, when no real one is
 //    there, and resolve `require("pssr-lab")` the same way at run time.
-// 2. tslab rewrites references to names declared in earlier cells to `exports.name`, but not
+// 2. tslab's watch program throws "Unexpected pending rebuildTimer" for good once a directory
+//    watcher fires (TypeScript invalidates failed module lookups on a second timer, which
+//    tslab's one-timer host refuses). Notebook folders see files appear all the time
+//    (checkpoints, outputs), so directory watching is turned off: a package installed while
+//    the kernel runs is seen after a restart, as in other kernels.
+// 3. tslab rewrites references to names declared in earlier cells to `exports.name`, but not
 //    shorthand properties (`{ recipe }` stays `{ recipe }` and throws "recipe is not defined").
 //    Expanding shorthands to `recipe: recipe` before conversion lets its rewrite apply.
 import { existsSync } from "node:fs";
@@ -20,6 +25,7 @@ const OWN_NAME = "pssr-lab";
 
 interface TsModule {
   sys: Record<string, unknown> & {
+    watchDirectory?: (...args: unknown[]) => { close(): void };
     fileExists(p: string): boolean;
     readFile(p: string, enc?: string): string | undefined;
     directoryExists(p: string): boolean;
@@ -69,6 +75,21 @@ export function forwardOwnPackageForTypes(cwd: string): void {
     wrap("getModifiedTime");
   }
   forwarded = cwd;
+}
+
+let directoryWatchingOff = false;
+
+/** Makes TypeScript's directory watchers inert for tslab's converter (see the header). */
+export function disableDirectoryWatching(): void {
+  if (directoryWatchingOff) return;
+  const sys = tslabTypeScript().sys;
+  if (sys.watchDirectory) sys.watchDirectory = () => ({ close() {} });
+  directoryWatchingOff = true;
+}
+
+/** The converter errors that mean its timer bookkeeping broke: recreate it and retry. */
+export function isConverterTimerError(e: unknown): boolean {
+  return e instanceof Error && /rebuildTimer|clearing unexpected ti/i.test(e.message);
 }
 
 /** True for "pssr-lab" and its subpaths ("pssr-lab/kernel"). */

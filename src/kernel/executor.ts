@@ -37,9 +37,21 @@ interface QuickInfo {
   tags?: { name: string; text?: { text: string }[] }[];
 }
 
-import { expandShorthandProperties, forwardOwnPackageForTypes, isOwnPackageId, requireOwnPackage } from "./converter-fixes.js";
+import {
+  disableDirectoryWatching,
+  expandShorthandProperties,
+  forwardOwnPackageForTypes,
+  isConverterTimerError,
+  isOwnPackageId,
+  requireOwnPackage,
+} from "./converter-fixes.js";
 
 const requireHere = createRequire(import.meta.url);
+
+function newConverter(): Converter {
+  const { createConverter } = requireHere("tslab/dist/converter") as { createConverter(o?: object): Converter };
+  return createConverter({ isJS: false, isBrowser: false });
+}
 const CELL_ARGS = Symbol.for("pssr.kernel.cellArgs");
 
 /** A failed cell as Jupyter shows it (the error message / execute_reply fields). */
@@ -73,7 +85,7 @@ export interface ExecutorOptions {
 const ANSI = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m", bold: "\x1b[1m", reset: "\x1b[0m" };
 
 export class Executor {
-  private readonly converter: Converter;
+  private converter: Converter;
   private readonly rootDir: string;
   private readonly exportsObj: Record<string, unknown>;
   private readonly require: NodeJS.Require;
@@ -90,9 +102,9 @@ export class Executor {
     this.graceMs = options.interruptGraceMs ?? (Number.isFinite(envGrace) && envGrace >= 0 ? envGrace : 5000);
     // The converter takes the folder from ts.sys.getCurrentDirectory(), i.e. process.cwd().
     forwardOwnPackageForTypes(process.cwd());
-    const { createConverter } = requireHere("tslab/dist/converter") as { createConverter(o?: object): Converter };
+    disableDirectoryWatching();
     this.metadata = (requireHere("tslab/dist/metadata") as { getCodeMetadata: Executor["metadata"] }).getCodeMetadata;
-    this.converter = createConverter({ isJS: false, isBrowser: false });
+    this.converter = newConverter();
     this.prevDecl = options.prelude?.declarations ?? "";
     this.exportsObj = this.createExports();
     Object.assign(this.exportsObj, options.prelude?.values ?? {});
@@ -116,7 +128,7 @@ export class Executor {
       return diags.length ? { ok: false, error: diagnosticsError(diags, src, cellName) } : { ok: true, hasValue: false };
     }
     if (meta.mode === "browser") return { ok: true, hasValue: false };
-    const converted = this.converter.convert(this.prevDecl, expandShorthandProperties(src));
+    const converted = this.convert(expandShorthandProperties(src));
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
       this.sideOutputs.set(out.path, out.data);
@@ -159,6 +171,22 @@ export class Executor {
       return { ok: true, hasValue: value !== undefined, value };
     }
     return { ok: true, hasValue: false };
+  }
+
+  /** Converts a cell; a converter whose timer bookkeeping broke is replaced once (see converter-fixes). */
+  private convert(src: string): ReturnType<Converter["convert"]> {
+    try {
+      return this.converter.convert(this.prevDecl, src);
+    } catch (e) {
+      if (!isConverterTimerError(e)) throw e;
+      try {
+        this.converter.close();
+      } catch {
+        // the broken converter may fail to close; it is dropped either way
+      }
+      this.converter = newConverter();
+      return this.converter.convert(this.prevDecl, src);
+    }
   }
 
   /** Evaluates an expression for user_expressions without keeping its declarations. */

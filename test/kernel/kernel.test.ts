@@ -81,6 +81,27 @@ describe("kernel with Jupyter clients", () => {
     }
   });
 
+  test("files appearing in the notebook folder between cells do not break the kernel", () => {
+    const folder = join(work, "busy-folder");
+    mkdirSync(folder, { recursive: true });
+    const r = runRef("kernel_cells.py", [
+      KERNEL,
+      folder,
+      'import { percentile } from "pssr-lab";',
+      'import missing from "not-installed-yet";',
+      "#!mkfiles node_modules/@types/extra/index.d.ts node_modules/not-installed-yet/index.d.ts runs/model/checkpoint.json",
+      "2 + 2",
+      "#!mkfiles node_modules/another/index.d.ts runs/model/weights.bin",
+      "percentile([1, 2, 3], 50) + 1",
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { status: string; text: string | null; evalue: string | null }[];
+    assert.equal(out[0].status, "ok", JSON.stringify(out[0]));
+    assert.equal(out[1].status, "error"); // the missing module is a type error, as it should be
+    assert.equal(out[3].text, "4", JSON.stringify(out[3]));
+    assert.equal(out[5].text, "3", JSON.stringify(out[5]));
+  });
+
   test("the kernelspec is where jupyter looks, with absolute paths", () => {
     const dir = join(work, "prefix", "share", "jupyter", "kernels", KERNEL);
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
