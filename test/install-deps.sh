@@ -5,7 +5,7 @@
 # Runs as root (CI) or through sudo; skips the work when everything is already there.
 set -euo pipefail
 PKGS=(python3-numpy python3-scipy python3-skimage python3-tifffile python3-torch
-      jupyter-nbconvert python3-nbclient python3-jupyter-client python3-jupyter-server python3-ipykernel
+      jupyter-nbconvert python3-nbclient python3-jsonschema python3-jupyter-client python3-jupyter-server python3-ipykernel
       chromium libtiff-tools fonts-dejavu-core)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,6 +1,7 @@
 // The demo: the PSSR story on bundled real EM data, start to finish.
+//   0. train a `tiny` 4x model on other EM sections, crappified on the fly with the EM recipe,
 //   1. crappify held-out high-resolution EM crops with PSSR's EM recipe (seeded),
-//   2. restore the low-res copies (bilinear and bicubic baselines; a trained model when given),
+//   2. restore the low-res copies with the model and the bilinear and bicubic baselines,
 //   3. evaluate each against the real high-res image with the CARE/PSSR protocol (normMinMse),
 //   4. write the low-res inputs, restorations, metrics.json and an offline HTML report.
 // The same function backs `pssr demo` and the notebooks.
@@ -14,7 +15,16 @@ import { writeTiff } from "../io/write.js";
 import { atomicWriteFile } from "../io/atomic.js";
 import { evaluate } from "../metrics/pixel.js";
 import { samplePath } from "../paths.js";
-import { metricsTable, renderHtmlReport, type ReportRow, type ReportSection } from "./report.js";
+import { selectBackend } from "../backend/index.js";
+import { train, sourceFromImage, type ProgressEvent } from "../train/index.js";
+import { loadModelDir, predictImage } from "../predict/index.js";
+import { metricsTable, metricsTableHtml, renderHtmlReport, type ReportRow, type ReportSection } from "./report.js";
+import { DEMO_HELD_OUT, DEMO_TRAIN } from "./data.js";
+import { writeDemoWidgetReport } from "./widget-report.js";
+import { defaultBundlePath } from "../widgets/report.js";
+import { existsSync } from "node:fs";
+
+export { DEMO_HELD_OUT, DEMO_TRAIN } from "./data.js";
 
 /** A restoration method: LR plane in, plane at `scaleFactor` x the size out. */
 export interface Restorer {
@@ -27,24 +37,86 @@ export interface DemoOptions {
   outDir?: string;
   /** Seed for the crappifier (and training). Default 1. */
   seed?: number;
-  /** Extra restorers (e.g. a trained model) evaluated beside the baselines. */
+  /** Extra restorers evaluated beside the baselines and the demo's own model. */
   restorers?: Restorer[];
+  /** Train the demo's `tiny` model (default true). */
+  trainModel?: boolean;
+  /** Fewer epochs and steps (never fewer steps of the story); default: PSSR_QUICK=1. */
+  quick?: boolean;
+  /** Force a tfjs backend (default: PSSR_BACKEND or the first available). */
+  backend?: string | null;
+  /** Training progress (the CLI draws a progress line from it). */
+  onProgress?: (e: ProgressEvent) => void;
   /** Progress lines go here. Default console.log. */
   log?: (line: string) => void;
 }
 
 export interface DemoResult {
   outDir: string;
+  /** The interactive widget report (report.html), or the static summary when the widgets are not built. */
   reportPath: string;
+  /** The static report (summary.html): PNG panels and the metrics table. */
+  summaryPath: string;
   metricsPath: string;
   rows: ReportRow[];
   table: string;
+  /** Where the trained model (tfjs files + model card) is, when one was trained. */
+  modelDir: string | null;
+  /** Validation history of the training run. */
+  training: { epochs: number; seconds: number; backend: string; best: { psnr: number; ssim: number; bilinearPsnr: number; bilinearSsim: number } | null } | null;
 }
 
-/** The held-out EM crops (the *_1 sections; the *_0 sections are for training). */
-export const DEMO_HELD_OUT = ["em/emdiffuse_demo/microns_mouse_cortex_1.tif", "em/emdiffuse_demo/mouse_liver_1.tif"];
-/** The EM crops a demo model trains on. */
-export const DEMO_TRAIN = ["em/emdiffuse_demo/microns_mouse_cortex_0.tif", "em/emdiffuse_demo/mouse_liver_0.tif"];
+/** Training budget: the full demo stays well under 10 minutes on 2 cores; quick mode is for CI. */
+export function demoTrainingBudget(quick: boolean): { epochs: number; stepsPerEpoch: number } {
+  return quick ? { epochs: 2, stepsPerEpoch: 6 } : { epochs: 20, stepsPerEpoch: 25 };
+}
+
+/** Trains the demo's tiny 4x EM model into `modelDir`; returns its restorer and the run summary. */
+async function trainDemoModel(
+  modelDir: string,
+  seed: number,
+  quick: boolean,
+  log: (line: string) => void,
+  onProgress?: (e: ProgressEvent) => void,
+): Promise<{ restorer: Restorer; summary: NonNullable<DemoResult["training"]> }> {
+  const sources = [];
+  for (const rel of DEMO_TRAIN) sources.push(sourceFromImage(rel.split("/").pop()!, await readImage(samplePath(rel))));
+  const budget = demoTrainingBudget(quick);
+  log(`training a tiny 4x model on ${DEMO_TRAIN.length} EM images crappified on the fly (pssr-em): ${budget.epochs} epochs x ${budget.stepsPerEpoch} steps`);
+  const result = await train({
+    sources,
+    outDir: modelDir,
+    recipe: "pssr-em",
+    model: { preset: "tiny", arch: "resunet-lr", scale: 4 },
+    ...budget,
+    batchSize: 8,
+    patchPx: 96,
+    learningRate: 2e-3,
+    validationFraction: 0.34,
+    validationPatches: 8,
+    seed,
+    onProgress,
+    card: { data: { hr: DEMO_TRAIN.map((rel) => `data-samples/${rel} (provenance: data-samples/README.md)`) } },
+  });
+  const { model, card } = await loadModelDir(modelDir);
+  const restorer: Restorer = {
+    name: "pssr-tiny",
+    restore: (lr) => {
+      const img = imageFromPlanes([lr]);
+      return getPlane(predictImage(model, img, { normalization: card?.normalization, tilePx: 64, overlapPx: 32 }).image);
+    },
+  };
+  const best = result.best;
+  return {
+    restorer,
+    summary: {
+      epochs: result.epochsCompleted,
+      seconds: result.seconds,
+      backend: (await selectBackend()).name,
+      best: best ? { psnr: best.psnr, ssim: best.ssim, bilinearPsnr: best.bilinearPsnr, bilinearSsim: best.bilinearSsim } : null,
+    },
+  };
+}
 
 export const BASELINES: Restorer[] = [
   { name: "bilinear", restore: (lr, s) => upsampleBilinear(lr, s) },
@@ -56,8 +128,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const outDir = resolve(options.outDir ?? "pssr-demo");
   const seed = options.seed ?? 1;
   const scaleFactor = 4;
+  const quick = options.quick ?? process.env.PSSR_QUICK === "1";
   await mkdir(outDir, { recursive: true });
   const restorers = [...BASELINES, ...(options.restorers ?? [])];
+  let modelDir: string | null = null;
+  let training: DemoResult["training"] = null;
+  if (options.trainModel ?? true) {
+    const backend = await selectBackend({ name: options.backend ?? null });
+    log(`backend: ${backend.name}`);
+    modelDir = join(outDir, "model");
+    const trained = await trainDemoModel(modelDir, seed, quick, log, options.onProgress);
+    restorers.push(trained.restorer);
+    training = trained.summary;
+  }
   const rows: ReportRow[] = [];
   const sections: ReportSection[] = [];
   for (const [i, rel] of DEMO_HELD_OUT.entries()) {
@@ -83,21 +166,27 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   }
   const table = metricsTable(rows);
   const metricsPath = join(outDir, "metrics.json");
-  await atomicWriteFile(metricsPath, Buffer.from(JSON.stringify({ seed, scaleFactor, recipe: "pssr-em", protocol: "normMinMse", rows }, null, 2) + "\n"));
-  const html = await renderHtmlReport({
-    title: "pssr-lab demo: 4x restoration of crappified EM",
-    intro:
-      "High-resolution EM crops (EMDiffuse demo data, MICrONS mouse cortex and mouse liver) were degraded with PSSR's EM crappifier " +
-      "(em_AG_D_sameas_preprint: signal-dependent Gaussian noise, then 4x bilinear zoom without anti-aliasing) and restored 4x. " +
-      "Metrics follow the CARE/PSSR protocol: ground truth percentile-normalised (0.1/99.9), prediction least-squares scaled, data range 1.",
-    rows,
-    sections,
-    notes: [
-      "Restored images are for structure, not for intensity-based quantification.",
-      "A model only works at the pixel size it was trained for.",
-    ],
-  });
-  const reportPath = join(outDir, "report.html");
-  await atomicWriteFile(reportPath, Buffer.from(html));
-  return { outDir, reportPath, metricsPath, rows, table };
+  await atomicWriteFile(metricsPath, Buffer.from(JSON.stringify({ seed, scaleFactor, recipe: "pssr-em", protocol: "normMinMse", quick, training, rows }, null, 2) + "\n"));
+  const intro =
+    "High-resolution EM crops (EMDiffuse demo data, MICrONS mouse cortex and mouse liver) were degraded with PSSR's EM crappifier " +
+    "(em_AG_D_sameas_preprint: signal-dependent Gaussian noise, then 4x bilinear zoom without anti-aliasing) and restored 4x" +
+    (training ? ` by a tiny model trained for ${training.epochs} epochs (${training.seconds.toFixed(0)} s on ${training.backend}) on other EM images` : "") +
+    ". Metrics follow the CARE/PSSR protocol: ground truth percentile-normalised (0.1/99.9), prediction least-squares scaled, data range 1.";
+  const notes = [
+    "Restored images are for seeing and counting structures, never for intensity-based quantification.",
+    "A model only works at the pixel size it was trained for.",
+  ];
+  const title = "pssr-lab demo: 4x restoration of crappified EM";
+  // summary.html: static PNGs, readable anywhere; report.html: the interactive widgets.
+  const summaryPath = join(outDir, "summary.html");
+  await atomicWriteFile(summaryPath, Buffer.from(await renderHtmlReport({ title, intro, rows, sections, notes })));
+  let reportPath = summaryPath;
+  if (existsSync(defaultBundlePath())) {
+    reportPath = join(outDir, "report.html");
+    const preambleHtml = `<style>table.metrics td,table.metrics th{border:1px solid #bbb;padding:3px 8px;text-align:right}table.metrics td:nth-child(-n+2),table.metrics th:nth-child(-n+2){text-align:left}</style><h2>Metrics</h2>${metricsTableHtml(rows)}<ul>${notes.map((n) => `<li>${n}</li>`).join("")}</ul><p><a href="summary.html">Static summary</a></p>`;
+    await writeDemoWidgetReport(outDir, reportPath, { title, intro, preambleHtml });
+  } else {
+    log("the widgets' front end is not built (npm run build:widgets): writing the static summary only");
+  }
+  return { outDir, reportPath, summaryPath, metricsPath, rows, table, modelDir, training };
 }

@@ -48,14 +48,19 @@ export interface HtmlReportOptions {
   notes?: readonly string[];
 }
 
-/** Builds the HTML document (images inlined as PNG data URLs, nearest-neighbour magnified). */
-export async function renderHtmlReport(options: HtmlReportOptions): Promise<string> {
-  const tableRows = options.rows
+/** The metrics table as an HTML <table> (numbers only; names escaped). */
+export function metricsTableHtml(rows: readonly ReportRow[]): string {
+  const body = rows
     .map(
       (r) =>
         `<tr><td>${escapeHtml(r.image)}</td><td>${escapeHtml(r.method)}</td><td>${fmt(r.psnr, 2)}</td><td>${fmt(r.ssim, 4)}</td><td>${fmt(r.nrmse, 4)}</td><td>${fmt(r.msssim, 4)}</td></tr>`,
     )
     .join("\n");
+  return `<table class="metrics" style="border-collapse:collapse"><thead><tr><th>image</th><th>method</th><th>PSNR (dB)</th><th>SSIM</th><th>NRMSE</th><th>MS-SSIM</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Builds the HTML document (images inlined as PNG data URLs, nearest-neighbour magnified). */
+export async function renderHtmlReport(options: HtmlReportOptions): Promise<string> {
   const sections: string[] = [];
   for (const s of options.sections) {
     const figs: string[] = [];
@@ -80,10 +85,7 @@ figcaption{font-size:90%;max-width:256px}
 <h1>${escapeHtml(options.title)}</h1>
 <p>${escapeHtml(options.intro)}</p>
 <h2>Metrics</h2>
-<table><thead><tr><th>image</th><th>method</th><th>PSNR (dB)</th><th>SSIM</th><th>NRMSE</th><th>MS-SSIM</th></tr></thead>
-<tbody>
-${tableRows}
-</tbody></table>
+${metricsTableHtml(options.rows)}
 ${sections.join("\n")}
 ${notes ? `<h2>Notes</h2><ul>${notes}</ul>` : ""}
 </body></html>

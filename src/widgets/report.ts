@@ -22,6 +22,8 @@ export interface WidgetReportOptions {
   title?: string;
   /** A paragraph under the title (plain text). */
   intro?: string;
+  /** Trusted HTML placed under the intro (e.g. a metrics table); not escaped. */
+  preambleHtml?: string;
   /** The front-end bundle to inline. Default: widgets/dist/pssr-widgets.js of this package. */
   bundlePath?: string;
 }
@@ -97,6 +99,7 @@ section { margin: 24px 0; }
 <body>
 <h1>${escapeHtml(title)}</h1>
 ${options.intro ? `<p>${escapeHtml(options.intro)}</p>` : ""}
+${options.preambleHtml ?? ""}
 <script type="${WIDGET_STATE_MIME}">${scriptJson(widgetState(list.map((i) => i.widget)))}</script>
 ${sections}
 <p class="caption">Interactive views rendered offline from the embedded widget state (pssr-lab, @jupyter-widgets/html-manager).</p>

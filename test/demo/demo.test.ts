@@ -1,36 +1,82 @@
-// `pssr demo` end to end: runs the built CLI in a temp folder, then recomputes every metric it
-// reports from the files it wrote, with tifffile + scikit-image (test/ref/demo_check.py).
+// `pssr demo` end to end: runs the built CLI in a temp folder (quick mode, as CI does), then
+// recomputes every metric it reports from the files it wrote, with tifffile + scikit-image
+// (test/ref/demo_check.py), and opens its interactive report in Chromium.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, runPython, samplesDir } from "../helpers.js";
+import { repoRoot, runCli, runPython, samplesDir } from "../helpers.js";
+import { ensureWidgetBundle, launchBrowser } from "../widgets/harness.js";
 
-test("pssr demo writes restorations, metrics and a report whose numbers scikit-image reproduces", () => {
+test("pssr demo trains, restores, evaluates and reports; scikit-image reproduces its numbers; the report renders in Chromium", { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "pssr-demo-"));
   try {
+    ensureWidgetBundle();
     const out = join(dir, "out");
     const r = runCli(["demo", "--out", out, "--seed", "3"], { env: { PSSR_QUICK: "1" } });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /PSNR \(dB\)/);
+    assert.match(r.stdout, /pssr-tiny/);
     assert.match(r.stdout, /report: +.*report\.html/);
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     assert.equal(metrics.seed, 3);
+    assert.equal(metrics.quick, true);
+    assert.ok(metrics.training && metrics.training.epochs === 2, JSON.stringify(metrics.training));
+    // the model directory holds weights and a card naming the data it was trained on
+    const card = JSON.parse(readFileSync(join(out, "model", "card.json"), "utf8"));
+    assert.equal(card.scale, 4);
+    assert.equal(card.preset, "tiny");
     const reference = JSON.parse(runPython("demo_check.py", [out, samplesDir]));
     let compared = 0;
     for (const row of metrics.rows as { image: string; method: string; psnr: number; ssim: number; nrmse: number }[]) {
       const ref = reference[`${row.image}/${row.method}`];
-      if (!ref) continue;
+      assert.ok(ref, `no reference for ${row.image}/${row.method}`);
       assert.ok(Math.abs(row.psnr - ref.psnr) < 1e-4, `${row.image}/${row.method} PSNR ${row.psnr} vs skimage ${ref.psnr}`);
       assert.ok(Math.abs(row.ssim - ref.ssim) < 1e-4, `${row.image}/${row.method} SSIM ${row.ssim} vs skimage ${ref.ssim}`);
       assert.ok(Math.abs(row.nrmse - ref.nrmse) < 1e-4, `${row.image}/${row.method} NRMSE ${row.nrmse} vs skimage ${ref.nrmse}`);
       compared++;
     }
-    assert.equal(compared, 4);
-    const html = readFileSync(join(out, "report.html"), "utf8");
-    assert.equal((html.match(/<img /g) ?? []).length, 2 * 4);
-    assert.ok(!readdirSync(out).some((f) => f.includes(".tmp")), "no temporary files left behind");
+    assert.equal(compared, 6);
+    const summary = readFileSync(join(out, "summary.html"), "utf8");
+    assert.equal((summary.match(/<img /g) ?? []).length, 2 * 5);
+    assert.ok(!readdirSync(out).some((f) => f.endsWith(".tmp")), "no temporary files left behind");
+
+    // The interactive report, offline in Chromium: every widget view renders, nothing is fetched,
+    // no console errors.
+    const browser = await launchBrowser(join(dir, "profile"));
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.route("**/*", (route) => {
+        const url = route.request().url();
+        if (url.startsWith("file:") || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+        requests.push(url);
+        return route.abort();
+      });
+      await page.goto(`file://${join(out, "report.html")}`);
+      await page.waitForFunction(() => document.body.dataset.widgetsRendered || document.body.dataset.widgetsError, null, { timeout: 60_000 });
+      const state = await page.evaluate(() => ({
+        rendered: Number(document.body.dataset.widgetsRendered ?? -1),
+        error: document.body.dataset.widgetsError ?? null,
+        rows: document.querySelectorAll("table.metrics tbody tr").length,
+      }));
+      const artifacts = join(repoRoot, "test-artifacts", "demo");
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, "demo-report.png"), fullPage: true });
+      assert.equal(state.error, null);
+      assert.equal(state.rendered, 6);
+      assert.equal(state.rows, 6);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, []);
+    } finally {
+      await browser.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

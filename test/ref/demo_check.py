@@ -27,7 +27,7 @@ out_dir, samples = sys.argv[1], sys.argv[2]
 result = {}
 for name in ["microns_mouse_cortex_1", "mouse_liver_1"]:
     hr = tifffile.imread(os.path.join(samples, "em", "emdiffuse_demo", name + ".tif")).astype(np.float32).astype(np.float64)
-    for method in ["bilinear", "bicubic"]:
+    for method in ["bilinear", "bicubic", "pssr-tiny"]:
         pred = tifffile.imread(os.path.join(out_dir, f"{name}_{method}.tif")).astype(np.float64)
         g, p = norm_minmse(hr, pred)
         result[f"{name}/{method}"] = {
