@@ -43,6 +43,12 @@ export interface CrappifierTunerOptions {
   curveDelayMs?: number;
   /** Parameters shown as sliders (default: every numeric, choice and boolean parameter). */
   show?: string[];
+  /**
+   * The real low-res image and the high-res image show the same field on registered grids (a
+   * real pair). Only then does "fit to real" use the high-res image in the calibration; by
+   * default the real image is calibrated alone, since equal sizes do not make a pair.
+   */
+  registered?: boolean;
   viewSizePx?: number;
 }
 
@@ -253,9 +259,14 @@ export class CrappifierTuner extends Widget<TunerState> {
   /** Fits the `physical` recipe to the real acquisition (calibrate()) and shows the result. */
   fitToReal(): CalibrationResult {
     const scale = this.get("scale_factor");
-    const sameGrid = imageHeight(this.realCrop) * scale === imageHeight(this.hrCrop) && imageWidth(this.realCrop) * scale === imageWidth(this.hrCrop);
     if (!Number.isInteger(scale)) throw invalidArgument(`fit to real needs an integer scale factor, got ${scale}`);
-    const cal = calibrate(this.realCrop, sameGrid ? this.hrCrop : undefined, { seed: this.seed });
+    const sameGrid = imageHeight(this.realCrop) * scale === imageHeight(this.hrCrop) && imageWidth(this.realCrop) * scale === imageWidth(this.hrCrop);
+    if (this.options.registered && !sameGrid) {
+      throw invalidArgument(
+        `registered: the real image (${imageHeight(this.realCrop)}x${imageWidth(this.realCrop)}) must be the high-res crop (${imageHeight(this.hrCrop)}x${imageWidth(this.hrCrop)}) divided by the scale factor ${scale}`,
+      );
+    }
+    const cal = calibrate(this.realCrop, this.options.registered ? this.hrCrop : undefined, { seed: this.seed });
     this.calibration = cal;
     const physical = findRecipe("physical")!;
     this.set({

@@ -2,6 +2,7 @@
 // state contents, the tuner's coalescing-free API, the monitor's event handling and stop,
 // and the embedded-state document against ipywidgets' own JSON schema (python3-jsonschema).
 import assert from "node:assert/strict";
+import { calibrate } from "../../src/crappify/index.js";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,7 +120,8 @@ describe("widgets, kernel side", () => {
   test("CrappifierTuner renders on parameter changes and reads back as a recipe", async () => {
     const clean = await readImage(join(samplesDir, "pairs", "emdiffuse_brain_noisy_clean", "pair1_gt_clean.tif"));
     const noisy = await readImage(join(samplesDir, "pairs", "emdiffuse_brain_noisy_clean", "pair1_input_noisy.tif"));
-    const t = new CrappifierTuner(clean, noisy, { recipe: "physical", scaleFactor: 1, previewPx: 256, seed: 5 });
+    // a real registered pair (same field, same grid): "fit to real" may use the clean image
+    const t = new CrappifierTuner(clean, noisy, { recipe: "physical", scaleFactor: 1, previewPx: 256, seed: 5, registered: true });
     assert.equal(t.renders, 1);
     assert.equal(t.get("preview")!.height, 256);
     const before = t.get("preview")!.data.slice();
@@ -133,6 +135,14 @@ describe("widgets, kernel side", () => {
     assert.ok(t.get("synthetic_curve").length > 0 && t.get("real_curve").length > 0);
     const cal = t.fitToReal();
     assert.equal(t.get("params").gainAduPerPhoton, cal.recipe.params.gainAduPerPhoton);
+    // An unrelated real acquisition (a noisy SEM patch of another field) is calibrated from the
+    // real image alone by default: the fit equals calibrate() of that crop without a high-res image.
+    const sem = getPlane(await readImage(join(samplesDir, "em", "emdiffuse_noisy_sem", "patch_0_1.tif")));
+    const unrelated = new CrappifierTuner(clean, sem, { recipe: "physical", scaleFactor: 1, previewPx: 256, seed: 5 });
+    const alone = unrelated.fitToReal();
+    const direct = calibrate(sem, undefined, { seed: 5 });
+    assert.equal(alone.fit.gain, direct.fit.gain);
+    assert.equal(alone.fit.readNoiseVariance, direct.fit.readNoiseVariance);
   });
 
   test("the embedded state validates against ipywidgets' state schema", async () => {
