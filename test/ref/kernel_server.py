@@ -72,7 +72,10 @@ async def scenario(kernel_id):
             await ws.write_message(json.dumps(m))
         got, reply, idle = [], None, False
         deadline = time.time() + 60
-        while time.time() < deadline and not (idle and (reply or msg["header"]["msg_type"].startswith("comm_"))):
+        # comm_open/comm_msg/comm_close have no shell reply; every *_request waits for its reply too
+        # (iopub's idle may arrive before the shell reply)
+        no_reply = msg["header"]["msg_type"] in ("comm_open", "comm_msg", "comm_close")
+        while time.time() < deadline and not (idle and (reply or no_reply)):
             raw = await ws.read_message()
             check(raw is not None, "websocket closed")
             m = deserialize_binary_message(raw) if isinstance(raw, bytes) else json.loads(raw)
