@@ -18,6 +18,9 @@ interface Row {
   ratio: number | null;
   backend: string;
   shape: unknown;
+  /** Memory benchmarks: peak resident memory instead of time (ratio = ours_mb / peer_mb). */
+  ours_mb?: number | null;
+  peer_mb?: number | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,9 +70,22 @@ function renderTable(): string {
   ];
   for (const f of files) {
     const rows = JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as Row[];
-    lines.push(`## ${f.replace(/\.json$/, "")}`, "", "| name | shape | backend | ours (ms) | peer | peer (ms) | ratio |", "|---|---|---|---:|---|---:|---:|");
+    const memory = rows.some((r) => r.ours_mb !== undefined);
+    lines.push(
+      `## ${f.replace(/\.json$/, "")}`,
+      "",
+      memory
+        ? "| name | shape | backend | ours (MiB peak) | ours (ms) | peer | peer (MiB peak) | peer (ms) | ratio (memory) |"
+        : "| name | shape | backend | ours (ms) | peer | peer (ms) | ratio |",
+      memory ? "|---|---|---|---:|---:|---|---:|---:|---:|" : "|---|---|---|---:|---|---:|---:|",
+    );
     for (const r of rows) {
-      lines.push(`| ${r.name} | ${fmtShape(r.shape)} | ${r.backend} | ${fmtMs(r.ours_ms)} | ${r.peer} | ${fmtMs(r.peer_ms)} | ${r.ratio === null ? "n/a" : r.ratio.toFixed(2)} |`);
+      const ratio = r.ratio === null || r.ratio === undefined ? "n/a" : r.ratio.toFixed(2);
+      lines.push(
+        memory
+          ? `| ${r.name} | ${fmtShape(r.shape)} | ${r.backend} | ${fmtMs(r.ours_mb ?? null)} | ${fmtMs(r.ours_ms)} | ${r.peer} | ${fmtMs(r.peer_mb ?? null)} | ${fmtMs(r.peer_ms)} | ${ratio} |`
+          : `| ${r.name} | ${fmtShape(r.shape)} | ${r.backend} | ${fmtMs(r.ours_ms)} | ${r.peer} | ${fmtMs(r.peer_ms)} | ${ratio} |`,
+      );
     }
     lines.push("");
   }

@@ -14,9 +14,7 @@ export type ErrorCode =
   | "backend-unavailable"
   | "model-invalid"
   | "training-failed"
-  | "interrupted"
-  | "zarr-invalid"
-  | "zarr-mismatch";
+  | "interrupted";
 
 export class PssrError extends Error {
   readonly code: ErrorCode;

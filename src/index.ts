@@ -12,3 +12,4 @@ export * from "./model/index.js";
 export * from "./train/index.js";
 export * from "./predict/index.js";
 export * from "./widgets/index.js";
+export * from "./zarr/index.js";

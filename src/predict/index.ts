@@ -1,3 +1,4 @@
 // Restoration: tiled, blended prediction of 2D images, stacks and time-lapses, plus baselines.
 export * from "./predict.js";
 export { loadModelDir, type LoadedModel } from "./load.js";
+export * from "./chunks.js";
