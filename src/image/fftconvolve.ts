@@ -1,24 +1,7 @@
 // Linear 2D convolution by FFT, overlap-save over tiles so memory stays bounded whatever the
 // image size. Two real tiles ride in one complex transform (real and imaginary parts; the
 // kernel is real, so their convolutions come back in the real and imaginary parts).
-import FFT from "fft.js";
-
-const plans = new Map<number, FFT>();
-function plan(n: number): FFT {
-  let p = plans.get(n);
-  if (!p) {
-    p = new FFT(n);
-    plans.set(n, p);
-  }
-  return p;
-}
-
-/** Smallest power of two >= n (>= 2). */
-function pow2(n: number): number {
-  let p = 2;
-  while (p < n) p *= 2;
-  return p;
-}
+import { fftPlan as plan, nextPowerOfTwo as pow2 } from "./fft-plan.js";
 
 /**
  * In-place 2D DFT of a t×t complex array (interleaved re, im; C order). `inverse` uses the

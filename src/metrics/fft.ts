@@ -1,25 +1,10 @@
 // Two-dimensional discrete Fourier transform of square power-of-two arrays, built on the
 // fft.js radix-4 1D transform (indutny/fft.js, MIT). Only what the FRC needs: forward complex
 // transforms, no normalisation (numpy.fft.fft2 convention: X[k] = sum x[n] exp(-2 pi i k n / N)).
-import FFT from "fft.js";
 import { invalidArgument } from "../errors.js";
+import { fftPlan as plan, nextPowerOfTwo } from "../image/fft-plan.js";
 
-/** Smallest power of two >= n (and >= 2, the smallest size fft.js accepts). */
-export function nextPowerOfTwo(n: number): number {
-  let p = 2;
-  while (p < n) p *= 2;
-  return p;
-}
-
-const plans = new Map<number, FFT>();
-function plan(n: number): FFT {
-  let p = plans.get(n);
-  if (!p) {
-    p = new FFT(n);
-    plans.set(n, p);
-  }
-  return p;
-}
+export { nextPowerOfTwo };
 
 /**
  * In-place forward 2D DFT of an n x n complex array given as separate real and imaginary
