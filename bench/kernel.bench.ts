@@ -1,8 +1,10 @@
 // Round-trip latency of the pssr-lab kernel against tslab 1.0.22 on loopback, in one run:
 // an empty execute (request -> reply + idle), a small expression, and a widget state update
 // (comm_msg "update" -> its idle status, which is what the front-end widget manager waits for
-// before sending the next change). tslab has no comm support: it only wraps the message in
-// busy/idle, so its number is the floor of doing nothing with it.
+// before sending the next change). The same `1 + 1` run again is answered from our converter
+// cache (an empty cell is not converted at all); a new expression each time measures the full
+// conversion, which dominates real cells. tslab has no comm support: it only wraps the message
+// in busy/idle, so its number is the floor of doing nothing with it.
 // Not a test: `npx tsc -p . && node dist/bench/kernel.bench.js [repeats]` (needs the build).
 // Writes bench/results/kernel.json.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -53,6 +55,10 @@ async function withKernels<T>(fn: (a: KernelClient, b: KernelClient) => Promise<
 
 const [emptyOurs, emptyPeer] = await withKernels((a, b) => medians(() => a.execute(""), () => b.execute("")));
 const [exprOurs, exprPeer] = await withKernels((a, b) => medians(() => a.execute("1 + 1"), () => b.execute("1 + 1")));
+// A different expression every time: no conversion can be reused, so this is the cost of a
+// cell that tslab's converter has to type-check and emit (ours caches repeated cells).
+let k = 0;
+const [freshOurs, freshPeer] = await withKernels((a, b) => medians(() => a.execute(`${++k} + 1`), () => b.execute(`${++k} + 1`)));
 const [widgetOurs, widgetPeer] = await withKernels(async (a, b) => {
   const r = await a.execute(
     'const w = new kernel.Widget({ modelName: "IntSliderModel", modelModule: "@jupyter-widgets/controls", modelModuleVersion: "2.0.0" }, { value: 0 });',
@@ -63,11 +69,12 @@ const [widgetOurs, widgetPeer] = await withKernels(async (a, b) => {
   const update = (c: KernelClient, id: string) => c.request("comm_msg", { comm_id: id, data: { method: "update", state: { value: ++i }, buffer_paths: [] } });
   return medians(() => update(a, open.content.comm_id), () => update(b, "no-such-comm"));
 });
-const a = { emptyExecute: emptyOurs, expression: exprOurs, widgetUpdate: widgetOurs };
-const b = { emptyExecute: emptyPeer, expression: exprPeer, widgetUpdate: widgetPeer };
+const a = { emptyExecute: emptyOurs, expression: exprOurs, fresh: freshOurs, widgetUpdate: widgetOurs };
+const b = { emptyExecute: emptyPeer, expression: exprPeer, fresh: freshPeer, widgetUpdate: widgetPeer };
 const rows = [
   { name: "kernel empty execute round trip", ours_ms: a.emptyExecute, peer_ms: b.emptyExecute },
   { name: "kernel execute `1 + 1` round trip (ours: execute_result; tslab: stdout stream)", ours_ms: a.expression, peer_ms: b.expression },
+  { name: "kernel execute a new expression each time (`k + 1`, no conversion reused)", ours_ms: a.fresh, peer_ms: b.fresh },
   { name: "kernel widget update round trip to idle (tslab: ignores comm_msg)", ours_ms: a.widgetUpdate, peer_ms: b.widgetUpdate },
 ].map((r) => ({
   name: r.name,

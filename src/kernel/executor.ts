@@ -44,6 +44,7 @@ import {
   isConverterTimerError,
   isOwnPackageId,
   requireOwnPackage,
+  tslabTypeScript,
 } from "./converter-fixes.js";
 
 const requireHere = createRequire(import.meta.url);
@@ -94,6 +95,7 @@ export class Executor {
   private readonly metadata: (src: string) => { module?: string; mode?: string; jsx?: boolean };
   private readonly graceMs: number;
   private prevDecl: string;
+  private readonly convertCache = new ConvertCache(64);
   private running: { controller: AbortController; forceStop: (e: unknown) => void } | null = null;
 
   constructor(options: ExecutorOptions = {}) {
@@ -128,6 +130,9 @@ export class Executor {
       return diags.length ? { ok: false, error: diagnosticsError(diags, src, cellName) } : { ok: true, hasValue: false };
     }
     if (meta.mode === "browser") return { ok: true, hasValue: false };
+    // Nothing but whitespace and comments: nothing to check or run, and the declarations stay
+    // as they are (converting would only re-emit them), so the converter is not asked.
+    if (isBlankCode(src)) return { ok: true, hasValue: false };
     const converted = this.convert(expandShorthandProperties(src));
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
@@ -173,8 +178,21 @@ export class Executor {
     return { ok: true, hasValue: false };
   }
 
-  /** Converts a cell; a converter whose timer bookkeeping broke is replaced once (see converter-fixes). */
-  private convert(src: string): ReturnType<Converter["convert"]> {
+  /**
+   * Converts a cell, from the cache when the same code was converted after the same
+   * declarations (see ConvertCache); a converter whose timer bookkeeping broke is replaced
+   * once (see converter-fixes).
+   */
+  private convert(src: string): ConvertResult {
+    const cacheable = ConvertCache.cacheable(src);
+    const hit = cacheable ? this.convertCache.get(this.prevDecl, src) : undefined;
+    if (hit) return hit;
+    const result = this.convertUncached(src);
+    if (cacheable) this.convertCache.set(this.prevDecl, src, result);
+    return result;
+  }
+
+  private convertUncached(src: string): ConvertResult {
     try {
       return this.converter.convert(this.prevDecl, src);
     } catch (e) {
@@ -282,6 +300,69 @@ export class Executor {
       },
     });
   }
+}
+
+/**
+ * Recent conversions by (declarations of earlier cells, cell code). tslab's converter rebuilds
+ * its TypeScript program, type-checks and emits on every call, which is most of the time of a
+ * small cell; re-running a cell after the same declarations (a display cell, a training cell
+ * run again) gives the same output, diagnostics, declarations and last-expression name.
+ * That holds only while the result depends on nothing but those two strings and the ambient
+ * types: cells that import or require anything (their modules' files may have changed, and
+ * their conversion emits side outputs) or use triple-slash references are never cached.
+ */
+export class ConvertCache {
+  private readonly entries = new Map<string, ConvertResult>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** Whether a cell's conversion depends only on its code and the earlier declarations. */
+  static cacheable(src: string): boolean {
+    return !/\bimport\b|\brequire\b|\/\/\/\s*<reference|\bexport\b/.test(src);
+  }
+
+  get(prevDecl: string, src: string): ConvertResult | undefined {
+    const key = ConvertCache.key(prevDecl, src);
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last: Map keeps insertion order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(prevDecl: string, src: string, result: ConvertResult): void {
+    if (result.sideOutputs?.length) return;
+    const key = ConvertCache.key(prevDecl, src);
+    this.entries.delete(key);
+    this.entries.set(key, result);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private static key(prevDecl: string, src: string): string {
+    return `${prevDecl.length}:${prevDecl}\u0000${src}`;
+  }
+}
+
+/** True for code that is only whitespace and comments (TypeScript's scanner decides). */
+export function isBlankCode(src: string): boolean {
+  if (src.trim() === "") return true;
+  if (!src.includes("/")) return false;
+  const ts = tslabTypeScript() as unknown as TsScanning;
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true);
+  scanner.setText(src);
+  return scanner.scan() === ts.SyntaxKind.EndOfFileToken;
+}
+
+interface TsScanning {
+  createScanner(target: number, skipTrivia: boolean): { setText(s: string): void; scan(): number };
+  ScriptTarget: { Latest: number };
+  SyntaxKind: { EndOfFileToken: number };
 }
 
 function isSigintError(e: unknown): boolean {
