@@ -74,6 +74,30 @@ class KernelRunner {
     perm.forEach((p, i) => (st[p] = outStrides[i]));
     const [n0, n1, n2, n3] = x.shape;
     const [t0, t1, t2, t3] = st;
+    const inner = perm[3];
+    if (inner !== 3 && n3 > 1) {
+      // The output's innermost axis comes from input axis `inner`: loop over it innermost (writes
+      // in order) and over the input's last axis next (reads within a few cache lines), so that
+      // neither side strides through memory a whole tensor apart, which [N,H,W,C] -> [C,H,W,N]
+      // of a big tensor otherwise does (about 4x slower).
+      const inStrides = [n1 * n2 * n3, n2 * n3, n3, 1];
+      const [o1, o2] = [0, 1, 2].filter((d) => d !== inner);
+      const [m1, m2, mi] = [x.shape[o1], x.shape[o2], x.shape[inner]];
+      const [s1, s2, si] = [inStrides[o1], inStrides[o2], inStrides[inner]];
+      const [d1, d2] = [st[o1], st[o2]];
+      for (let a = 0; a < m1; a++) {
+        for (let bb = 0; bb < m2; bb++) {
+          const sBase = a * s1 + bb * s2;
+          const dBase = a * d1 + bb * d2;
+          for (let c = 0; c < n3; c++) {
+            let sIdx = sBase + c;
+            let dIdx = dBase + c * t3;
+            for (let d = 0; d < mi; d++, sIdx += si) dst[dIdx++] = src[sIdx];
+          }
+        }
+      }
+      return out;
+    }
     let i = 0;
     for (let a = 0; a < n0; a++) {
       for (let bb = 0; bb < n1; bb++) {
@@ -330,6 +354,36 @@ function depthToSpaceCopy(inverse: boolean): KernelFunc {
   };
 }
 
+/**
+ * Sum over leading axes (a bias gradient: dy [n, h, w, c] summed to [c]) by one pass over wasm
+ * memory in row order. tfjs-backend-wasm 4.22 first transposes the reduced axes innermost,
+ * which makes the sum several times slower (8 ms -> about 2 ms for 4x32x32x512 here). Other
+ * reductions go to `original`.
+ */
+function sumLeadingAxes(tf: Tf, original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (x.dtype !== "float32" || !leading) return original(args);
+    const b = args.backend as unknown as HeapBackend;
+    const inner = x.shape.slice(axes.length);
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : inner;
+    const out = b.makeOutput(outShape, "float32");
+    const src = b.typedArrayFromHeap(x);
+    const dst = b.typedArrayFromHeap(out);
+    const cols = dst.length;
+    const acc = new Float64Array(cols);
+    for (let r = 0; r < src.length; r += cols) {
+      for (let c = 0; c < cols; c++) acc[c] += src[r + c];
+    }
+    dst.set(acc);
+    return out;
+  };
+}
+
 /** Kernel name of our space-to-depth (wasm and cpu); other backends use reshape + transpose. */
 export const SPACE_TO_DEPTH_KERNEL = "PssrSpaceToDepth";
 
@@ -377,6 +431,11 @@ export function fixBatchedGradientKernels(tf: Tf, backendName: string): void {
     tf.unregisterKernel("DepthToSpace", "wasm");
     tf.registerKernel({ kernelName: "DepthToSpace", backendName: "wasm", kernelFunc: depthToSpaceCopy(false) });
     tf.registerKernel({ kernelName: SPACE_TO_DEPTH_KERNEL, backendName: "wasm", kernelFunc: depthToSpaceCopy(true) });
+    const sum = tf.getKernel("Sum", "wasm");
+    if (sum) {
+      tf.unregisterKernel("Sum", "wasm");
+      tf.registerKernel({ ...sum, kernelFunc: sumLeadingAxes(tf, sum.kernelFunc) });
+    }
     tf.unregisterKernel("MaxPoolGrad", "wasm");
     tf.registerKernel({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradLoop(tf) });
   }
