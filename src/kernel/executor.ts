@@ -4,7 +4,7 @@
 // and, unlike tslab's executor, returns the last expression's value instead of printing it,
 // turns errors into a traceback pointing at cell lines, and can interrupt a running async cell.
 import Module, { createRequire } from "node:module";
-import { dirname, extname, join } from "node:path";
+import { dirname, extname, isAbsolute, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { inspect } from "node:util";
@@ -54,6 +54,8 @@ function newConverter(): Converter {
   return createConverter({ isJS: false, isBrowser: false });
 }
 const CELL_ARGS = Symbol.for("pssr.kernel.cellArgs");
+/** This folder: the prelude's types come from here (see ConvertCache.declarationsCacheable). */
+const KERNEL_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** A failed cell as Jupyter shows it (the error message / execute_reply fields). */
 export interface CellError {
@@ -184,7 +186,7 @@ export class Executor {
    * once (see converter-fixes).
    */
   private convert(src: string): ConvertResult {
-    const cacheable = ConvertCache.cacheable(src);
+    const cacheable = ConvertCache.cacheable(src) && ConvertCache.declarationsCacheable(this.prevDecl, KERNEL_DIR, process.cwd());
     const hit = cacheable ? this.convertCache.get(this.prevDecl, src) : undefined;
     if (hit) return hit;
     const result = this.convertUncached(src);
@@ -319,6 +321,21 @@ export class ConvertCache {
   /** Whether a cell's conversion depends only on its code and the earlier declarations. */
   static cacheable(src: string): boolean {
     return !/\bimport\b|\brequire\b|\/\/\/\s*<reference|\bexport\b/.test(src);
+  }
+
+  /**
+   * Whether the declarations of earlier cells depend only on themselves: an earlier import
+   * leaves `import ... from "./file"` or `import("./file")` types in them, and that file may
+   * change. The prelude's own `import("<this folder>/api.js")` types are exempt: the kernel's
+   * files do not change while it runs.
+   */
+  static declarationsCacheable(prevDecl: string, ownDir: string, cwd: string): boolean {
+    const own = (spec: string) => {
+      const file = isAbsolute(spec) ? spec : spec.startsWith(".") ? resolve(cwd, spec) : "";
+      return file !== "" && (file === ownDir || file.startsWith(ownDir + sep) || file.startsWith(ownDir + "/"));
+    };
+    const rest = prevDecl.replace(/\bimport\(\s*(["'])([^"']*)\1\s*\)/g, (m, _q: string, spec: string) => (own(spec) ? "" : m));
+    return ConvertCache.cacheable(rest);
   }
 
   get(prevDecl: string, src: string): ConvertResult | undefined {

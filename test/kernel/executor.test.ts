@@ -57,6 +57,16 @@ describe("ConvertCache and isBlankCode", () => {
     assert.equal(ConvertCache.cacheable("export const a = 1;"), false);
   });
 
+  test("declarations that import files make every cell uncacheable, except the kernel's own prelude types", () => {
+    const own = "/pkg/dist/src/kernel";
+    const prelude = `declare const kernel: typeof import("${own}/api.js");\ndeclare const k2: typeof import("./dist/src/kernel/api");\n`;
+    assert.equal(ConvertCache.declarationsCacheable(prelude, own, "/pkg"), true);
+    assert.equal(ConvertCache.declarationsCacheable(prelude, own, "/elsewhere"), false);
+    assert.equal(ConvertCache.declarationsCacheable('declare const f: typeof import("./utils")["f"];\n', own, "/pkg"), false);
+    assert.equal(ConvertCache.declarationsCacheable('import { f } from "./utils";\ndeclare const q = 1;\n', own, "/pkg"), false);
+    assert.equal(ConvertCache.declarationsCacheable("declare const q = 1;\n", own, "/pkg"), true);
+  });
+
   test("keys on both the declarations and the code; evicts the least recently used", () => {
     const c = new ConvertCache(2);
     const r = (output: string) => ({ output, diagnostics: [] });
