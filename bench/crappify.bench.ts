@@ -8,34 +8,13 @@ import { join } from "node:path";
 import { crappify } from "../src/crappify/index.js";
 import type { Image } from "../src/image/image.js";
 import { repoRoot, runPython } from "../test/helpers.js";
-
-interface Row {
-  name: string;
-  ours_ms: number;
-  peer: string;
-  peer_ms: number;
-  ratio: number;
-  backend: "cpu-js";
-  shape: number[];
-}
-
-function best(fn: () => void, repeats: number): number {
-  fn();
-  let b = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    fn();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b;
-}
+import { bestOfMs, repeatsArg, type BenchRow } from "./common.js";
 
 function main(): void {
-  const i = process.argv.indexOf("--repeats");
-  const repeats = i >= 0 ? Number(process.argv[i + 1]) : 3;
+  const repeats = repeatsArg(3);
   const n = 2048;
   const dir = mkdtempSync(join(tmpdir(), "pssr-crappify-bench-"));
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   try {
     const input = join(dir, "in.u8");
     // The peer runs before and after ours; the best of both counts (a shared machine's load drifts).
@@ -44,8 +23,8 @@ function main(): void {
     const buf = readFileSync(input);
     const img: Image = { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), shape: [n, n], axes: "YX", pixelSize: null, dtype: "uint8" };
     let seed = 0;
-    const fluo = best(() => crappify(img, "pssr-fluo", { seed: seed++ }), repeats);
-    const em = best(() => crappify(img, "pssr-em", { seed: seed++ }), repeats);
+    const fluo = bestOfMs(() => crappify(img, "pssr-fluo", { seed: seed++ }), repeats, true);
+    const em = bestOfMs(() => crappify(img, "pssr-em", { seed: seed++ }), repeats, true);
     const after = runPeer();
     const peer: Record<string, number> = {};
     for (const k of Object.keys(before)) peer[k] = Math.min(before[k], after[k]);

@@ -9,30 +9,10 @@ import { ssim } from "../src/metrics/pixel.js";
 import type { Plane } from "../src/image/image.js";
 import { repoRoot, runPython } from "../test/helpers.js";
 import { noisePlane, tempDir, writeF32 } from "../test/metrics/util.js";
-
-interface Row {
-  name: string;
-  ours_ms: number;
-  peer: string;
-  peer_ms: number;
-  ratio: number;
-  backend: "cpu-js";
-  shape: number[];
-}
-
-function best(fn: () => void, repeats: number): number {
-  let b = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    fn();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b;
-}
+import { bestOfMs, repeatsArg, type BenchRow } from "./common.js";
 
 function main(): void {
-  const i = process.argv.indexOf("--repeats");
-  const repeats = i >= 0 ? Number(process.argv[i + 1]) : 3;
+  const repeats = repeatsArg(3);
   const n = 2048;
   // A textured image and a noisy copy of it, in [0, 1]-ish range.
   const base = noisePlane(n, n, 1);
@@ -41,15 +21,15 @@ function main(): void {
   const nz = noisePlane(n, n, 2);
   const b: Plane = { data: a.data.map((v, k) => v + 0.05 * nz.data[k]), height: n, width: n };
   const { dir, cleanup } = tempDir();
-  const rows: Row[] = [];
+  const rows: BenchRow[] = [];
   try {
     writeF32(join(dir, "a.f32"), a);
     writeF32(join(dir, "b.f32"), b);
     const args = [join(dir, "a.f32"), join(dir, "b.f32"), String(n), String(n), String(repeats)];
-    const ssimOurs = best(() => ssim(a, b, { dataRange: 1 }), repeats);
+    const ssimOurs = bestOfMs(() => ssim(a, b, { dataRange: 1 }), repeats);
     const ssimPeer = JSON.parse(runPython("metrics_pixel.py", ["bench", ...args])).ms as number;
     rows.push({ name: "ssim 7x7 uniform", ours_ms: ssimOurs, peer: "skimage 0.19.3 structural_similarity (float64)", peer_ms: ssimPeer, ratio: ssimOurs / ssimPeer, backend: "cpu-js", shape: [n, n] });
-    const frcOurs = best(() => frc(a, b), repeats);
+    const frcOurs = bestOfMs(() => frc(a, b), repeats);
     const frcPeer = JSON.parse(runPython("metrics_frc.py", ["bench", ...args])).ms as number;
     rows.push({ name: "frc (tukey 0.25, ring sums)", ours_ms: frcOurs, peer: "numpy.fft FRC (test/ref/metrics_frc.py)", peer_ms: frcPeer, ratio: frcOurs / frcPeer, backend: "cpu-js", shape: [n, n] });
   } finally {
