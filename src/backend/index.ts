@@ -12,5 +12,5 @@ export {
   parseBackendName,
   wasmBinaryDir,
 } from "./select.js";
-export { registerWasmTrainingKernels, fixBatchedGradientKernels, WASM_TRAINING_KERNELS } from "./wasm_kernels.js";
+export { registerWasmTrainingKernels, fixBatchedGradientKernels, WASM_TRAINING_KERNELS, wasmConvStatus } from "./wasm_kernels.js";
 export { registerMissingGradients, spaceToDepth } from "./gradients.js";

@@ -24,6 +24,7 @@
 // Kernels here call the wasm backend's own kernel functions directly (not tfjs ops), so they
 // add nothing to the gradient tape and free every intermediate buffer they allocate.
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import { registerConvModule } from "./conv-wasm.js";
 import type { Tf } from "./tf.js";
 
 type Backend = { disposeData(dataId: object, force?: boolean): boolean };
@@ -556,7 +557,17 @@ export function registerWasmTrainingKernels(tf: Tf, backendName = "wasm"): void 
     tf.registerKernel(c);
   }
   registered.add(backendName);
+  // Our own GEMM convolutions go in front of the ones above (which remain their fallback);
+  // PSSR_WASM_CONV=xnnpack keeps tfjs's XNNPACK forward and the compositions above.
+  convModuleStatus = process.env.PSSR_WASM_CONV === "xnnpack" ? "off (PSSR_WASM_CONV=xnnpack)" : (registerConvModule(tf, backendName) ?? "on");
   fixBatchedGradientKernels(tf, backendName);
+}
+
+let convModuleStatus = "not loaded";
+
+/** Whether our convolution module serves the wasm backend ("on"), or why not. */
+export function wasmConvStatus(): string {
+  return convModuleStatus;
 }
 
 /** The kernel names registerWasmTrainingKernels provides. */

@@ -1,0 +1,369 @@
+/*
+ * pssr-lab's convolution kernels for the tfjs WebAssembly backend: forward convolution, its
+ * filter gradient and its input gradient as one cache-blocked GEMM (Goto's loop order: pack a
+ * KC x NC block of B, then MC x KC blocks of A, then a 4 x 8 register-blocked micro-kernel in
+ * WebAssembly SIMD128) whose A operand is packed straight from the NHWC image ("implicit
+ * im2col"): no im2col matrix, no transposed copies, nothing to repack per call except the blocks.
+ *
+ * Built by native/build.mjs (clang --target=wasm32 -msimd128). The module imports the tfjs
+ * backend's own memory, so its pointers are the tfjs tensors' heap offsets. It must not own
+ * any linear memory: no static data (the build checks there is no data section) and no stack
+ * (the build exports __stack_pointer; src/backend/conv-wasm.ts points it at a malloc'd block).
+ *
+ * Geometry and sizes come in an int32 block `g` written by the caller (see G_* below).
+ * Row-major throughout: images [n, h, w, c], filters [kh, kw, cin, cout] (tfjs's layouts).
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* Register block (4 x 8: 8 accumulators, fits x64's 16 vector registers without spills). */
+#define MR 4
+#define NR 8
+/* Cache blocks: A block MC x KC (64 KiB) in L2, B panel KC x NR (8 KiB) in L1. */
+#define KC 256
+#define MC 64
+#define NC 512
+
+/* Workspace layout (floats): packed A, packed B, an edge tile. */
+#define WS_A 0
+#define WS_B (WS_A + MC * KC)
+#define WS_TILE (WS_B + KC * NC)
+#define WS_FLOATS (WS_TILE + MR * NR)
+
+/* Geometry block. */
+enum {
+  G_N, G_H, G_W, G_CIN, G_KH, G_KW, G_SH, G_SW, G_DH, G_DW, G_PT, G_PL, G_HO, G_WO, G_COUT, G_LEN
+};
+
+EXPORT(workspace_floats) int workspace_floats(void) { return WS_FLOATS; }
+EXPORT(geometry_ints) int geometry_ints(void) { return G_LEN; }
+
+/* ---- micro-kernel: C[m x n] (= or +=) Ap (kc x MR, k-major) * Bp (kc x NR) ---- */
+static inline void micro(int kc, const float* restrict ap, const float* restrict bp, float* restrict c, int ldc, int m, int n,
+                         int accumulate, float* restrict tile) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+    v128_t a = wasm_v128_load32_splat(ap);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 1);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 2);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
+    a = wasm_v128_load32_splat(ap + 3);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    ap += MR;
+    bp += NR;
+  }
+  if (m == MR && n == NR) {
+#define STORE_ROW(r, x0, x1)                                           \
+  {                                                                    \
+    float* p = c + (r) * ldc;                                          \
+    if (accumulate) {                                                  \
+      x0 = wasm_f32x4_add(x0, wasm_v128_load(p));                      \
+      x1 = wasm_f32x4_add(x1, wasm_v128_load(p + 4));                  \
+    }                                                                  \
+    wasm_v128_store(p, x0);                                            \
+    wasm_v128_store(p + 4, x1);                                        \
+  }
+    STORE_ROW(0, c00, c01)
+    STORE_ROW(1, c10, c11)
+    STORE_ROW(2, c20, c21)
+    STORE_ROW(3, c30, c31)
+    return;
+  }
+  wasm_v128_store(tile + 0, c00);
+  wasm_v128_store(tile + 4, c01);
+  wasm_v128_store(tile + 8, c10);
+  wasm_v128_store(tile + 12, c11);
+  wasm_v128_store(tile + 16, c20);
+  wasm_v128_store(tile + 20, c21);
+  wasm_v128_store(tile + 24, c30);
+  wasm_v128_store(tile + 28, c31);
+  for (int r = 0; r < m; r++) {
+    for (int j = 0; j < n; j++) c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
+  }
+}
+
+/* ---- A packing: MR-row panels, each kc x MR (k-major), rows past m zero ---- */
+
+/* A[i, k] = a[i * lda + k] (a plain row-major matrix). */
+static void pack_a_plain(const float* a, int lda, int i0, int mc, int k0, int kc, float* ap) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    float* panel = ap + ir * kc;
+    int rows = mc - ir < MR ? mc - ir : MR;
+    if (rows == MR) {
+      const float* r0 = a + (i0 + ir) * lda + k0;
+      const float* r1 = r0 + lda;
+      const float* r2 = r1 + lda;
+      const float* r3 = r2 + lda;
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        /* 4 x 4 transpose: rows r0..r3, columns k..k+3 -> panel[(k+j)*4 + r] */
+        v128_t x0 = wasm_v128_load(r0 + k), x1 = wasm_v128_load(r1 + k), x2 = wasm_v128_load(r2 + k), x3 = wasm_v128_load(r3 + k);
+        v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+        v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+        wasm_v128_store(panel + k * MR + 0, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+        wasm_v128_store(panel + k * MR + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        wasm_v128_store(panel + k * MR + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+        wasm_v128_store(panel + k * MR + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      }
+      for (; k < kc; k++) {
+        panel[k * MR + 0] = r0[k];
+        panel[k * MR + 1] = r1[k];
+        panel[k * MR + 2] = r2[k];
+        panel[k * MR + 3] = r3[k];
+      }
+      continue;
+    }
+    for (int r = 0; r < MR; r++) {
+      if (r < rows) {
+        const float* src = a + (i0 + ir + r) * lda + k0;
+        for (int k = 0; k < kc; k++) panel[k * MR + r] = src[k];
+      } else {
+        for (int k = 0; k < kc; k++) panel[k * MR + r] = 0.0f;
+      }
+    }
+  }
+}
+
+/*
+ * Forward im2col: rows are output pixels (b, oy, ox), columns (ty, tx, c) of the filter.
+ * A[i, k] = x[b, oy*sh - pt + ty*dh, ox*sw - pl + tx*dw, c], zero outside the image.
+ */
+static void pack_a_im2col(const float* x, const int* g, int i0, int mc, int k0, int kc, float* ap) {
+  const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO];
+  for (int ir = 0; ir < mc; ir += MR) {
+    float* panel = ap + ir * kc;
+    for (int r = 0; r < MR; r++) {
+      float* dst = panel + r;
+      if (ir + r >= mc) {
+        for (int k = 0; k < kc; k++) dst[k * MR] = 0.0f;
+        continue;
+      }
+      int i = i0 + ir + r;
+      int b = i / (ho * wo);
+      int rem = i - b * ho * wo;
+      int oy = rem / wo;
+      int ox = rem - oy * wo;
+      int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+      const float* xb = x + (long)b * h * w * cin;
+      int tap = k0 / cin;
+      int c = k0 - tap * cin;
+      int kk = 0;
+      while (kk < kc) {
+        int ty = tap / kw, tx = tap - ty * kw;
+        int iy = iy0 + ty * dh, ix = ix0 + tx * dw;
+        int run = cin - c;
+        if (run > kc - kk) run = kc - kk;
+        float* d = dst + kk * MR;
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+          const float* src = xb + (iy * w + ix) * cin + c;
+          for (int j = 0; j < run; j++) d[j * MR] = src[j];
+        } else {
+          for (int j = 0; j < run; j++) d[j * MR] = 0.0f;
+        }
+        kk += run;
+        tap++;
+        c = 0;
+      }
+    }
+  }
+}
+
+/*
+ * Filter-gradient im2col, transposed: rows are filter entries (ty, tx, c), columns output
+ * pixels (b, oy, ox). A[i, k] = x[b, oy*sh - pt + ty*dh, ox*sw - pl + tx*dw, c].
+ */
+static void pack_a_im2col_t(const float* x, const int* g, int i0, int mc, int k0, int kc, float* ap) {
+  const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO];
+  for (int ir = 0; ir < mc; ir += MR) {
+    float* panel = ap + ir * kc;
+    int rows = mc - ir < MR ? mc - ir : MR;
+    /* Row r reads channel c_r at tap offset (oy_r, ox_r); the 4 rows are one vector load
+       when they are 4 consecutive channels of one tap. */
+    int ch[MR], offy[MR], offx[MR];
+    for (int r = 0; r < MR; r++) {
+      int i = i0 + ir + (r < rows ? r : 0);
+      int tap = i / cin;
+      ch[r] = i - tap * cin;
+      int ty = tap / kw, tx = tap - ty * kw;
+      offy[r] = ty * dh - pt;
+      offx[r] = tx * dw - pl;
+    }
+    int contiguous = rows == MR && offy[3] == offy[0] && offx[3] == offx[0] && ch[3] == ch[0] + 3;
+    int b = k0 / (ho * wo);
+    int rem = k0 - b * ho * wo;
+    int oy = rem / wo;
+    int ox = rem - oy * wo;
+    for (int kk = 0; kk < kc; kk++) {
+      const float* xb = x + (long)b * h * w * cin;
+      float* d = panel + kk * MR;
+      if (contiguous) {
+        int iy = oy * sh + offy[0], ix = ox * sw + offx[0];
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+          wasm_v128_store(d, wasm_v128_load(xb + (iy * w + ix) * cin + ch[0]));
+        } else {
+          wasm_v128_store(d, wasm_f32x4_splat(0.0f));
+        }
+      } else {
+        for (int r = 0; r < MR; r++) {
+          int iy = oy * sh + offy[r], ix = ox * sw + offx[r];
+          d[r] = (r < rows && iy >= 0 && iy < h && ix >= 0 && ix < w) ? xb[(iy * w + ix) * cin + ch[r]] : 0.0f;
+        }
+      }
+      if (++ox == wo) {
+        ox = 0;
+        if (++oy == ho) {
+          oy = 0;
+          b++;
+        }
+      }
+    }
+  }
+}
+
+/* ---- B packing: NR-column panels, each kc x NR, columns past n zero ---- */
+
+/* B[k, j] = b[k * sk + j * sj]. */
+static void pack_b(const float* b, int sk, int sj, int k0, int kc, int j0, int nc, float* bp) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    float* dst = bp + jr * kc;
+    int cols = nc - jr < NR ? nc - jr : NR;
+    for (int k = 0; k < kc; k++) {
+      const float* src = b + (long)(k0 + k) * sk + (long)(j0 + jr) * sj;
+      if (cols == NR && sj == 1) {
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+      } else {
+        int j = 0;
+        for (; j < cols; j++) dst[j] = src[j * sj];
+        for (; j < NR; j++) dst[j] = 0.0f;
+      }
+      dst += NR;
+    }
+  }
+}
+
+enum { A_PLAIN, A_IM2COL, A_IM2COL_T };
+
+/*
+ * C[M x N] (ldc) = (or += when accumulate) A[M x K] * B[K x N], with A given by `a_kind`
+ * (A_PLAIN: `a` row-major with row stride lda; the others: image `a` and geometry `g`) and
+ * B[k, j] = b[k * sbk + j * sbj].
+ */
+static void gemm(int M, int N, int K, int a_kind, const float* a, int lda, const int* g, const float* b, int sbk, int sbj, float* c, int ldc,
+                 int accumulate, float* ws) {
+  float* ap = ws + WS_A;
+  float* bp = ws + WS_B;
+  float* tile = ws + WS_TILE;
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = N - jc < NC ? N - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      pack_b(b, sbk, sbj, pc, kc, jc, nc, bp);
+      int acc = accumulate || pc > 0;
+      for (int ic = 0; ic < M; ic += MC) {
+        int mc = M - ic < MC ? M - ic : MC;
+        if (a_kind == A_PLAIN) pack_a_plain(a, lda, ic, mc, pc, kc, ap);
+        else if (a_kind == A_IM2COL) pack_a_im2col(a, g, ic, mc, pc, kc, ap);
+        else pack_a_im2col_t(a, g, ic, mc, pc, kc, ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int n = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int m = mc - ir < MR ? mc - ir : MR;
+            micro(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, m, n, acc, tile);
+          }
+        }
+      }
+    }
+  }
+  if (K == 0 && !accumulate) {
+    for (int i = 0; i < M; i++) for (int j = 0; j < N; j++) c[(long)i * ldc + j] = 0.0f;
+  }
+}
+
+/*
+ * y[n, ho, wo, cout] = conv(x[n, h, w, cin], filter[kh, kw, cin, cout]) (+ bias[cout] or a
+ * scalar bias when bias_len is 1) (then ReLU when relu).
+ */
+EXPORT(conv2d) void conv2d(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g, float* ws) {
+  const int M = g[G_N] * g[G_HO] * g[G_WO], cout = g[G_COUT], K = g[G_KH] * g[G_KW] * g[G_CIN];
+  const int pointwise = g[G_KH] == 1 && g[G_KW] == 1 && g[G_SH] == 1 && g[G_SW] == 1 && g[G_PT] == 0 && g[G_PL] == 0 &&
+                        g[G_HO] == g[G_H] && g[G_WO] == g[G_W];
+  if (pointwise) gemm(M, cout, K, A_PLAIN, x, K, g, filter, cout, 1, y, cout, 0, ws);
+  else gemm(M, cout, K, A_IM2COL, x, 0, g, filter, cout, 1, y, cout, 0, ws);
+  if (bias_len == 0 && !relu) return;
+  const long total = (long)M * cout;
+  for (long p = 0; p < total; p += cout) {
+    float* row = y + p;
+    for (int o = 0; o < cout; o++) {
+      float v = row[o] + (bias_len == cout ? bias[o] : bias_len == 1 ? bias[0] : 0.0f);
+      row[o] = relu && v < 0.0f ? 0.0f : v;
+    }
+  }
+}
+
+/* dw[kh, kw, cin, cout] = sum over pixels of im2col(x)^T * dy[n, ho, wo, cout]. */
+EXPORT(conv2d_backprop_filter) void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const int* g, float* ws) {
+  const int M = g[G_KH] * g[G_KW] * g[G_CIN], cout = g[G_COUT], K = g[G_N] * g[G_HO] * g[G_WO];
+  gemm(M, cout, K, A_IM2COL_T, x, 0, g, dy, cout, 1, dw, cout, 0, ws);
+}
+
+/*
+ * cols[n*ho*wo, kh*kw*cin] = dy[n*ho*wo, cout] * filter[kh*kw*cin, cout]^T for the output
+ * pixels [p0, p0 + count), then scattered (col2im) into dx[n, h, w, cin] (which the caller
+ * zeroed). Any stride, dilation and padding.
+ */
+EXPORT(conv2d_backprop_input_col2im) void conv2d_backprop_input_col2im(const float* dy, const float* filter, float* dx, float* cols, int p0, int count,
+                                                                       const int* g, float* ws) {
+  const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO], cout = g[G_COUT];
+  const int taps = kh * kw * cin;
+  gemm(count, taps, cout, A_PLAIN, dy + (long)p0 * cout, cout, g, filter, 1, cout, cols, taps, 0, ws);
+  for (int q = 0; q < count; q++) {
+    int p = p0 + q;
+    int b = p / (ho * wo);
+    int rem = p - b * ho * wo;
+    int oy = rem / wo;
+    int ox = rem - oy * wo;
+    const float* src = cols + (long)q * taps;
+    for (int ty = 0; ty < kh; ty++) {
+      int iy = oy * sh - pt + ty * dh;
+      if (iy < 0 || iy >= h) continue;
+      for (int tx = 0; tx < kw; tx++) {
+        int ix = ox * sw - pl + tx * dw;
+        if (ix < 0 || ix >= w) continue;
+        float* d = dx + (((long)b * h + iy) * w + ix) * cin;
+        const float* s = src + (ty * kw + tx) * cin;
+        int c = 0;
+        for (; c + 4 <= cin; c += 4) wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), wasm_v128_load(s + c)));
+        for (; c < cin; c++) d[c] += s[c];
+      }
+    }
+  }
+}
+
+/* out[kh, kw, cout, cin] = filter[kh-1-i, kw-1-j, cin, cout]: the stride-1 input gradient is a
+   forward convolution of dy with this filter. */
+EXPORT(flip_swap_filter) void flip_swap_filter(const float* filter, float* out, int kh, int kw, int cin, int cout) {
+  for (int i = 0; i < kh; i++) {
+    for (int j = 0; j < kw; j++) {
+      const float* s = filter + ((long)(kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
+      float* d = out + ((long)i * kw + j) * cout * cin;
+      for (int c = 0; c < cin; c++) {
+        for (int o = 0; o < cout; o++) d[o * cin + c] = s[c * cout + o];
+      }
+    }
+  }
+}
