@@ -90,6 +90,18 @@ static inline void micro(int kc, const float* restrict ap, const float* restrict
   }
 }
 
+/* Stores the 4 x 4 transpose of rows x0..x3 as 4 k-major groups of MR (= 4) floats. */
+static inline void store_transposed(float* d, v128_t x0, v128_t x1, v128_t x2, v128_t x3) {
+  v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+  v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+  wasm_v128_store(d + 0, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+  wasm_v128_store(d + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+  wasm_v128_store(d + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+  wasm_v128_store(d + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+static inline v128_t load_or_zero(const float* p) { return p ? wasm_v128_load(p) : wasm_f32x4_splat(0.0f); }
+
 /* ---- A packing: MR-row panels, each kc x MR (k-major), rows past m zero ---- */
 
 /* A[i, k] = a[i * lda + k] (a plain row-major matrix). */
@@ -104,14 +116,7 @@ static void pack_a_plain(const float* a, int lda, int i0, int mc, int k0, int kc
       const float* r3 = r2 + lda;
       int k = 0;
       for (; k + 4 <= kc; k += 4) {
-        /* 4 x 4 transpose: rows r0..r3, columns k..k+3 -> panel[(k+j)*4 + r] */
-        v128_t x0 = wasm_v128_load(r0 + k), x1 = wasm_v128_load(r1 + k), x2 = wasm_v128_load(r2 + k), x3 = wasm_v128_load(r3 + k);
-        v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
-        v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
-        wasm_v128_store(panel + k * MR + 0, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
-        wasm_v128_store(panel + k * MR + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
-        wasm_v128_store(panel + k * MR + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
-        wasm_v128_store(panel + k * MR + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        store_transposed(panel + k * MR, wasm_v128_load(r0 + k), wasm_v128_load(r1 + k), wasm_v128_load(r2 + k), wasm_v128_load(r3 + k));
       }
       for (; k < kc; k++) {
         panel[k * MR + 0] = r0[k];
@@ -135,6 +140,7 @@ static void pack_a_plain(const float* a, int lda, int i0, int mc, int k0, int kc
 /*
  * Forward im2col: rows are output pixels (b, oy, ox), columns (ty, tx, c) of the filter.
  * A[i, k] = x[b, oy*sh - pt + ty*dh, ox*sw - pl + tx*dw, c], zero outside the image.
+ * Four rows at a time: within one tap each row is a contiguous run of channels (or zeros).
  */
 static void pack_a_im2col(const float* x, const int* g, int i0, int mc, int k0, int kc, float* ap) {
   const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kw = g[G_KW];
@@ -142,38 +148,55 @@ static void pack_a_im2col(const float* x, const int* g, int i0, int mc, int k0, 
   const int ho = g[G_HO], wo = g[G_WO];
   for (int ir = 0; ir < mc; ir += MR) {
     float* panel = ap + ir * kc;
-    for (int r = 0; r < MR; r++) {
-      float* dst = panel + r;
-      if (ir + r >= mc) {
-        for (int k = 0; k < kc; k++) dst[k * MR] = 0.0f;
-        continue;
+    int rows = mc - ir < MR ? mc - ir : MR;
+    /* Per row: its image, and the input position of tap (0, 0); rows past mc read nothing. */
+    const float* xb0 = 0; const float* xb1 = 0; const float* xb2 = 0; const float* xb3 = 0;
+    int y0 = 0, y1 = 0, y2 = 0, y3 = 0, x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+#define ROW_SETUP(r, xb, yy, xx)                                   \
+    if ((r) < rows) {                                              \
+      int i = i0 + ir + (r);                                       \
+      int b = i / (ho * wo);                                       \
+      int rem = i - b * ho * wo;                                   \
+      int oy = rem / wo;                                           \
+      xb = x + b * h * w * cin;                                    \
+      yy = oy * sh - pt;                                           \
+      xx = (rem - oy * wo) * sw - pl;                              \
+    }
+    ROW_SETUP(0, xb0, y0, x0)
+    ROW_SETUP(1, xb1, y1, x1)
+    ROW_SETUP(2, xb2, y2, x2)
+    ROW_SETUP(3, xb3, y3, x3)
+#undef ROW_SETUP
+    int tap = k0 / cin;
+    int c = k0 - tap * cin;
+    int kk = 0;
+    while (kk < kc) {
+      int ty = tap / kw, tx = tap - ty * kw;
+      int run = cin - c;
+      if (run > kc - kk) run = kc - kk;
+      int oy = ty * dh, ox = tx * dw;
+#define ROW_SRC(xb, yy, xx) \
+      ((xb) && yy + oy >= 0 && yy + oy < h && xx + ox >= 0 && xx + ox < w ? (xb) + ((yy + oy) * w + xx + ox) * cin + c : 0)
+      const float* s0 = ROW_SRC(xb0, y0, x0);
+      const float* s1 = ROW_SRC(xb1, y1, x1);
+      const float* s2 = ROW_SRC(xb2, y2, x2);
+      const float* s3 = ROW_SRC(xb3, y3, x3);
+#undef ROW_SRC
+      float* d = panel + kk * MR;
+      int j = 0;
+      for (; j + 4 <= run; j += 4) {
+        store_transposed(d + j * MR, load_or_zero(s0 ? s0 + j : 0), load_or_zero(s1 ? s1 + j : 0), load_or_zero(s2 ? s2 + j : 0),
+                         load_or_zero(s3 ? s3 + j : 0));
       }
-      int i = i0 + ir + r;
-      int b = i / (ho * wo);
-      int rem = i - b * ho * wo;
-      int oy = rem / wo;
-      int ox = rem - oy * wo;
-      int iy0 = oy * sh - pt, ix0 = ox * sw - pl;
-      const float* xb = x + (long)b * h * w * cin;
-      int tap = k0 / cin;
-      int c = k0 - tap * cin;
-      int kk = 0;
-      while (kk < kc) {
-        int ty = tap / kw, tx = tap - ty * kw;
-        int iy = iy0 + ty * dh, ix = ix0 + tx * dw;
-        int run = cin - c;
-        if (run > kc - kk) run = kc - kk;
-        float* d = dst + kk * MR;
-        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-          const float* src = xb + (iy * w + ix) * cin + c;
-          for (int j = 0; j < run; j++) d[j * MR] = src[j];
-        } else {
-          for (int j = 0; j < run; j++) d[j * MR] = 0.0f;
-        }
-        kk += run;
-        tap++;
-        c = 0;
+      for (; j < run; j++) {
+        d[j * MR + 0] = s0 ? s0[j] : 0.0f;
+        d[j * MR + 1] = s1 ? s1[j] : 0.0f;
+        d[j * MR + 2] = s2 ? s2[j] : 0.0f;
+        d[j * MR + 3] = s3 ? s3[j] : 0.0f;
       }
+      kk += run;
+      tap++;
+      c = 0;
     }
   }
 }
@@ -355,14 +378,169 @@ EXPORT(conv2d_backprop_input_col2im) void conv2d_backprop_input_col2im(const flo
 }
 
 /* out[kh, kw, cout, cin] = filter[kh-1-i, kw-1-j, cin, cout]: the stride-1 input gradient is a
-   forward convolution of dy with this filter. */
+   forward convolution of dy with this filter. 4 x 4 blocks transposed in registers. */
 EXPORT(flip_swap_filter) void flip_swap_filter(const float* filter, float* out, int kh, int kw, int cin, int cout) {
   for (int i = 0; i < kh; i++) {
     for (int j = 0; j < kw; j++) {
-      const float* s = filter + ((long)(kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
-      float* d = out + ((long)i * kw + j) * cout * cin;
-      for (int c = 0; c < cin; c++) {
+      const float* s = filter + ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
+      float* d = out + (i * kw + j) * cout * cin;
+      int c = 0;
+      for (; c + 4 <= cin; c += 4) {
+        int o = 0;
+        for (; o + 4 <= cout; o += 4) {
+          v128_t x0 = wasm_v128_load(s + c * cout + o), x1 = wasm_v128_load(s + (c + 1) * cout + o);
+          v128_t x2 = wasm_v128_load(s + (c + 2) * cout + o), x3 = wasm_v128_load(s + (c + 3) * cout + o);
+          v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+          v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          wasm_v128_store(d + o * cin + c, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+          wasm_v128_store(d + (o + 1) * cin + c, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+          wasm_v128_store(d + (o + 2) * cin + c, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+          wasm_v128_store(d + (o + 3) * cin + c, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        }
+        for (; o < cout; o++) {
+          for (int cc = c; cc < c + 4; cc++) d[o * cin + cc] = s[cc * cout + o];
+        }
+      }
+      for (; c < cin; c++) {
         for (int o = 0; o < cout; o++) d[o * cin + c] = s[c * cout + o];
+      }
+    }
+  }
+}
+
+/* ---- one output channel (a network's last convolution): vectorised over input channels ---- */
+
+static inline float hsum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+/* sum over c of a[c] * b[c] */
+static inline float dot(const float* a, const float* b, int n) {
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int c = 0;
+  for (; c + 16 <= n; c += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + c + 4), wasm_v128_load(b + c + 4)));
+    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + c + 8), wasm_v128_load(b + c + 8)));
+    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + c + 12), wasm_v128_load(b + c + 12)));
+  }
+  for (; c + 4 <= n; c += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
+  float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+  for (; c < n; c++) s += a[c] * b[c];
+  return s;
+}
+
+/* y[n, ho, wo, 1] = conv(x, filter[kh, kw, cin, 1]) (+ bias[0]) (then ReLU). */
+EXPORT(conv2d_cout1) void conv2d_cout1(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g) {
+  const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO];
+  const float b0 = bias_len > 0 ? bias[0] : 0.0f;
+  for (int b = 0; b < n; b++) {
+    const float* xb = x + b * h * w * cin;
+    for (int oy = 0; oy < ho; oy++) {
+      float* yr = y + (b * ho + oy) * wo;
+      for (int ox = 0; ox < wo; ox++) {
+        float s = b0;
+        for (int ty = 0; ty < kh; ty++) {
+          int iy = oy * sh - pt + ty * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (int tx = 0; tx < kw; tx++) {
+            int ix = ox * sw - pl + tx * dw;
+            if (ix < 0 || ix >= w) continue;
+            s += dot(xb + (iy * w + ix) * cin, filter + (ty * kw + tx) * cin, cin);
+          }
+        }
+        yr[ox] = relu && s < 0.0f ? 0.0f : s;
+      }
+    }
+  }
+}
+
+/* dw[kh, kw, cin, 1] = sum over output pixels of x[pixel + tap, c] * dy[pixel]; row by row so
+   that the input rows a tap reads stay in cache. */
+EXPORT(conv2d_backprop_filter_cout1) void conv2d_backprop_filter_cout1(const float* x, const float* dy, float* dwt, const int* g) {
+  const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO];
+  for (int i = 0; i < kh * kw * cin; i++) dwt[i] = 0.0f;
+  for (int b = 0; b < n; b++) {
+    const float* xb = x + b * h * w * cin;
+    for (int oy = 0; oy < ho; oy++) {
+      const float* dyr = dy + (b * ho + oy) * wo;
+      for (int ty = 0; ty < kh; ty++) {
+        int iy = oy * sh - pt + ty * dh;
+        if (iy < 0 || iy >= h) continue;
+        const float* xr = xb + iy * w * cin;
+        for (int tx = 0; tx < kw; tx++) {
+          /* output columns whose input column ox*sw - pl + tx*dw lies inside the image */
+          int off = tx * dw - pl;
+          int ox0 = off >= 0 ? 0 : (-off + sw - 1) / sw;
+          int ox1 = (w - 1 - off) < 0 ? 0 : (w - 1 - off) / sw + 1;
+          if (ox1 > wo) ox1 = wo;
+          float* d = dwt + (ty * kw + tx) * cin;
+          int c = 0;
+          for (; c + 16 <= cin; c += 16) {
+            v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            for (int ox = ox0; ox < ox1; ox++) {
+              v128_t gv = wasm_v128_load32_splat(dyr + ox);
+              const float* xs = xr + (ox * sw + off) * cin + c;
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xs), gv));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xs + 4), gv));
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xs + 8), gv));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xs + 12), gv));
+            }
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a0));
+            wasm_v128_store(d + c + 4, wasm_f32x4_add(wasm_v128_load(d + c + 4), a1));
+            wasm_v128_store(d + c + 8, wasm_f32x4_add(wasm_v128_load(d + c + 8), a2));
+            wasm_v128_store(d + c + 12, wasm_f32x4_add(wasm_v128_load(d + c + 12), a3));
+          }
+          for (; c + 4 <= cin; c += 4) {
+            v128_t a0 = wasm_f32x4_splat(0.0f);
+            for (int ox = ox0; ox < ox1; ox++) {
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xr + (ox * sw + off) * cin + c), wasm_v128_load32_splat(dyr + ox)));
+            }
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a0));
+          }
+          for (; c < cin; c++) {
+            float s = 0.0f;
+            for (int ox = ox0; ox < ox1; ox++) s += xr[(ox * sw + off) * cin + c] * dyr[ox];
+            d[c] += s;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dx[n, h, w, cin] = sum over taps of dy[pixel the tap came from] * filter[tap, c]. */
+EXPORT(conv2d_backprop_input_cout1) void conv2d_backprop_input_cout1(const float* dy, const float* filter, float* dx, const int* g) {
+  const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+  const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
+  const int ho = g[G_HO], wo = g[G_WO];
+  for (int b = 0; b < n; b++) {
+    for (int iy = 0; iy < h; iy++) {
+      for (int ix = 0; ix < w; ix++) {
+        float* d = dx + ((b * h + iy) * w + ix) * cin;
+        for (int c = 0; c < cin; c++) d[c] = 0.0f;
+        for (int ty = 0; ty < kh; ty++) {
+          int ny = iy + pt - ty * dh;
+          if (ny < 0 || ny % sh) continue;
+          int oy = ny / sh;
+          if (oy >= ho) continue;
+          for (int tx = 0; tx < kw; tx++) {
+            int nx = ix + pl - tx * dw;
+            if (nx < 0 || nx % sw) continue;
+            int ox = nx / sw;
+            if (ox >= wo) continue;
+            v128_t gv = wasm_v128_load32_splat(dy + (b * ho + oy) * wo + ox);
+            const float* f = filter + (ty * kw + tx) * cin;
+            int c = 0;
+            for (; c + 4 <= cin; c += 4) wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), wasm_f32x4_mul(gv, wasm_v128_load(f + c))));
+            float gs = wasm_f32x4_extract_lane(gv, 0);
+            for (; c < cin; c++) d[c] += gs * f[c];
+          }
+        }
       }
     }
   }

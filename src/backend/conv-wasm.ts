@@ -28,6 +28,9 @@ interface ConvExports {
   conv2d_backprop_filter(x: number, dy: number, dw: number, g: number, ws: number): void;
   conv2d_backprop_input_col2im(dy: number, filter: number, dx: number, cols: number, p0: number, count: number, g: number, ws: number): void;
   flip_swap_filter(filter: number, out: number, kh: number, kw: number, cin: number, cout: number): void;
+  conv2d_cout1(x: number, filter: number, bias: number, biasLen: number, relu: number, y: number, g: number): void;
+  conv2d_backprop_filter_cout1(x: number, dy: number, dw: number, g: number): void;
+  conv2d_backprop_input_cout1(dy: number, filter: number, dx: number, g: number): void;
   __stack_pointer: WebAssembly.Global;
 }
 
@@ -99,20 +102,34 @@ export class ConvModule {
   conv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, info: ConvInfo): TensorInfo {
     const out = this.backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], "float32");
     const biasLen = bias ? bias.shape.reduce((a, b) => a * b, 1) : 0;
+    if (info.outChannels === 1) {
+      // A dot product per pixel (the GEMM would pad the one output to 8).
+      this.fns.conv2d_cout1(this.ptr(x), this.ptr(filter), bias ? this.ptr(bias) : 0, biasLen, relu ? 1 : 0, this.ptr(out), this.geometry(info));
+      return out;
+    }
     this.fns.conv2d(this.ptr(x), this.ptr(filter), bias ? this.ptr(bias) : 0, biasLen, relu ? 1 : 0, this.ptr(out), this.geometry(info), this.ws);
     return out;
   }
 
   backpropFilter(x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
     const out = this.backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], "float32");
-    this.fns.conv2d_backprop_filter(this.ptr(x), this.ptr(dy), this.ptr(out), this.geometry(info), this.ws);
+    if (info.outChannels === 1) this.fns.conv2d_backprop_filter_cout1(this.ptr(x), this.ptr(dy), this.ptr(out), this.geometry(info));
+    else this.fns.conv2d_backprop_filter(this.ptr(x), this.ptr(dy), this.ptr(out), this.geometry(info), this.ws);
     return out;
   }
 
   backpropInput(dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
     const b = this.backend;
-    if (info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    if (cout === 1) {
+      const dx = b.makeOutput([n, h, w, cin], "float32");
+      this.fns.conv2d_backprop_input_cout1(this.ptr(dy), this.ptr(filter), this.ptr(dx), this.geometry(info));
+      return dx;
+    }
+    // The flipped filter's GEMM has cin outputs: with few of them (not a multiple of the 8-wide
+    // register block) the columns dy * filter^T (kh*kw*cin wide) use the block better.
+    const flip = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && (cin % 8 === 0 || cin >= 64);
+    if (flip) {
       // dx = conv(dy, rot180(filter) with in/out swapped), padded by k - 1 - pad.
       const flipped = b.makeOutput([kh, kw, cout, cin], "float32");
       try {
@@ -187,6 +204,8 @@ function forwardKernel(tf: Tf, mod: ConvModule, original: KernelFunc): KernelFun
     const biasLen = bias ? bias.shape.reduce((p, q) => p * q, 1) : 0;
     if (!x || !filter || !covered(a, x, filter, bias) || preluActivationWeights || (activation !== "linear" && activation !== "relu")) return original(args);
     if (bias && biasLen !== 1 && biasLen !== filter.shape[3]) return original(args);
+    // 2 to 7 outputs: the kernel we wrap (one 1x1 GEMM to every tap, then shifted adds) is faster.
+    if (filter.shape[3] > 1 && filter.shape[3] < 8) return original(args);
     return mod.conv2d(x, filter, bias, activation === "relu", geometry(tf, x.shape, filter.shape, a));
   };
 }

@@ -557,10 +557,10 @@ export function registerWasmTrainingKernels(tf: Tf, backendName = "wasm"): void 
     tf.registerKernel(c);
   }
   registered.add(backendName);
-  // Our own GEMM convolutions go in front of the ones above (which remain their fallback);
+  fixBatchedGradientKernels(tf, backendName);
+  // Our own GEMM convolutions go in front of the kernels above (which remain their fallback);
   // PSSR_WASM_CONV=xnnpack keeps tfjs's XNNPACK forward and the compositions above.
   convModuleStatus = process.env.PSSR_WASM_CONV === "xnnpack" ? "off (PSSR_WASM_CONV=xnnpack)" : (registerConvModule(tf, backendName) ?? "on");
-  fixBatchedGradientKernels(tf, backendName);
 }
 
 let convModuleStatus = "not loaded";

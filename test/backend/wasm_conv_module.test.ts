@@ -1,7 +1,8 @@
 // Our WebAssembly convolution module (native/conv.c) against tfjs's cpu backend and PyTorch:
 // forward (with bias and ReLU), filter and input gradients over geometries that reach every
 // blocking edge (rows not a multiple of 4 or 64, channels not a multiple of 4 or 8, K above
-// the 256 block, outputs above the 512 block), strides, dilations and explicit paddings.
+// the 256 block, outputs above the 512 block), strides, dilations and explicit paddings, and the
+// one-output-channel kernels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -35,6 +36,11 @@ const CASES: Case[] = [
   { x: [2, 16, 16, 16], k: [3, 3], co: 32, stride: 2, dil: 1, pad: "same" },
   { x: [4, 4, 4, 64], k: [3, 3], co: 64, stride: 1, dil: 1, pad: "same" },
   { x: [1, 70, 3, 2], k: [1, 1], co: 3, stride: 1, dil: 1, pad: "valid" }, // M = 210 rows, 3 outputs
+  // One output channel (a network's last conv) has its own kernels.
+  { x: [2, 12, 11, 37], k: [3, 3], co: 1, stride: 1, dil: 1, pad: "same" },
+  { x: [2, 12, 11, 6], k: [3, 5], co: 1, stride: 2, dil: 1, pad: "valid" },
+  { x: [1, 10, 12, 16], k: [3, 3], co: 1, stride: 1, dil: 2, pad: "same" },
+  { x: [2, 9, 8, 32], k: [1, 1], co: 1, stride: 1, dil: 1, pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
 ];
 
 const label = (c: Case) => `x ${c.x} k ${c.k} co ${c.co} s${c.stride} d${c.dil} ${JSON.stringify(c.pad)}`;

@@ -23,8 +23,8 @@ for case in spec["cases"]:
     s = case["stride"]
     dil = case.get("dilation", 1)
     load = lambda suffix: np.fromfile(os.path.join(d, f"{name}_{suffix}.bin"), dtype="<f4")
-    x = torch.tensor(load("x").reshape(n, h, w, ci).transpose(0, 3, 1, 2).astype(np.float64), requires_grad=True)
-    wt = torch.tensor(load("w").reshape(kh, kw, ci, co).transpose(3, 2, 0, 1).astype(np.float64), requires_grad=True)
+    x = torch.tensor(np.ascontiguousarray(load("x").reshape(n, h, w, ci).transpose(0, 3, 1, 2), dtype=np.float64), requires_grad=True)
+    wt = torch.tensor(np.ascontiguousarray(load("w").reshape(kh, kw, ci, co).transpose(3, 2, 0, 1), dtype=np.float64), requires_grad=True)
     y = F.conv2d(F.pad(x, (left, right, top, bottom)), wt, stride=s, dilation=dil)
     dy = torch.tensor(load("dy").reshape(y.shape[0], y.shape[2], y.shape[3], y.shape[1]).transpose(0, 3, 1, 2).astype(np.float64))
     y.backward(dy)
