@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { PssrError, unknownName } from "../errors.js";
 import { bundledTf, setTf, type Tf } from "./tf.js";
 import { registerMissingGradients } from "./gradients.js";
-import { fixBatchedGradientKernels, registerWasmTrainingKernels } from "./wasm_kernels.js";
+import { fixBatchedGradientKernels, registerWasmTrainingKernels, wasmConvStatus } from "./wasm_kernels.js";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -116,7 +116,9 @@ async function startWasm(): Promise<Attempt> {
     const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
     registerWasmTrainingKernels(tf, "wasm");
     registerMissingGradients(tf);
-    return { ok: true, started: { tf, tfName: "wasm", details: { tfjsBackend: "wasm", simd, threads, wasmDir: dir, tfjsCore: tf.version_core } } };
+    const conv = wasmConvStatus();
+    const convolutions = conv === "on" ? "pssr-lab SIMD GEMM (native/conv.c)" : `tfjs XNNPACK; ours ${conv}`;
+    return { ok: true, started: { tf, tfName: "wasm", details: { tfjsBackend: "wasm", simd, threads, convolutions, wasmDir: dir, tfjsCore: tf.version_core } } };
   } catch (e) {
     return { ok: false, why: `the WebAssembly backend failed to start: ${firstLine(e)}` };
   }

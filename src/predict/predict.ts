@@ -308,7 +308,13 @@ export interface EnsemblePrediction {
  * per-pixel mean and the members' standard deviation (the cheap disagreement map; CARE's paper
  * used a Jensen-Shannon divergence of Laplace mixtures, which needs probabilistic members).
  */
-export function predictEnsemble(models: RestorationModel[], img: Image, options: PredictOptions = {}): EnsemblePrediction {
+export function predictEnsemble(
+  models: RestorationModel[],
+  img: Image,
+  options: PredictOptions = {},
+  /** Per-member overrides, index for index (each member's own normalisation from its card). */
+  memberOptions: Partial<PredictOptions>[] = [],
+): EnsemblePrediction {
   if (models.length < 2) throw invalidArgument(`an ensemble needs at least 2 models, got ${models.length}`);
   const { scale, inChannels } = models[0].spec;
   for (const m of models) {
@@ -317,8 +323,8 @@ export function predictEnsemble(models: RestorationModel[], img: Image, options:
   let sum: Float64Array | null = null;
   let sumSq: Float64Array | null = null;
   let first: Prediction | null = null;
-  for (const m of models) {
-    const p = predictImage(m, img, { ...options, outputDtype: "float32" });
+  for (const [i, m] of models.entries()) {
+    const p = predictImage(m, img, { ...options, ...(memberOptions[i] ?? {}), outputDtype: "float32" });
     const d = p.image.data as Float32Array;
     sum ??= new Float64Array(d.length);
     sumSq ??= new Float64Array(d.length);

@@ -37,6 +37,51 @@ test("pssr train writes a model directory that pssr predict restores with", asyn
   }
 });
 
+test("pssr predict --ensemble writes the members' per-pixel mean and standard deviation", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
+  try {
+    const models = ["a", "b"].map((name, i) => {
+      const model = join(dir, name);
+      const t = runCli(["train", "--hr", em, "--out", model, "--epochs", "1", "--steps", "2", "--batch", "2", "--patch", "32", "--seed", String(11 + i)]);
+      assert.equal(t.status, 0, t.stderr);
+      return model;
+    });
+    const input = join(em, "mouse_liver_0.tif");
+    const common = ["--tile", "64", "--overlap", "16"];
+    const single = [];
+    for (const [i, model] of models.entries()) {
+      const out = join(dir, `single${i}.tif`);
+      const r = runCli(["predict", model, input, "-o", out, ...common]);
+      assert.equal(r.status, 0, r.stderr);
+      single.push((await readImage(out)).data as Float32Array);
+    }
+    const mean = join(dir, "mean.tif");
+    const sd = join(dir, "sd.tif");
+    const e = runCli(["predict", models[0], input, "-o", mean, "--ensemble", models[1], "--disagreement", sd, ...common]);
+    assert.equal(e.status, 0, e.stderr);
+    assert.match(e.stdout, /mean of 2 models/);
+    const m = (await readImage(mean)).data as Float32Array;
+    const d = (await readImage(sd)).data as Float32Array;
+    assert.equal(m.length, single[0].length);
+    let errMean = 0;
+    let errSd = 0;
+    let maxSd = 0;
+    for (let i = 0; i < m.length; i++) {
+      errMean = Math.max(errMean, Math.abs(m[i] - (single[0][i] + single[1][i]) / 2));
+      errSd = Math.max(errSd, Math.abs(d[i] - Math.abs(single[0][i] - single[1][i]) / 2));
+      maxSd = Math.max(maxSd, d[i]);
+    }
+    assert.ok(errMean < 1e-5, `mean off by ${errMean}`);
+    assert.ok(errSd < 1e-4, `disagreement off by ${errSd}`);
+    assert.ok(maxSd > 0, "two differently seeded models disagree somewhere");
+    const bad = runCli(["predict", models[0], input, "-o", join(dir, "x.tif"), "--disagreement", sd]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--disagreement needs --ensemble/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
   const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
   try {

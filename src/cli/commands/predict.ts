@@ -3,7 +3,7 @@ import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
 import { writeTiff } from "../../io/write.js";
 import { invalidArgument } from "../../errors.js";
-import { BASELINE_METHODS, loadModelDir, predictBaseline, predictImage, type Baseline } from "../../predict/index.js";
+import { BASELINE_METHODS, loadModelDir, predictBaseline, predictEnsemble, predictImage, type Baseline } from "../../predict/index.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
 import { intOption, parseCommandArgs } from "../args.js";
@@ -20,6 +20,9 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --scale N           upsampling factor for --baseline
   --dtype float32|input   output sample type (input: rescaled into the input's integer type)
   --scale-map FILE    also write the per-pixel Laplace scale (probabilistic models)
+  --ensemble DIRS     more model directories (comma-separated): OUT is the members' per-pixel
+                      mean, each member normalised as its own card says
+  --disagreement FILE with --ensemble: also write the members' per-pixel standard deviation
   --backend NAME      compute backend (or PSSR_BACKEND)
 
   Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
@@ -45,6 +48,8 @@ export async function run(args: string[]): Promise<number> {
       scale: { type: "string" },
       dtype: { type: "string" },
       "scale-map": { type: "string" },
+      ensemble: { type: "string" },
+      disagreement: { type: "string" },
       backend: { type: "string" },
       init: { type: "boolean" },
       chunks: { type: "string" },
@@ -75,6 +80,12 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN\n${usage}`);
   const [modelDir, input] = parsed.positionals;
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
+  if (v.disagreement && !v.ensemble) throw invalidArgument("--disagreement needs --ensemble");
+  if (v.ensemble) {
+    if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("--ensemble works on TIFF/PNG images, not OME-Zarr chunks");
+    if (v["scale-map"]) throw invalidArgument("--scale-map and --ensemble do not go together (use --disagreement)");
+    return runEnsemble([modelDir, ...(v.ensemble as string).split(",").filter((d) => d !== "")], input, out, v, dtype, backend);
+  }
   const { model, card } = await loadModelDir(modelDir);
   try {
     if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
@@ -97,6 +108,28 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } finally {
     model.dispose();
+  }
+}
+
+async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string): Promise<number> {
+  if (dirs.length < 2) throw invalidArgument("--ensemble needs at least one more model directory");
+  const img = await readImage(input);
+  const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
+  try {
+    for (const dir of dirs) members.push(await loadModelDir(dir));
+    const r = predictEnsemble(
+      members.map((m) => m.model),
+      img,
+      { tilePx: intOption(v.tile, "tile", 256, 8), overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`) },
+      members.map((m) => ({ normalization: m.card?.normalization, expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null })),
+    );
+    if (dtype === "input") console.error("warning: --dtype input is ignored with --ensemble (mean and disagreement are float32)");
+    await writeTiff(out, r.mean, { dtype: "float32" });
+    if (v.disagreement) await writeTiff(v.disagreement as string, r.disagreement, { dtype: "float32" });
+    console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string}` : ""}`);
+    return 0;
+  } finally {
+    for (const m of members) m.model.dispose();
   }
 }
 
