@@ -4,6 +4,8 @@
 // the versions of both sides. Each row: {name, ours_ms, peer, peer_ms, ratio, backend, shape},
 // ratio = ours / peer measured in the same run (< 1: we are faster).
 //   node dist/bench/run.js [--only NAME,...] [--skip NAME,...] [--table-only]
+// bench/results/widgets.json (widget latency in Chromium) is written by the browser test when
+// run with PSSR_BENCH_RESULTS=1.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
