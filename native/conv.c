@@ -414,22 +414,6 @@ static inline float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
 
-/* sum over c of a[c] * b[c] */
-static inline float dot(const float* a, const float* b, int n) {
-  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
-  int c = 0;
-  for (; c + 16 <= n; c += 16) {
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
-    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + c + 4), wasm_v128_load(b + c + 4)));
-    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + c + 8), wasm_v128_load(b + c + 8)));
-    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + c + 12), wasm_v128_load(b + c + 12)));
-  }
-  for (; c + 4 <= n; c += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
-  float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
-  for (; c < n; c++) s += a[c] * b[c];
-  return s;
-}
-
 /* y[n, ho, wo, 1] = conv(x, filter[kh, kw, cin, 1]) (+ bias[0]) (then ReLU). */
 EXPORT(conv2d_cout1) void conv2d_cout1(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g) {
   const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
@@ -441,16 +425,29 @@ EXPORT(conv2d_cout1) void conv2d_cout1(const float* x, const float* filter, cons
     for (int oy = 0; oy < ho; oy++) {
       float* yr = y + (b * ho + oy) * wo;
       for (int ox = 0; ox < wo; ox++) {
-        float s = b0;
+        /* one vector sum over every tap and channel, reduced once per pixel */
+        v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+        float tail = 0.0f;
         for (int ty = 0; ty < kh; ty++) {
           int iy = oy * sh - pt + ty * dh;
           if (iy < 0 || iy >= h) continue;
           for (int tx = 0; tx < kw; tx++) {
             int ix = ox * sw - pl + tx * dw;
             if (ix < 0 || ix >= w) continue;
-            s += dot(xb + (iy * w + ix) * cin, filter + (ty * kw + tx) * cin, cin);
+            const float* a = xb + (iy * w + ix) * cin;
+            const float* f = filter + (ty * kw + tx) * cin;
+            int c = 0;
+            for (; c + 16 <= cin; c += 16) {
+              s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(f + c)));
+              s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + c + 4), wasm_v128_load(f + c + 4)));
+              s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + c + 8), wasm_v128_load(f + c + 8)));
+              s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + c + 12), wasm_v128_load(f + c + 12)));
+            }
+            for (; c + 4 <= cin; c += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(f + c)));
+            for (; c < cin; c++) tail += a[c] * f[c];
           }
         }
+        float s = b0 + hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3))) + tail;
         yr[ox] = relu && s < 0.0f ? 0.0f : s;
       }
     }
@@ -522,24 +519,47 @@ EXPORT(conv2d_backprop_input_cout1) void conv2d_backprop_input_cout1(const float
     for (int iy = 0; iy < h; iy++) {
       for (int ix = 0; ix < w; ix++) {
         float* d = dx + ((b * h + iy) * w + ix) * cin;
-        for (int c = 0; c < cin; c++) d[c] = 0.0f;
-        for (int ty = 0; ty < kh; ty++) {
-          int ny = iy + pt - ty * dh;
-          if (ny < 0 || ny % sh) continue;
-          int oy = ny / sh;
-          if (oy >= ho) continue;
-          for (int tx = 0; tx < kw; tx++) {
-            int nx = ix + pl - tx * dw;
-            if (nx < 0 || nx % sw) continue;
-            int ox = nx / sw;
-            if (ox >= wo) continue;
-            v128_t gv = wasm_v128_load32_splat(dy + (b * ho + oy) * wo + ox);
-            const float* f = filter + (ty * kw + tx) * cin;
-            int c = 0;
-            for (; c + 4 <= cin; c += 4) wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), wasm_f32x4_mul(gv, wasm_v128_load(f + c))));
-            float gs = wasm_f32x4_extract_lane(gv, 0);
-            for (; c < cin; c++) d[c] += gs * f[c];
+        /* channel blocks of 16 (then 4, then 1) accumulate in registers over the taps */
+        for (int c0 = 0; c0 < cin;) {
+          int width = cin - c0 >= 16 ? 16 : cin - c0 >= 4 ? 4 : 1;
+          v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+          float a = 0.0f;
+          for (int ty = 0; ty < kh; ty++) {
+            int ny = iy + pt - ty * dh;
+            if (ny < 0 || ny % sh) continue;
+            int oy = ny / sh;
+            if (oy >= ho) continue;
+            for (int tx = 0; tx < kw; tx++) {
+              int nx = ix + pl - tx * dw;
+              if (nx < 0 || nx % sw) continue;
+              int ox = nx / sw;
+              if (ox >= wo) continue;
+              const float* gp = dy + (b * ho + oy) * wo + ox;
+              const float* f = filter + (ty * kw + tx) * cin + c0;
+              if (width == 1) {
+                a += *gp * f[0];
+                continue;
+              }
+              v128_t gv = wasm_v128_load32_splat(gp);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(gv, wasm_v128_load(f)));
+              if (width == 16) {
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(gv, wasm_v128_load(f + 4)));
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(gv, wasm_v128_load(f + 8)));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(gv, wasm_v128_load(f + 12)));
+              }
+            }
           }
+          if (width == 1) {
+            d[c0] = a;
+          } else {
+            wasm_v128_store(d + c0, a0);
+            if (width == 16) {
+              wasm_v128_store(d + c0 + 4, a1);
+              wasm_v128_store(d + c0 + 8, a2);
+              wasm_v128_store(d + c0 + 12, a3);
+            }
+          }
+          c0 += width;
         }
       }
     }
