@@ -171,7 +171,8 @@ export class ConvModule {
 
 type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
 
-interface ConvAttrs {
+/** The attributes tfjs's Conv2D-family kernels share. */
+export interface ConvAttrs {
   strides: number | [number, number];
   pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
   dataFormat?: "NHWC" | "NCHW";
@@ -180,7 +181,8 @@ interface ConvAttrs {
   activation?: string;
 }
 
-function geometry(tf: Tf, xShape: number[], filterShape: number[], a: ConvAttrs): ConvInfo {
+/** tfjs's conv geometry (output size, padding) for NHWC. */
+export function convInfo(tf: Tf, xShape: number[], filterShape: number[], a: ConvAttrs): ConvInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -206,7 +208,7 @@ function forwardKernel(tf: Tf, mod: ConvModule, original: KernelFunc): KernelFun
     if (bias && biasLen !== 1 && biasLen !== filter.shape[3]) return original(args);
     // 2 to 7 outputs: the kernel we wrap (one 1x1 GEMM to every tap, then shifted adds) is faster.
     if (filter.shape[3] > 1 && filter.shape[3] < 8) return original(args);
-    return mod.conv2d(x, filter, bias, activation === "relu", geometry(tf, x.shape, filter.shape, a));
+    return mod.conv2d(x, filter, bias, activation === "relu", convInfo(tf, x.shape, filter.shape, a));
   };
 }
 
@@ -215,7 +217,7 @@ function backpropFilterKernel(tf: Tf, mod: ConvModule, original: KernelFunc): Ke
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const a = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     if (!covered(a, x, dy)) return original(args);
-    return mod.backpropFilter(x, dy, geometry(tf, x.shape, a.filterShape, a));
+    return mod.backpropFilter(x, dy, convInfo(tf, x.shape, a.filterShape, a));
   };
 }
 
@@ -224,7 +226,7 @@ function backpropInputKernel(tf: Tf, mod: ConvModule, original: KernelFunc): Ker
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
     if (!covered(a, dy, filter)) return original(args);
-    return mod.backpropInput(dy, filter, geometry(tf, a.inputShape, filter.shape, a));
+    return mod.backpropInput(dy, filter, convInfo(tf, a.inputShape, filter.shape, a));
   };
 }
 

@@ -1,5 +1,7 @@
 // Gradient kernels the tfjs WebAssembly backend lacks (or has only as slow scalar loops),
-// composed from its fast XNNPACK kernels so that conv nets train there.
+// composed from its fast XNNPACK kernels so that conv nets train there. Where our own
+// convolution module loads (conv-wasm.ts, the default), the convolution kernels here are only
+// its fallback (NCHW, other activations, PSSR_WASM_CONV=xnnpack).
 //
 // - Conv2DBackpropFilter: not registered by tfjs-backend-wasm 4.22. We compute it as one
 //   forward convolution in which the roles are swapped: the input, transposed to
@@ -24,7 +26,7 @@
 // Kernels here call the wasm backend's own kernel functions directly (not tfjs ops), so they
 // add nothing to the gradient tape and free every intermediate buffer they allocate.
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
-import { registerConvModule } from "./conv-wasm.js";
+import { convInfo, registerConvModule, type ConvAttrs } from "./conv-wasm.js";
 import type { Tf } from "./tf.js";
 
 type Backend = { disposeData(dataId: object, force?: boolean): boolean };
@@ -180,25 +182,10 @@ class KernelRunner {
   }
 }
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
-  dataFormat?: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
-
+/** Conv geometry for the kernels here, which support NHWC only. */
 function convGeometry(tf: Tf, xShape: number[], filterShape: number[], attrs: ConvAttrs) {
   if (attrs.dataFormat === "NCHW") throw new Error("the wasm backprop kernels support NHWC only");
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+  return convInfo(tf, xShape, filterShape, attrs);
 }
 
 function backpropFilterKernel(tf: Tf, backendName: string): KernelFunc {
