@@ -16,6 +16,7 @@ const COMMANDS = [
   "calibrate",
   "train",
   "predict",
+  "export",
   "evaluate",
   "frc",
   "errormap",
