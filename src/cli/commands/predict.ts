@@ -6,11 +6,13 @@ import { invalidArgument } from "../../errors.js";
 import { BASELINE_METHODS, loadModelDir, predictBaseline, predictEnsemble, predictImage, type Baseline } from "../../predict/index.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
+import { isModelPackage, predictPackageCommand } from "../../export/package.js";
 import { intOption, parseCommandArgs } from "../args.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
 
 const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
+       pssr predict PACKAGE.zip IN -o OUT   (a BioImage Model Zoo package with ONNX weights)
        pssr predict --baseline bilinear --scale 4 IN -o OUT
 
   -o, --out FILE      output TIFF (float32 unless --dtype input)
@@ -79,6 +81,8 @@ export async function run(args: string[]): Promise<number> {
   }
   if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN\n${usage}`);
   const [modelDir, input] = parsed.positionals;
+  // A BioImage Model Zoo package (zip or folder): ONNX weights on onnxruntime-node (docs/EXPORT.md).
+  if (isModelPackage(modelDir)) return predictPackageCommand(modelDir, input, out, v);
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   if (v.disagreement && !v.ensemble) throw invalidArgument("--disagreement needs --ensemble");
   if (v.ensemble) {
