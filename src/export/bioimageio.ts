@@ -212,6 +212,9 @@ export async function exportBioimageio(modelDir: string, out: string, options: E
   if (!existsSync(join(modelDir, "model.json"))) throw new PssrError("model-invalid", "not a model directory: model.json is missing", { file: modelDir });
   const outAbs = resolve(out);
   const dirAbs = realpathSync(modelDir);
+  if (!existsSync(dirname(outAbs)) || !statSync(dirname(outAbs)).isDirectory()) {
+    throw new PssrError("file-not-found", `cannot write: the folder ${dirname(outAbs)} does not exist`, { file: out });
+  }
   const outReal = existsSync(outAbs) ? realpathSync(outAbs) : join(realpathSync(dirname(outAbs)), outAbs.slice(dirname(outAbs).length + 1));
   if (outReal === dirAbs || ["model.json", "weights.bin", "card.json"].some((f) => outReal === join(dirAbs, f))) {
     throw invalidArgument(`refusing to write ${out}: it is the model directory or one of its files`);
