@@ -19,7 +19,8 @@ import type { Image } from "../image/image.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
 import type { ModelCard } from "../train/card.js";
-import { reflectIndex } from "../train/data.js";
+import { DEFAULT_NORMALIZATION, reflectIndex, type NormalizationSpec } from "../train/data.js";
+import { inputMultiple, outputChannels } from "../model/architectures.js";
 import { CONFIG_KEY } from "./bioimageio.js";
 
 type Ort = typeof import("onnxruntime-node");
@@ -80,6 +81,8 @@ export interface ModelPackage {
   postprocessing: ProcessingStep[];
   /** Our card, when the package was exported by pssr-lab. */
   card: ModelCard | null;
+  /** Model directories on `--engine onnx`: percentiles of the whole image, as predictImage (not per sample). */
+  imageNormalization?: NormalizationSpec;
 }
 
 const SUPPORTED_STEPS = ["ensure_dtype", "scale_range", "zero_mean_unit_variance", "fixed_zero_mean_unit_variance", "scale_linear", "scale_mean_variance", "clip", "binarize", "sigmoid"];
@@ -518,16 +521,21 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
   const mean = new Float32Array(nOutPlanes * H * W);
   const scale = probabilistic ? new Float32Array(samples.length * H * W) : undefined;
   const scaleRange = pkg.preprocessing.find((s) => s.id === "scale_range");
+  // Model directories: one normalisation for the whole image (all planes), eps 1e-20, exactly predictImage's.
+  const imageRange = pkg.imageNormalization ? percentiles(Float32Array.from(img.data as ArrayLike<number>), [pkg.imageNormalization.pmin, pkg.imageNormalization.pmax]) : null;
   try {
     for (const [i, planesOf] of samples.entries()) {
       const raw: Sample = { data: planesOf.map((p) => Float32Array.from(getPlane(img, p).data)), height: h, width: w };
       const x: Sample = { data: raw.data.map((d) => d.slice()), height: h, width: w };
-      for (const step of pkg.preprocessing) applyStep(x, step, raw);
+      if (imageRange) {
+        const [lo, hi] = imageRange;
+        for (const d of x.data) for (let j = 0; j < d.length; j++) d[j] = (d[j] - lo) / (hi - lo + 1e-20);
+      } else for (const step of pkg.preprocessing) applyStep(x, step, raw);
       const y = await runTiled(pkg, session, x, options.tilePx ?? 256);
       for (const step of pkg.postprocessing) applyStep(y, step, raw);
       // Ours: back to the input's intensity scale with the scale_range percentiles (CSBDeep's PercentileNormalizer.after).
-      let [lo, hi] = [0, 1];
-      if (ours && scaleRange && pkg.postprocessing.length === 0) {
+      let [lo, hi] = imageRange ?? [0, 1];
+      if (!imageRange && ours && scaleRange && pkg.postprocessing.length === 0) {
         const k = scaleRange.kwargs ?? {};
         [lo, hi] = percentiles(joined(raw, raw.data.map((_, c) => c)), [Number(k.min_percentile ?? 0), Number(k.max_percentile ?? 100)]);
       }
@@ -554,13 +562,46 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
   return result;
 }
 
+/** A model directory as a package on onnxruntime (`pssr predict MODEL_DIR --engine onnx`): ONNX traced in memory. */
+export async function packageFromModelDir(dir: string): Promise<ModelPackage> {
+  const { loadModelDir } = await import("../predict/load.js");
+  const { modelToOnnx } = await import("./onnx.js");
+  const { model, card } = await loadModelDir(dir);
+  try {
+    const spec = model.spec;
+    const ex = modelToOnnx(model);
+    const m = inputMultiple(spec);
+    return {
+      source: dir,
+      name: `${spec.arch} x${spec.scale} (${dir})`,
+      onnx: ex.bytes,
+      inputAxes: ["batch", "channel", "y", "x"],
+      outputAxes: ["batch", "channel", "y", "x"],
+      inputChannels: spec.inChannels,
+      outputChannels: outputChannels(spec),
+      outputChannelNames: [],
+      factor: spec.scale,
+      haloPx: ex.haloPx,
+      // Valid sizes are the multiples of m: padding as predictImage pads.
+      minPx: m,
+      stepPx: m,
+      preprocessing: [],
+      postprocessing: [],
+      card: card ?? ({ frames: spec.inChannels, spec } as ModelCard),
+      imageNormalization: card?.normalization ?? DEFAULT_NORMALIZATION,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 /**
  * `pssr predict PACKAGE IN -o OUT`: reads IN, restores it with the package, writes OUT (and
  * the Laplace scale map with --scale-map). Options of model directories that packages lack are refused.
  */
 export async function predictPackageCommand(path: string, input: string, out: string, v: Record<string, unknown>): Promise<number> {
-  for (const opt of ["ensemble", "disagreement", "init", "chunks", "chunk-index", "chunk-count", "block", "halo", "compressor", "overlap"]) {
-    if (v[opt] !== undefined) throw invalidArgument(`--${opt} is not available with a model package (it tiles by the package's halo)`);
+  for (const opt of ["baseline", "ensemble", "disagreement", "init", "chunks", "chunk-index", "chunk-count", "block", "halo", "compressor", "overlap"]) {
+    if (v[opt] !== undefined) throw invalidArgument(`--${opt} is not available with a model package or --engine onnx (tiles overlap by the halo)`);
   }
   const { readImage } = await import("../io/read.js");
   const { writeTiff } = await import("../io/write.js");
@@ -568,7 +609,14 @@ export async function predictPackageCommand(path: string, input: string, out: st
   if ([out, v["scale-map"]].some((o) => typeof o === "string" && resolve(o) === resolve(input))) throw invalidArgument("refusing to write onto the input image");
   const tile = v.tile === undefined ? 256 : Number(v.tile);
   if (!Number.isInteger(tile) || tile < 8) throw invalidArgument(`--tile must be an integer >= 8, got ${String(v.tile)}`);
-  const pkg = openModelPackage(path);
+  const engine = (v.engine as string | undefined) ?? "onnx";
+  if (engine !== "onnx") throw invalidArgument(isModelPackage(path) ? `a model package runs on --engine onnx, not ${engine}` : `unknown --engine "${engine}"; valid: tfjs, onnx`);
+  if (!isModelPackage(path)) {
+    // Our model directory on onnxruntime: the tfjs backend only reads the weights.
+    const { selectBackend } = await import("../backend/index.js");
+    await selectBackend({ name: (v.backend as string | undefined) ?? null });
+  }
+  const pkg = isModelPackage(path) ? openModelPackage(path) : await packageFromModelDir(path);
   const img = await readImage(input);
   const r = await predictWithPackage(pkg, img, { tilePx: tile });
   let image = r.image;
@@ -584,6 +632,6 @@ export async function predictPackageCommand(path: string, input: string, out: st
     if (!r.scale) throw invalidArgument("--scale-map needs a probabilistic (Laplace) model");
     await writeTiff(v["scale-map"] as string, r.scale, { dtype: "float32" });
   }
-  console.log(`wrote ${out} (${image.shape.join("x")}, package "${pkg.name}" x${pkg.factor}, onnxruntime-node, halo ${pkg.haloPx} px)`);
+  console.log(`wrote ${out} (${image.shape.join("x")}, ${pkg.imageNormalization ? "model" : "package"} "${pkg.name}" x${pkg.factor}, onnxruntime-node, halo ${pkg.haloPx} px)`);
   return 0;
 }

@@ -222,3 +222,34 @@ test("export refuses bad input with one line and never writes onto the model", a
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("predict MODEL_DIR --engine onnx equals the tfjs path on stacks and time-lapses (whole-image normalisation)", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "pssr-engine-"));
+  try {
+    for (const c of [CASES[0], CASES[3]]) {
+      const dir = join(tmp, `model-${c.frames}`);
+      await makeModelDir(dir, c);
+      const img = join(tmp, `in-${c.frames}.tif`);
+      // A 5-plane stack: every plane (not only the middle one) must agree, reflected frame windows included.
+      await cropTiff(join(repoRoot, "data-samples/fluo/membrane_2d_timelapse_5x256x256.tif"), img, 5, 70, 90);
+      const a = join(tmp, `a${c.frames}.tif`);
+      const b = join(tmp, `b${c.frames}.tif`);
+      const ra = runCli(["predict", dir, img, "-o", a]);
+      assert.equal(ra.status, 0, ra.stderr);
+      const rb = runCli(["predict", dir, img, "-o", b, "--engine", "onnx", "--tile", "96"]);
+      assert.equal(rb.status, 0, rb.stderr);
+      const A = await readImage(a);
+      const B = await readImage(b);
+      assert.deepEqual(B.shape, A.shape);
+      const raw = Float32Array.from((await readImage(img)).data as ArrayLike<number>);
+      const d = maxAbsDiff(A.data as Float32Array, B.data as Float32Array) / (percentile(raw, 99.8) - percentile(raw, 2));
+      console.log(`--engine onnx vs tfjs, ${c.arch} x${c.scale} ${c.frames} frame(s) on 5 planes: ${d.toExponential(2)} of the input range`);
+      assert.ok(d < 1e-4, `--engine onnx differs by ${d}`);
+    }
+    const bad = runCli(["predict", join(tmp, "model-1"), join(tmp, "in-1.tif"), "-o", join(tmp, "x.tif"), "--engine", "tensorrt"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /unknown --engine "tensorrt"; valid: tfjs, onnx/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
