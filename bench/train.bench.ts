@@ -4,6 +4,8 @@
 //   train_step_small:  one Adam step, MSE, batch 4 of 32x32 LR -> 128x128 HR patches
 //   predict_small_512: tiled inference of a 512x512 LR input (tiles 256, overlap 64, same
 //                      tiles in both), output 2048x2048
+//   predict_small_512_onnx: the same input through `--engine onnx` (the ONNX export on
+//                      onnxruntime-node, 1 thread; its default tiles: max(256, 4 x halo), overlapping by twice the halo)
 // The machine is shared, so both sides are measured in alternating rounds (ours, then the
 // peer, BENCH_ROUNDS times, default 3) and each side's fastest round is kept.
 // Rows {name, ours_ms, peer, peer_ms, ratio (ours/peer), backend, shape, ...} go to
@@ -17,6 +19,7 @@ import { predictNormalized } from "../src/predict/index.js";
 import { computeLoss } from "../src/train/losses.js";
 import { createAdam } from "../src/train/optimizer.js";
 import { repoRoot, runPython } from "../test/helpers.js";
+import { packageFromModel, predictWithPackage } from "../src/export/package.js";
 
 const BATCH = 4;
 const LR_PATCH = 32;
@@ -43,8 +46,11 @@ const img = new Float32Array(SIDE * SIDE);
 for (let i = 0; i < img.length; i++) img[i] = Math.random();
 predictNormalized(model, { data: img.subarray(0, TILE * TILE), height: TILE, width: TILE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
 
+const onnxPackage = await packageFromModel(model, null, "bench");
+const onnxImage = { data: img, shape: [SIDE, SIDE], axes: "YX", pixelSize: null, dtype: "float32" as const };
 let trainMs = Infinity;
 let predictMs = Infinity;
+let onnxMs = Infinity;
 let peer = { train_ms: Infinity, predict_ms: Infinity, peak_mb: 0, threads: 0, torch: "" };
 for (let round = 0; round < ROUNDS; round++) {
   let t0 = performance.now();
@@ -53,11 +59,14 @@ for (let round = 0; round < ROUNDS; round++) {
   t0 = performance.now();
   predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
   predictMs = Math.min(predictMs, performance.now() - t0);
+  t0 = performance.now();
+  await predictWithPackage(onnxPackage, onnxImage);
+  onnxMs = Math.min(onnxMs, performance.now() - t0);
   const p = JSON.parse(
     runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec, batch: BATCH, lrPatch: LR_PATCH, steps: STEPS, predictSide: SIDE, tile: TILE, overlap: OVERLAP })),
   ) as typeof peer;
   peer = { ...p, train_ms: Math.min(peer.train_ms, p.train_ms), predict_ms: Math.min(peer.predict_ms, p.predict_ms), peak_mb: Math.max(peer.peak_mb, p.peak_mb) };
-  console.log(`round ${round + 1}: ours train ${trainMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)} ms; peer train ${p.train_ms.toFixed(0)} ms, predict ${p.predict_ms.toFixed(0)} ms`);
+  console.log(`round ${round + 1}: ours train ${trainMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)} ms (onnx ${onnxMs.toFixed(0)} ms); peer train ${p.train_ms.toFixed(0)} ms, predict ${p.predict_ms.toFixed(0)} ms`);
 }
 tf.dispose([x, y]);
 optimizer.dispose();
@@ -86,6 +95,18 @@ const rows = [
     ratio: +(predictMs / peer.predict_ms).toFixed(3),
     backend,
     shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${TILE} overlap ${OVERLAP}`,
+    ours_peak_rss_mb: +oursPeakMb.toFixed(0),
+    peer_peak_rss_mb: +peer.peak_mb.toFixed(0),
+    peer_threads: peer.threads,
+  },
+  {
+    name: "predict_small_512_onnx",
+    ours_ms: +onnxMs.toFixed(1),
+    peer: "pytorch-cpu",
+    peer_ms: +peer.predict_ms.toFixed(1),
+    ratio: +(onnxMs / peer.predict_ms).toFixed(3),
+    backend: "onnxruntime-node (1 thread)",
+    shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${Math.max(TILE, 4 * onnxPackage.haloPx)} overlapping by 2 x halo ${onnxPackage.haloPx}`,
     ours_peak_rss_mb: +oursPeakMb.toFixed(0),
     peer_peak_rss_mb: +peer.peak_mb.toFixed(0),
     peer_threads: peer.threads,

@@ -21,6 +21,7 @@ import { percentiles } from "../image/percentile.js";
 import type { ModelCard } from "../train/card.js";
 import { DEFAULT_NORMALIZATION, reflectIndex, type NormalizationSpec } from "../train/data.js";
 import { inputMultiple, outputChannels } from "../model/architectures.js";
+import type { RestorationModel } from "../model/model.js";
 import { CONFIG_KEY } from "./bioimageio.js";
 
 type Ort = typeof import("onnxruntime-node");
@@ -373,7 +374,7 @@ function tileStarts(size: number, tile: number, overlap: number): number[] {
 }
 
 export interface PackageRunOptions {
-  /** Requested tile side in input pixels (raised to a valid size above twice the halo). Default 256. */
+  /** Requested tile side in input pixels (raised to a valid size above twice the halo). Default max(256, 4 x halo). */
   tilePx?: number;
   onWarning?: (message: string) => void;
 }
@@ -531,7 +532,8 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
         const [lo, hi] = imageRange;
         for (const d of x.data) for (let j = 0; j < d.length; j++) d[j] = (d[j] - lo) / (hi - lo + 1e-20);
       } else for (const step of pkg.preprocessing) applyStep(x, step, raw);
-      const y = await runTiled(pkg, session, x, options.tilePx ?? 256);
+      // Default tiles: 256, or 4x the halo, so that at most half of each tile is context.
+      const y = await runTiled(pkg, session, x, options.tilePx ?? Math.max(256, 4 * pkg.haloPx));
       for (const step of pkg.postprocessing) applyStep(y, step, raw);
       // Ours: back to the input's intensity scale with the scale_range percentiles (CSBDeep's PercentileNormalizer.after).
       let [lo, hi] = imageRange ?? [0, 1];
@@ -562,34 +564,39 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
   return result;
 }
 
-/** A model directory as a package on onnxruntime (`pssr predict MODEL_DIR --engine onnx`): ONNX traced in memory. */
+/** A loaded model as a package on onnxruntime (ONNX traced in memory; the caller still owns `model`). */
+export async function packageFromModel(model: RestorationModel, card: ModelCard | null, source: string): Promise<ModelPackage> {
+  const { modelToOnnx } = await import("./onnx.js");
+  const spec = model.spec;
+  const ex = modelToOnnx(model);
+  const m = inputMultiple(spec);
+  return {
+    source,
+    name: `${spec.arch} x${spec.scale} (${source})`,
+    onnx: ex.bytes,
+    inputAxes: ["batch", "channel", "y", "x"],
+    outputAxes: ["batch", "channel", "y", "x"],
+    inputChannels: spec.inChannels,
+    outputChannels: outputChannels(spec),
+    outputChannelNames: [],
+    factor: spec.scale,
+    haloPx: ex.haloPx,
+    // Valid sizes are the multiples of m: padding as predictImage pads.
+    minPx: m,
+    stepPx: m,
+    preprocessing: [],
+    postprocessing: [],
+    card: card ?? ({ frames: spec.inChannels, spec } as ModelCard),
+    imageNormalization: card?.normalization ?? DEFAULT_NORMALIZATION,
+  };
+}
+
+/** A model directory as a package on onnxruntime (`pssr predict MODEL_DIR --engine onnx`). */
 export async function packageFromModelDir(dir: string): Promise<ModelPackage> {
   const { loadModelDir } = await import("../predict/load.js");
-  const { modelToOnnx } = await import("./onnx.js");
   const { model, card } = await loadModelDir(dir);
   try {
-    const spec = model.spec;
-    const ex = modelToOnnx(model);
-    const m = inputMultiple(spec);
-    return {
-      source: dir,
-      name: `${spec.arch} x${spec.scale} (${dir})`,
-      onnx: ex.bytes,
-      inputAxes: ["batch", "channel", "y", "x"],
-      outputAxes: ["batch", "channel", "y", "x"],
-      inputChannels: spec.inChannels,
-      outputChannels: outputChannels(spec),
-      outputChannelNames: [],
-      factor: spec.scale,
-      haloPx: ex.haloPx,
-      // Valid sizes are the multiples of m: padding as predictImage pads.
-      minPx: m,
-      stepPx: m,
-      preprocessing: [],
-      postprocessing: [],
-      card: card ?? ({ frames: spec.inChannels, spec } as ModelCard),
-      imageNormalization: card?.normalization ?? DEFAULT_NORMALIZATION,
-    };
+    return await packageFromModel(model, card, dir);
   } finally {
     model.dispose();
   }
@@ -607,8 +614,8 @@ export async function predictPackageCommand(path: string, input: string, out: st
   const { writeTiff } = await import("../io/write.js");
   const { resolve } = await import("node:path");
   if ([out, v["scale-map"]].some((o) => typeof o === "string" && resolve(o) === resolve(input))) throw invalidArgument("refusing to write onto the input image");
-  const tile = v.tile === undefined ? 256 : Number(v.tile);
-  if (!Number.isInteger(tile) || tile < 8) throw invalidArgument(`--tile must be an integer >= 8, got ${String(v.tile)}`);
+  const tile = v.tile === undefined ? undefined : Number(v.tile);
+  if (tile !== undefined && (!Number.isInteger(tile) || tile < 8)) throw invalidArgument(`--tile must be an integer >= 8, got ${String(v.tile)}`);
   const engine = (v.engine as string | undefined) ?? "onnx";
   if (engine !== "onnx") throw invalidArgument(isModelPackage(path) ? `a model package runs on --engine onnx, not ${engine}` : `unknown --engine "${engine}"; valid: tfjs, onnx`);
   if (!isModelPackage(path)) {
