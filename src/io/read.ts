@@ -199,11 +199,11 @@ function partialSizes(sizes: number[], found: number): number[] {
  */
 function checkComplete(path: string, options: ReadOptions, source: string, expected: number | null, found: number, why: string | null): number {
   if (expected !== null && found >= expected && why === null) return expected;
-  const promise = expected === null ? `${source} promises more than ${found} planes` : `${source} promises ${expected} planes`;
+  const promise = expected === null ? `${source} continues past the end of the file` : `${source} promises ${expected} planes`;
   if (!options.allowPartial || found === 0) {
     throw new PssrError(
       "corrupt-file",
-      `truncated: ${promise} but ${found === 0 ? "none" : `only ${found}`} can be read${why ? ` (${why})` : ""}${found > 0 ? "; --allow-partial (allowPartial) reads those" : ""}`,
+      `truncated: ${promise} but ${found === 0 ? "no plane" : `only ${found} plane${found > 1 ? "s" : ""}`} can be read${why ? ` (${why})` : ""}${found > 0 ? `; --allow-partial (allowPartial) reads the ${found}` : ""}`,
       { file: path },
     );
   }
