@@ -187,6 +187,7 @@ export function imageFromPlanes(
     pixelSizeY: like.pixelSizeY ?? null,
     zSpacing: like.zSpacing ?? null,
     frameIntervalS: like.frameIntervalS ?? null,
+    ...(like.rowIntervalS ? { rowIntervalS: like.rowIntervalS } : {}),
     dtype: like.dtype ?? "float32",
     meta: like.meta,
   };

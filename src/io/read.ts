@@ -479,7 +479,10 @@ async function planFromImageJ(path: string, tf: TiffFile, ij: ImageJDescription,
   let zSpacing: Length | null = null;
   let rowIntervalS: number | null = null;
   let ignoredResolution: string | undefined;
+  // yunit= (ImageJ 1.52+) gives Y its own unit; a time unit means rows are time points (a kymograph).
   const yunit = typeof ij.yunit === "string" ? ij.yunit : null;
+  const yIsTime = yunit !== null && lengthFrom(1, yunit) === null && secondsPer(yunit) !== null;
+  if (yIsTime && first.yResolution) rowIntervalS = (1 / first.yResolution) * secondsPer(yunit)!;
   if (unit !== null && lengthFrom(1, unit) !== null) {
     const x = first.xResolution ? lengthFrom(1 / first.xResolution, unit) : null;
     if (x !== null && isPrintResolution(x)) {
@@ -487,17 +490,13 @@ async function planFromImageJ(path: string, tf: TiffFile, ij: ImageJDescription,
       ignoredResolution = `${formatDpi(x)} (ImageJ unit=${unit})`;
     } else {
       pixelSize = x;
-      // yunit= (ImageJ 1.52+): Y in another unit; a time unit means rows are time points (a kymograph).
-      const yPerUnit = yunit !== null && first.yResolution ? 1 / first.yResolution : null;
-      if (yunit !== null && yPerUnit !== null && lengthFrom(1, yunit) === null && secondsPer(yunit) !== null) {
-        rowIntervalS = yPerUnit * secondsPer(yunit)!;
-      } else {
+      if (!yIsTime) {
         const y = first.yResolution ? lengthFrom(1 / first.yResolution, yunit !== null && lengthFrom(1, yunit) !== null ? yunit : unit) : null;
         pixelSizeY = y && !sameLength(pixelSize, y) ? y : null;
       }
       if (typeof ij.spacing === "number") zSpacing = lengthFrom(Math.abs(ij.spacing), unit);
     }
-  } else {
+  } else if (!yIsTime) {
     const cal = calibrationFromTags(first, tf);
     ({ pixelSize, pixelSizeY } = cal);
     ignoredResolution = cal.ignoredResolution;
