@@ -38,7 +38,7 @@ import {
   type ImageJDescription,
   type OmeDocument,
 } from "./metadata.js";
-import { allocate, TiffFile, type TiffPage } from "./tiff-file.js";
+import { allocate, oneLine, TiffFile, type TiffPage } from "./tiff-file.js";
 
 /** Tag 65000 (TIFF private range): pssr's JSON metadata (recipe, seed, provenance). */
 export const PSSR_META_TAG = 65000;
@@ -197,8 +197,13 @@ function partialSizes(sizes: number[], found: number): number[] {
  * `found` can be read: fine when all are there; else an error naming both counts, or with
  * allowPartial a warning. Returns the number of planes to read.
  */
-function checkComplete(path: string, options: ReadOptions, source: string, expected: number | null, found: number, why: string | null): number {
+function checkComplete(path: string, options: ReadOptions, source: string, expected: number | null, found: number, why: string | null, metadataOnly = false): number {
   if (expected !== null && found >= expected && why === null) return expected;
+  if (metadataOnly) {
+    if (!options.allowPartial) throw new PssrError("corrupt-file", `truncated: ${why}; --allow-partial (allowPartial) reads the pages without it`, { file: path });
+    (options.onWarning ?? ((m: string) => console.error(`warning: ${m}`)))(`${path}: truncated: ${why}; reading the pages without it`);
+    return 0;
+  }
   const promise = expected === null ? `${source} continues past the end of the file` : `${source} promises ${expected} planes`;
   if (!options.allowPartial || found === 0) {
     throw new PssrError(
@@ -242,6 +247,11 @@ async function planFor(path: string, bytes: Uint8Array, kind: FileKind, options:
   }
   const tf = await TiffFile.open(path, bytes);
   opened.set(path, tf);
+  if (tf.lostDescription !== null) {
+    // The metadata that says how the pages form the image, or their calibration, is cut off:
+    // read the pages without it only when allowed.
+    checkComplete(path, options, "the file", null, 0, `${tf.lostDescription}; its metadata is lost`, true);
+  }
   const descriptions = tf.descriptions();
   const omeText = descriptions.find(isOmeXml);
   const ijText = descriptions.find((d) => d.startsWith("ImageJ="));
@@ -658,7 +668,7 @@ async function readWithSharp(path: string, bytes: Uint8Array, kind: "png" | "jpe
   try {
     meta = await sharp(bytes).metadata();
   } catch (e) {
-    throw new PssrError("corrupt-file", `cannot read the ${kind.toUpperCase()} header (${(e as Error).message})`, { file: path, cause: e });
+    throw new PssrError("corrupt-file", `cannot read the ${kind.toUpperCase()} header (${oneLine(e)})`, { file: path, cause: e });
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
@@ -689,7 +699,7 @@ async function readWithSharp(path: string, bytes: Uint8Array, kind: "png" | "jpe
     const space = channels <= 2 ? (sixteen ? "grey16" : "b-w") : sixteen ? "rgb16" : "srgb";
     raw = await sharp(bytes).toColourspace(space).raw({ depth: sixteen ? "ushort" : "uchar" }).toBuffer();
   } catch (e) {
-    throw new PssrError("corrupt-file", `cannot decode the ${kind.toUpperCase()} data (${(e as Error).message}); truncated or damaged`, { file: path, cause: e });
+    throw new PssrError("corrupt-file", `cannot decode the ${kind.toUpperCase()} data (${oneLine(e)}); truncated or damaged`, { file: path, cause: e });
   }
   const n = width * height;
   const interleaved = sixteen

@@ -61,12 +61,18 @@ const COMPRESSION_NAMES: Record<number, string> = {
   50002: "JPEG XL",
 };
 
+/** A library's error text on one line (libvips joins several messages with newlines). */
+export function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).trim().replace(/\s*\n\s*/g, "; ");
+}
+
 export function compressionName(code: number): string {
   return COMPRESSION_NAMES[code] ?? `code ${code}`;
 }
 
 /** The pixel type for a TIFF SampleFormat/BitsPerSample pair, or null when pssr cannot hold it. */
 export function dtypeFor(sampleFormat: number, bits: number): DType | null {
+  if (!(bits >= 1)) return null;
   if (sampleFormat === 1 || sampleFormat === 4) {
     if (bits <= 8) return "uint8";
     if (bits <= 16) return "uint16";
@@ -157,12 +163,20 @@ interface RawEntry {
 const MAX_EXPANSION: Record<number, number> = { 1: 1, 32773: 64, 8: 1032, 32946: 1032, 5: 2730 };
 const MAX_EXPANSION_OTHER = 1 << 15;
 
+/** Tags without which pixels cannot be decoded: one pointing past the end of the file is a truncation. */
+const DECODING_TAGS = new Set([256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 339, 347]);
+
+/** Tags of IFD 0 that carry the image's structure or calibration. */
+const METADATA_TAGS: Record<number, string> = { 270: "ImageDescription", 282: "XResolution", 283: "YResolution" };
+
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 
 export class TiffFile {
   readonly pages: (TiffPage | undefined)[];
   /** Why the IFD chain ended early (it points past the end of the file), or null when it ended normally. */
   chainCut: string | null = null;
+  /** Why IFD 0's description or resolution could not be read (it runs past the end of the file), or null. */
+  lostDescription: string | null = null;
   private readonly decoders = new Map<string, Promise<BlockDecoder>>();
   private readonly view: DataView;
 
@@ -200,6 +214,7 @@ export class TiffFile {
     // Where the IFD chain stopped early because it ran past the end of the file (after at
     // least one whole IFD): evidence that pages are missing, judged by the series planner.
     let chainCut: string | null = null;
+    let lostDescription: string | null = null;
     while (next !== 0) {
       if (seen.has(next)) break; // a loop in the IFD chain: keep what was read
       seen.add(next);
@@ -229,10 +244,15 @@ export class TiffFile {
         const inline = size <= (big ? 8 : 4);
         const at = inline ? e + (big ? 12 : 8) : big ? u64(e + 12) : view.getUint32(e + 8, le);
         if (at + size > bytes.length) {
-          if (tag === 256 || tag === 257 || tag === 273 || tag === 279 || tag === 324 || tag === 325) {
+          if (DECODING_TAGS.has(tag)) {
             if (ifds.length === 0) throw corrupt(`IFD 0 tag ${tag} points past the end of the file`);
             cut = `IFD ${ifds.length} tag ${tag} points past the end of the file (${bytes.length} bytes)`;
             break;
+          }
+          // The description says how pages form the image (ImageJ, OME), the resolutions give the
+          // pixel size: losing either is a truncation too.
+          if (ifds.length === 0 && METADATA_TAGS[tag] && lostDescription === null) {
+            lostDescription = `IFD 0's ${METADATA_TAGS[tag]} (${size} bytes at byte ${at}) runs past the end of the file (${bytes.length} bytes)`;
           }
           continue;
         }
@@ -250,6 +270,7 @@ export class TiffFile {
     if (ifds.length === 0) throw new PssrError("empty-image", "the TIFF file holds no image (no IFD)", { file: path });
     const tf = new TiffFile(path, bytes, le, big, ifds);
     tf.chainCut = chainCut;
+    tf.lostDescription = lostDescription;
     return tf;
   }
 
@@ -342,7 +363,11 @@ export class TiffFile {
     }
     const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
     if (offsets.length < blocks || byteCounts.length < blocks) {
-      throw new PssrError("corrupt-file", `${where} lists ${Math.min(offsets.length, byteCounts.length)} data blocks but its size needs ${blocks}`, { file: this.path });
+      throw new PssrError(
+        "corrupt-file",
+        `${where} claims ${width}x${height} pixels, ${blocks} ${tiled ? "tiles" : "strips"} of ${blockWidth}x${blockHeight}, but lists ${Math.min(offsets.length, byteCounts.length)} data blocks; the header is damaged`,
+        { file: this.path },
+      );
     }
     for (let b = 0; b < blocks; b++) {
       if (offsets[b] + byteCounts[b] > this.bytes.length) {
@@ -438,7 +463,7 @@ export class TiffFile {
     try {
       inner = (await getDecoder(compression, params as never)) as unknown as BlockDecoder;
     } catch (e) {
-      throw new PssrError("unsupported-format", `${compressionName(compression)} compression is not supported (${(e as Error).message})`, {
+      throw new PssrError("unsupported-format", `${compressionName(compression)} compression is not supported (${oneLine(e)})`, {
         file: this.path,
         cause: e,
       });
@@ -515,7 +540,7 @@ export class TiffFile {
           data = new Uint8Array(await decoder.decode(raw.slice().buffer));
         } catch (e) {
           if (e instanceof PssrError) throw e;
-          throw new PssrError("corrupt-file", `IFD ${index} block ${b}: ${compressionName(page.compression)} data cannot be decoded (${(e as Error).message})`, {
+          throw new PssrError("corrupt-file", `IFD ${index} block ${b}: ${compressionName(page.compression)} data cannot be decoded (${oneLine(e)})`, {
             file: this.path,
             cause: e,
           });

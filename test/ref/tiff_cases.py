@@ -44,7 +44,7 @@ tifffile.imwrite(os.path.join(out, "shaped.tif"), frames)
 emit(cut_half("shaped.tif"), npy=npy, planes=5, cut=True, source="tifffile shape")
 # 3. OME-TIFF (SizeT 5).
 tifffile.imwrite(os.path.join(out, "ome.ome.tif"), frames, ome=True, metadata={"axes": "TYX"})
-emit(cut_half("ome.ome.tif"), npy=npy, planes=5, cut=True, source="IFD chain")  # tifffile puts the OME-XML at the end: cut off too
+emit(cut_half("ome.ome.tif"), npy=npy, planes=5, cut=True, source="lost description")  # tifffile puts the OME-XML at the end: cut off too
 # The OME-XML kept but the IFD chain ended after page 1 (its next-IFD pointer zeroed).
 with tifffile.TiffFile(os.path.join(out, "ome.ome.tif")) as t:
     assert not t.is_bigtiff and t.byteorder == "<"
