@@ -19,9 +19,13 @@
 // Samples of a pixel (RGB, or any SamplesPerPixel > 1) become a "C" axis just before "YX".
 //
 // Pixel size, never invented: OME PhysicalSizeX/Y/Z with their units (default µm); else the
-// ImageJ description's unit= with XResolution/YResolution (pixels per unit) and spacing=;
-// else XResolution with ResolutionUnit inch or cm. ResolutionUnit "none", a zero resolution
-// and the 72 dpi that writers put in by default (TIFF "no real calibration") give null.
+// ImageJ description's unit= with XResolution/YResolution (pixels per unit), yunit= and
+// spacing=; else XResolution with ResolutionUnit mm/µm, or inch/cm when finer than 10 µm or
+// written by microscopy software (coarser is a photo's print density: 72/96/300 dpi).
+// ResolutionUnit "none" and a zero resolution give null.
+//
+// Partial files: metadata that promises more planes than the file holds is an error naming
+// both counts, unless allowPartial (then the complete planes, with a warning).
 // Palette images are returned as their indices (as tifffile does); the colour map is dropped.
 import { readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
