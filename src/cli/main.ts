@@ -3,6 +3,7 @@
 // exports `run(args: string[]): Promise<number>` plus a one-line `summary`; it is imported
 // only when called so that `pssr --help` starts fast.
 import { isPssrError } from "../errors.js";
+import { setReadDefaults } from "../io/read.js";
 
 interface CommandModule {
   summary: string;
@@ -43,13 +44,15 @@ async function help(): Promise<void> {
     const mod = await loadCommand(name).catch(() => null);
     if (mod) lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
   }
-  lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --verbose");
+  lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --verbose, --allow-partial (read the complete planes of a truncated file, with a warning)");
   console.log(lines.join("\n"));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
-  const args = argv.filter((a) => a !== "--verbose");
+  // --allow-partial: every image read reads what a truncated file holds (with a warning).
+  if (argv.includes("--allow-partial")) setReadDefaults({ allowPartial: true });
+  const args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
   const name = args[0];
   if (!name || name === "--help" || name === "-h" || name === "help") {
     await help();

@@ -228,12 +228,16 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
   const lrScaleY = r.keepsSize ? 1 : h / lrH;
   const lrScaleX = r.keepsSize ? 1 : w / lrW;
   const scaleLength = (len: Image["pixelSize"] | undefined, s: number) => (len ? { value: len.value * s, unit: len.unit } : null);
+  // The HR pixel size the recipe worked with: hrPixelSizeNm when given (it overrides the file's), else the image's.
+  const stated = typeof drawn.hrPixelSizeNm === "number" && drawn.hrPixelSizeNm > 0;
+  const hrPixel: Image["pixelSize"] = stated ? { value: drawn.hrPixelSizeNm as number, unit: "nm" } : img.pixelSize ?? null;
+  const hrPixelY: Image["pixelSize"] = stated ? null : img.pixelSizeY ?? null;
   const lr: Image = {
     data: lrData!,
     shape: [...leadShape, lrH, lrW],
     axes: leadAxes + "YX",
-    pixelSize: scaleLength(img.pixelSize, lrScaleX),
-    pixelSizeY: img.pixelSizeY ? scaleLength(img.pixelSizeY, lrScaleY) : img.pixelSizeY ?? null,
+    pixelSize: scaleLength(hrPixel, lrScaleX),
+    pixelSizeY: hrPixelY ? scaleLength(hrPixelY, lrScaleY) : lrScaleY !== lrScaleX && hrPixel ? scaleLength(hrPixel, lrScaleY) : null,
     zSpacing: img.zSpacing ?? null,
     frameIntervalS: img.frameIntervalS ?? null,
     dtype: outDtype,
@@ -246,8 +250,8 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
       data: upData,
       shape: [...leadShape, upH, upW],
       axes: leadAxes + "YX",
-      pixelSize: img.pixelSize ?? null,
-      pixelSizeY: img.pixelSizeY ?? null,
+      pixelSize: hrPixel,
+      pixelSizeY: hrPixelY,
       zSpacing: img.zSpacing ?? null,
       frameIntervalS: img.frameIntervalS ?? null,
       dtype: outDtype,

@@ -60,6 +60,8 @@ export interface Image<A extends PixelArray = PixelArray> {
   zSpacing?: Length | null;
   /** Time between frames in seconds, when known. */
   frameIntervalS?: number | null;
+  /** When rows are time points (a kymograph): seconds per row; pixelSizeY is then null. */
+  rowIntervalS?: number | null;
   /** The sample type of the source (file or computation) the pixels came from. */
   dtype: DType;
   /** Free-form provenance: recipe, seed, source file... (serialised into written files). */
@@ -185,6 +187,7 @@ export function imageFromPlanes(
     pixelSizeY: like.pixelSizeY ?? null,
     zSpacing: like.zSpacing ?? null,
     frameIntervalS: like.frameIntervalS ?? null,
+    ...(like.rowIntervalS ? { rowIntervalS: like.rowIntervalS } : {}),
     dtype: like.dtype ?? "float32",
     meta: like.meta,
   };

@@ -1,6 +1,6 @@
 // Image input/output: read TIFF/OME-TIFF/ImageJ/PNG/JPEG into an Image, write ImageJ TIFFs and
 // PNG previews, write any file atomically.
-export { readImage, readImageInfo, PSSR_META_TAG, type ReadOptions, type ImageInfo } from "./read.js";
+export { readImage, readImageInfo, setReadDefaults, PSSR_META_TAG, type ReadOptions, type ImageInfo } from "./read.js";
 export {
   writeTiff,
   encodeTiff,

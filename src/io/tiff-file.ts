@@ -61,12 +61,18 @@ const COMPRESSION_NAMES: Record<number, string> = {
   50002: "JPEG XL",
 };
 
+/** A library's error text on one line (libvips joins several messages with newlines). */
+export function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).trim().replace(/\s*\n\s*/g, "; ");
+}
+
 export function compressionName(code: number): string {
   return COMPRESSION_NAMES[code] ?? `code ${code}`;
 }
 
 /** The pixel type for a TIFF SampleFormat/BitsPerSample pair, or null when pssr cannot hold it. */
 export function dtypeFor(sampleFormat: number, bits: number): DType | null {
+  if (!(bits >= 1)) return null;
   if (sampleFormat === 1 || sampleFormat === 4) {
     if (bits <= 8) return "uint8";
     if (bits <= 16) return "uint16";
@@ -149,10 +155,28 @@ interface RawEntry {
   at: number;
 }
 
+/**
+ * The most bytes one stored byte can decode to, per compression: none 1; PackBits 64 (2 bytes
+ * repeat one 128 times); deflate 1032 (zlib's limit); LZW 2730 (4094-byte strings per 12-bit
+ * code). Codecs without a small bound (ZSTD, LERC, WebP, JPEG) get MAX_EXPANSION_OTHER.
+ */
+const MAX_EXPANSION: Record<number, number> = { 1: 1, 32773: 64, 8: 1032, 32946: 1032, 5: 2730 };
+const MAX_EXPANSION_OTHER = 1 << 15;
+
+/** Tags without which pixels cannot be decoded: one pointing past the end of the file is a truncation. */
+const DECODING_TAGS = new Set([256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 317, 322, 323, 324, 325, 339, 347]);
+
+/** Tags of IFD 0 that carry the image's structure or calibration. */
+const METADATA_TAGS: Record<number, string> = { 270: "ImageDescription", 282: "XResolution", 283: "YResolution" };
+
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
 
 export class TiffFile {
   readonly pages: (TiffPage | undefined)[];
+  /** Why the IFD chain ended early (it points past the end of the file), or null when it ended normally. */
+  chainCut: string | null = null;
+  /** Why IFD 0's description or resolution could not be read (it runs past the end of the file), or null. */
+  lostDescription: string | null = null;
   private readonly decoders = new Map<string, Promise<BlockDecoder>>();
   private readonly view: DataView;
 
@@ -187,6 +211,10 @@ export class TiffFile {
     let next = big ? u64(8) : view.getUint32(4, le);
     const ifds: Map<number, RawEntry[]>[] = [];
     const seen = new Set<number>();
+    // Where the IFD chain stopped early because it ran past the end of the file (after at
+    // least one whole IFD): evidence that pages are missing, judged by the series planner.
+    let chainCut: string | null = null;
+    let lostDescription: string | null = null;
     while (next !== 0) {
       if (seen.has(next)) break; // a loop in the IFD chain: keep what was read
       seen.add(next);
@@ -194,15 +222,18 @@ export class TiffFile {
       const entrySize = big ? 20 : 12;
       if (next + headSize > bytes.length) {
         if (ifds.length === 0) throw corrupt(`the first IFD is at byte ${next}, past the end (${bytes.length} bytes)`);
-        break; // a dangling pointer after valid pages (some writers leave one): keep the pages
+        chainCut = `IFD ${ifds.length} would start at byte ${next}, past the end of the file (${bytes.length} bytes)`;
+        break;
       }
       const n = big ? u64(next) : view.getUint16(next, le);
       const tableEnd = next + headSize + n * entrySize + (big ? 8 : 4);
       if (tableEnd > bytes.length) {
         if (ifds.length === 0) throw corrupt(`the first IFD (${n} entries at byte ${next}) runs past the end of the file`);
-        throw corrupt(`IFD ${ifds.length} runs past the end of the file`);
+        chainCut = `IFD ${ifds.length} (at byte ${next}) runs past the end of the file (${bytes.length} bytes)`;
+        break;
       }
       const entries = new Map<number, RawEntry[]>();
+      let cut: string | null = null;
       for (let i = 0; i < n; i++) {
         const e = next + headSize + i * entrySize;
         const tag = view.getUint16(e, le);
@@ -213,8 +244,15 @@ export class TiffFile {
         const inline = size <= (big ? 8 : 4);
         const at = inline ? e + (big ? 12 : 8) : big ? u64(e + 12) : view.getUint32(e + 8, le);
         if (at + size > bytes.length) {
-          if (tag === 256 || tag === 257 || tag === 273 || tag === 279 || tag === 324 || tag === 325) {
-            throw corrupt(`IFD ${ifds.length} tag ${tag} points past the end of the file`);
+          if (DECODING_TAGS.has(tag)) {
+            if (ifds.length === 0) throw corrupt(`IFD 0 tag ${tag} points past the end of the file`);
+            cut = `IFD ${ifds.length} tag ${tag} points past the end of the file (${bytes.length} bytes)`;
+            break;
+          }
+          // The description says how pages form the image (ImageJ, OME), the resolutions give the
+          // pixel size: losing either is a truncation too.
+          if (ifds.length === 0 && METADATA_TAGS[tag] && lostDescription === null) {
+            lostDescription = `IFD 0's ${METADATA_TAGS[tag]} (${size} bytes at byte ${at}) runs past the end of the file (${bytes.length} bytes)`;
           }
           continue;
         }
@@ -222,11 +260,18 @@ export class TiffFile {
         if (list) list.push({ type, count, at });
         else entries.set(tag, [{ type, count, at }]);
       }
+      if (cut !== null) {
+        chainCut = cut;
+        break;
+      }
       ifds.push(entries);
       next = big ? u64(tableEnd - 8) : view.getUint32(tableEnd - 4, le);
     }
     if (ifds.length === 0) throw new PssrError("empty-image", "the TIFF file holds no image (no IFD)", { file: path });
-    return new TiffFile(path, bytes, le, big, ifds);
+    const tf = new TiffFile(path, bytes, le, big, ifds);
+    tf.chainCut = chainCut;
+    tf.lostDescription = lostDescription;
+    return tf;
   }
 
   private values(entry: RawEntry): number[] {
@@ -318,13 +363,34 @@ export class TiffFile {
     }
     const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? spp : 1);
     if (offsets.length < blocks || byteCounts.length < blocks) {
-      throw new PssrError("corrupt-file", `${where} lists ${Math.min(offsets.length, byteCounts.length)} data blocks but its size needs ${blocks}`, { file: this.path });
+      throw new PssrError(
+        "corrupt-file",
+        `${where} claims ${width}x${height} pixels, ${blocks} ${tiled ? "tiles" : "strips"} of ${blockWidth}x${blockHeight}, but lists ${Math.min(offsets.length, byteCounts.length)} data blocks; the header is damaged`,
+        { file: this.path },
+      );
     }
     for (let b = 0; b < blocks; b++) {
       if (offsets[b] + byteCounts[b] > this.bytes.length) {
         throw new PssrError(
           "corrupt-file",
           `truncated: ${where} ${tiled ? "tile" : "strip"} ${b} needs bytes ${offsets[b]}..${offsets[b] + byteCounts[b]} but the file has ${this.bytes.length}`,
+          { file: this.path },
+        );
+      }
+    }
+    // Refuse sizes the stored bytes cannot hold before anything is allocated: a damaged header
+    // (say 100000 x 100000 pixels) must not make the reader reserve gigabytes.
+    const ratio = MAX_EXPANSION[compression] ?? MAX_EXPANSION_OTHER;
+    const rowBytes = Math.ceil((blockWidth * (planar === 1 ? spp : 1) * bits) / 8);
+    const down = Math.ceil(height / blockHeight);
+    for (let b = 0; b < blocks; b++) {
+      const rows = tiled ? blockHeight : Math.min(blockHeight, height - (b % down) * blockHeight);
+      const needed = rowBytes * rows;
+      if (byteCounts[b] * ratio + 1024 < needed) {
+        const stored = compression === 1 ? `${byteCounts[b]} bytes` : `${byteCounts[b]} ${compressionName(compression)} bytes (at most ${byteCounts[b] * ratio + 1024} decoded)`;
+        throw new PssrError(
+          "corrupt-file",
+          `${where} claims ${width}x${height} pixels of ${spp}x${bits} bits, but its ${tiled ? "tile" : "strip"} ${b} stores ${stored} where ${needed} are needed; the header is damaged or the file truncated`,
           { file: this.path },
         );
       }
@@ -397,7 +463,7 @@ export class TiffFile {
     try {
       inner = (await getDecoder(compression, params as never)) as unknown as BlockDecoder;
     } catch (e) {
-      throw new PssrError("unsupported-format", `${compressionName(compression)} compression is not supported (${(e as Error).message})`, {
+      throw new PssrError("unsupported-format", `${compressionName(compression)} compression is not supported (${oneLine(e)})`, {
         file: this.path,
         cause: e,
       });
@@ -474,7 +540,7 @@ export class TiffFile {
           data = new Uint8Array(await decoder.decode(raw.slice().buffer));
         } catch (e) {
           if (e instanceof PssrError) throw e;
-          throw new PssrError("corrupt-file", `IFD ${index} block ${b}: ${compressionName(page.compression)} data cannot be decoded (${(e as Error).message})`, {
+          throw new PssrError("corrupt-file", `IFD ${index} block ${b}: ${compressionName(page.compression)} data cannot be decoded (${oneLine(e)})`, {
             file: this.path,
             cause: e,
           });

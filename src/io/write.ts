@@ -141,14 +141,20 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
   if (c > 1 || t > 1) lines.push("hyperstack=true");
   if (c > 1) lines.push("mode=grayscale");
   const pixelUm = img.pixelSize ? lengthToNm(img.pixelSize) / 1000 : null;
-  const pixelUmY = img.pixelSizeY ? lengthToNm(img.pixelSizeY) / 1000 : pixelUm;
+  // Rows that are time points (a kymograph): ImageJ's yunit= names Y's unit, YResolution is rows per second.
+  const rowS = img.rowIntervalS ?? null;
+  if (rowS !== null && !(rowS > 0 && Number.isFinite(rowS))) throw invalidArgument(`${what}: rowIntervalS must be a positive number of seconds`);
+  const pixelUmY = rowS !== null ? null : img.pixelSizeY ? lengthToNm(img.pixelSizeY) / 1000 : pixelUm;
   if (pixelUm !== null) {
-    if (!(pixelUm > 0) || !Number.isFinite(pixelUm) || !(pixelUmY! > 0) || !Number.isFinite(pixelUmY!)) {
+    if (!(pixelUm > 0) || !Number.isFinite(pixelUm) || (rowS === null && (!(pixelUmY! > 0) || !Number.isFinite(pixelUmY!)))) {
       throw invalidArgument(`${what}: pixel size must be a positive finite length`);
     }
     lines.push("unit=micron");
     if (img.zSpacing) lines.push(`spacing=${formatNumber(lengthToNm(img.zSpacing) / 1000)}`);
+  } else if (rowS !== null) {
+    lines.push("unit=pixel");
   }
+  if (rowS !== null) lines.push("yunit=sec");
   if (img.frameIntervalS && img.frameIntervalS > 0) lines.push(`finterval=${formatNumber(img.frameIntervalS)}`);
   lines.push("loop=false");
   if (Number.isFinite(lo) && Number.isFinite(hi)) lines.push(`min=${formatNumber(lo)}`, `max=${formatNumber(hi)}`);
@@ -169,7 +175,7 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
     return b;
   };
   const xRes = pixelUm !== null ? toRational(1 / pixelUm) : ([1, 1] as [number, number]);
-  const yRes = pixelUmY !== null ? toRational(1 / pixelUmY) : ([1, 1] as [number, number]);
+  const yRes = rowS !== null ? toRational(1 / rowS) : pixelUmY !== null ? toRational(1 / pixelUmY) : ([1, 1] as [number, number]);
   const planeBytes = planeSize * bytesPer;
   const entriesFor = (k: number, stripOffset: number): Entry[] => {
     const e: Entry[] = [

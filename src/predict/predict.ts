@@ -251,13 +251,19 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
     options.onProgress?.(i + 1, n);
   }
   const shape = [...img.shape.slice(0, -2), h * s, w * s];
-  const pixelSize = img.pixelSize ? { value: img.pixelSize.value / s, unit: img.pixelSize.unit } : null;
+  const calibration = restoredCalibration(img, s);
   const meta = { ...(img.meta ?? {}), restoration: { arch: model.spec.arch, preset: model.spec.preset, scale: s, normalization: { ...norm, low, high } } };
-  let image: Image = { data: (outMean ?? single)!, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
+  let image: Image = { data: (outMean ?? single)!, shape, axes: img.axes, ...calibration, dtype: "float32", meta };
   if (options.outputDtype === "input") image = toInputDtype(image, img.dtype);
   const result: Prediction = { image, warnings };
-  if (outScale) result.scale = { data: outScale, shape, axes: img.axes, pixelSize, dtype: "float32", meta };
+  if (outScale) result.scale = { data: outScale, shape, axes: img.axes, ...calibration, dtype: "float32", meta };
   return result;
+}
+
+/** The calibration of an image upsampled `s` times in Y and X: pixel sizes divided, Z and T kept. */
+function restoredCalibration(img: Image, s: number): Pick<Image, "pixelSize" | "pixelSizeY" | "zSpacing" | "frameIntervalS"> {
+  const div = (len: Image["pixelSize"] | undefined) => (len ? { value: len.value / s, unit: len.unit } : null);
+  return { pixelSize: div(img.pixelSize), pixelSizeY: div(img.pixelSizeY), zSpacing: img.zSpacing ?? null, frameIntervalS: img.frameIntervalS ?? null };
 }
 
 function toInputDtype(img: Image, dtype: Image["dtype"]): Image {
@@ -287,7 +293,7 @@ export function predictBaseline(img: Image, scale: number, method: Baseline): Im
     data: out,
     shape: [...img.shape.slice(0, -2), h * scale, w * scale],
     axes: img.axes,
-    pixelSize: img.pixelSize ? { value: img.pixelSize.value / scale, unit: img.pixelSize.unit } : null,
+    ...restoredCalibration(img, scale),
     dtype: "float32",
     meta: { ...(img.meta ?? {}), restoration: { baseline: method, scale } },
   };

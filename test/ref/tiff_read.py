@@ -15,6 +15,7 @@ file, each plane from its own file.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,11 @@ import tifffile
 
 UNIT_NM = {"pm": 1e-3, "nm": 1.0, "µm": 1e3, "um": 1e3, "micron": 1e3, "microns": 1e3, "\\u00B5m": 1e3,
            "mm": 1e6, "cm": 1e7, "m": 1e9, "inch": 2.54e7}
+
+
+MICROSCOPY_SOFTWARE = (r"bio-?formats|\bome\b|micro-?manager|metamorph|metaseries|\bzen\b|zeiss|leica|\blas\b|"
+                       r"nis-elements|nikon|cellsens|olympus|fluoview|andor|slidebook|volocity|hcimage|visiview|"
+                       r"scanimage|prairie|imagej|fiji|aperio|hamamatsu|digitalmicrograph|gatan|\bfei\b|thermo|tescan|jeol")
 
 
 def uncompressed_copy(path, tmpdir):
@@ -128,11 +134,17 @@ def pixel_size_from_tags(page, imagej_unit=None):
     if imagej_unit is not None:
         return UNIT_NM[imagej_unit] / res if imagej_unit in UNIT_NM else None
     unit = int(tags["ResolutionUnit"].value) if "ResolutionUnit" in tags else 2
-    if unit == 2 and res != 72:
-        return 2.54e7 / res
-    if unit == 3:
-        return 1e7 / res
-    return None
+    # pssr's rule (docs/ARCHITECTURE.md): mm/um units (tifffile's 4, 5) always count; inch
+    # and cm only below 10 um per pixel, or when Software names a microscopy program.
+    nm_per_unit = {2: 2.54e7, 3: 1e7, 4: 1e6, 5: 1e3}.get(unit)
+    if nm_per_unit is None:
+        return None
+    size = nm_per_unit / res
+    software = str(tags["Software"].value) if "Software" in tags else ""
+    microscopy = re.search(MICROSCOPY_SOFTWARE, software, re.I) is not None
+    if unit in (2, 3) and size >= 10e3 and not microscopy:
+        return None
+    return size
 
 
 def read_reference(path, tmpdir, series=0):

@@ -31,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
   const r = errorMap(ref.plane, sr.plane, sigmaMax !== undefined ? { sigmaRangePx: [0, sigmaMax] } : {});
   const img = imageFromPlanes([r.map], {
     pixelSize: ref.image.pixelSize,
+    pixelSizeY: ref.image.pixelSizeY ?? null,
     meta: { errormap: { reference: refPath, restored: srPath, rse: r.rse, rsp: r.rsp, sigmaPx: r.sigmaPx, alpha: r.alpha, beta: r.beta } },
   });
   await writeTiff(out, img, { dtype: "float32" });

@@ -78,6 +78,9 @@ export async function run(args: string[]): Promise<number> {
     if (img.pixelSizeY) extras.push(`Y ${formatLength(img.pixelSizeY)}`);
     if (img.zSpacing) extras.push(`Z spacing ${formatLength(img.zSpacing)}`);
     if (img.frameIntervalS) extras.push(`frame interval ${formatNumber(img.frameIntervalS)} s`);
+    if (img.rowIntervalS) extras.push(`rows ${formatNumber(img.rowIntervalS)} s apart`);
+    const ignored = (img.meta?.source as { ignoredResolution?: string } | undefined)?.ignoredResolution;
+    if (ignored) extras.push(`resolution tag ${ignored} ignored: a print setting`);
     console.log(file);
     console.log(`  shape      ${img.shape.join(" x ")} (${img.axes})`);
     console.log(`  dtype      ${img.dtype}`);

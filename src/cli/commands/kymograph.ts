@@ -13,7 +13,8 @@ const usage = `usage: pssr kymograph STACK --line x1,y1,x2,y2[,x3,y3...] [--widt
 Samples the (T, Y, X) time-lapse every 1 px along the polyline (x = column, y = row, pixel
 centres at integers) with bilinear interpolation, across a band W px wide (mean, or --max),
 one row per frame. KYMO.tif is float32, T rows x length columns; its metadata records the line,
-segment boundaries and the calibration (µm per column, s per row) when the file states them.`;
+segment boundaries and the calibration (µm per column, s per row) when the file states them;
+ImageJ opens KYMO.tif with that calibration (unit micron along X, yunit sec along Y).`;
 
 export function parseLine(text: string): Point[] {
   const nums = text.split(",").map((s) => Number(s.trim()));
@@ -58,8 +59,14 @@ export async function run(args: string[]): Promise<number> {
       columns: "position along the line (1 px steps)",
     },
   };
-  // No pixel size on the output: its rows are time, not length (calibration lives in the metadata).
-  await writeTiff(out, imageFromPlanes([r.kymograph], { pixelSize: null, meta }), { dtype: "float32" });
+  // Columns are 1 px steps along the line (the stack's X pixel size), rows are frames: the file
+  // says so as ImageJ reads it (unit=micron, yunit=sec), not only in the metadata.
+  const kymo = imageFromPlanes([r.kymograph], {
+    pixelSize: r.positionStepUm !== null ? { value: r.positionStepUm, unit: "µm" } : null,
+    rowIntervalS: r.frameIntervalS,
+    meta,
+  });
+  await writeTiff(out, kymo, { dtype: "float32" });
   const summaryObj = {
     output: out,
     frames: r.kymograph.height,
