@@ -281,31 +281,51 @@ export async function widgetViews(page: Page): Promise<{ rendered: number; faile
   });
 }
 
-/** A screenshot of the whole notebook: the viewport grows to the notebook's height for it. */
+/** A screenshot of the whole notebook: first cell active, scrolled to the top, the viewport grown to the notebook's height. */
 export async function screenshotNotebook(page: Page, file: string): Promise<void> {
   const vp = page.viewportSize()!;
-  const h: number = await page.evaluate(() => {
-    const nb = (window as any).jupyterapp.shell.currentWidget.content.node as HTMLElement;
-    const inner = (nb.querySelector(".jp-WindowedPanel-inner") as HTMLElement | null) ?? nb;
-    return inner.scrollHeight;
-  });
-  await page.setViewportSize({ width: vp.width, height: Math.min(Math.max(vp.height, h + 160), 30_000) });
+  const toTop = () =>
+    page.evaluate(() => {
+      const app = (window as any).jupyterapp;
+      const panel = app.shell.currentWidget;
+      panel.content.activeCellIndex = 0;
+      // whichever element scrolls (the windowed list's outer node) goes back to the top
+      for (const el of [panel.node, ...Array.from(panel.node.querySelectorAll("*"))] as HTMLElement[]) if (el.scrollTop > 0) el.scrollTop = 0;
+      const inner = panel.node.querySelector(".jp-WindowedPanel-inner") as HTMLElement | null;
+      return (inner ?? panel.content.node).scrollHeight;
+    });
+  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  const h = await toTop();
+  await page.setViewportSize({ width: vp.width, height: Math.min(Math.max(vp.height, h + 200), 30_000) });
   await page.waitForTimeout(800);
+  await toTop();
+  await page.waitForTimeout(200);
   await page.screenshot({ path: file });
   await page.setViewportSize(vp);
 }
 
-/** Appends a code cell to the current notebook, runs it and returns what it printed (stdout). */
-export async function runCell(page: Page, code: string, timeoutMs = 60_000): Promise<string> {
-  const index: number = await page.evaluate(async (src) => {
-    const app = (window as any).jupyterapp;
-    const panel = app.shell.currentWidget;
-    const nb = panel.content;
-    nb.model.sharedModel.insertCell(nb.model.cells.length, { cell_type: "code", source: src });
-    nb.activeCellIndex = nb.model.cells.length - 1;
-    await app.commands.execute("notebook:run-cell");
-    return nb.model.cells.length - 1;
-  }, code);
+/**
+ * Appends a code cell to the current notebook and runs it with the lab's run-cell command,
+ * without waiting for it; `tag` marks the cell's node (data-pssr-test) for selectors.
+ */
+export async function startCell(page: Page, code: string, tag?: string): Promise<number> {
+  return page.evaluate(
+    async ({ src, tag }) => {
+      const app = (window as any).jupyterapp;
+      const nb = app.shell.currentWidget.content;
+      const index = nb.model.cells.length;
+      nb.model.sharedModel.insertCell(index, { cell_type: "code", source: src });
+      nb.activeCellIndex = index;
+      if (tag) nb.widgets[index].node.setAttribute("data-pssr-test", tag);
+      void app.commands.execute("notebook:run-cell");
+      return index;
+    },
+    { src: code, tag },
+  );
+}
+
+/** Waits until cell `index` has finished; returns what it printed on stdout and its error, if any. */
+export async function waitCell(page: Page, index: number, timeoutMs = 60_000): Promise<{ stdout: string; error: string | null }> {
   await page.waitForFunction(
     (i) => {
       const c = (window as any).jupyterapp.shell.currentWidget.content.widgets[i];
@@ -316,11 +336,33 @@ export async function runCell(page: Page, code: string, timeoutMs = 60_000): Pro
   );
   const outs = await page.evaluate((i) => (window as any).jupyterapp.shell.currentWidget.content.widgets[i].model.outputs.toJSON(), index);
   const err = outs.find((o: any) => o.output_type === "error");
-  if (err) throw new Error(`cell failed: ${err.ename}: ${err.evalue}`);
-  return outs
+  const stdout = outs
     .filter((o: any) => o.output_type === "stream" && o.name === "stdout")
     .map((o: any) => (Array.isArray(o.text) ? o.text.join("") : o.text))
     .join("");
+  return { stdout, error: err ? `${err.ename}: ${err.evalue}` : null };
+}
+
+/** Appends a code cell, runs it and returns what it printed (stdout); a cell error throws. */
+export async function runCell(page: Page, code: string, timeoutMs = 60_000, tag?: string): Promise<string> {
+  const r = await waitCell(page, await startCell(page, code, tag), timeoutMs);
+  if (r.error) throw new Error(`cell failed: ${r.error}`);
+  return r.stdout;
+}
+
+/** The spread of a canvas's pixel values (0 when it is blank or uniform). */
+export async function canvasRange(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext("2d")!.getImageData(0, 0, cv.width, cv.height).data;
+    let lo = 255;
+    let hi = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      lo = Math.min(lo, d[i]);
+      hi = Math.max(hi, d[i]);
+    }
+    return hi - lo;
+  });
 }
 
 /** Runs `code` in a new cell until its stdout satisfies `ok` (widget messages are asynchronous). */
