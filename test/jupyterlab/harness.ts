@@ -23,7 +23,13 @@ export const KERNEL = "pssr-ts";
  * Console errors and uncaught page errors the lab may raise that are not problems, each with its
  * reason. Anything else logged at level "error", or thrown uncaught, fails the test that was running.
  */
-export const CONSOLE_ALLOW: { pattern: RegExp; reason: string }[] = [
+export const CONSOLE_ALLOW: { pattern: RegExp; reason: string; frontends?: Frontend[] }[] = [
+  {
+    pattern: /^TypeError: Cannot read properties of undefined \(reading 'schema'\)$/,
+    frontends: ["notebook"],
+    reason:
+      "Notebook 7 only: a race in the shortcuts plugin (its pluginChanged handler reads registry.plugins[shortcuts.id] before its own settings are loaded), reported upstream as jupyter/notebook#7862; shortcuts still work and nothing else depends on it",
+  },
   {
     pattern: /^Error: No active debugger session$/,
     reason:
@@ -39,8 +45,8 @@ export const CONSOLE_ALLOW: { pattern: RegExp; reason: string }[] = [
 /** URLs that may answer 404, each with its reason (checked by the response listener). */
 export const HTTP_404_ALLOW: { pattern: RegExp; reason: string }[] = [];
 
-function allowedConsole(text: string): boolean {
-  return CONSOLE_ALLOW.some((a) => a.pattern.test(text));
+function allowedConsole(text: string, frontend: Frontend): boolean {
+  return CONSOLE_ALLOW.some((a) => a.pattern.test(text) && (!a.frontends || a.frontends.includes(frontend)));
 }
 
 async function freePort(): Promise<number> {
@@ -54,13 +60,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The built lab's folder (static/ schemas/ themes/): cached, built on the first call. */
-export async function labBuild(): Promise<{ dir: string; built: boolean; seconds: number }> {
+/** Which front end: JupyterLab (test/jupyterlab/app) or Notebook 7 (test/jupyterlab/notebook-app). */
+export type Frontend = "lab" | "notebook";
+
+/** The built front end's folder (static/ schemas/ themes/ [templates/]): cached, built on the first call. */
+export async function frontendBuild(frontend: Frontend = "lab"): Promise<{ dir: string; built: boolean; seconds: number }> {
   const mod = await import(pathToFileURL(join(repoRoot, "test", "jupyterlab", "build.mjs")).href);
-  return mod.ensureLabBuild({ log: (s: string) => console.log(s) });
+  return mod.ensureBuild(frontend === "lab" ? "app" : "notebook-app", { log: (s: string) => console.log(s) });
 }
 
 export interface Lab {
+  frontend: Frontend;
   ws: Workspace;
   baseUrl: string;
   token: string;
@@ -77,9 +87,13 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** Builds (or reuses) the lab, lays out a project with the notebooks, starts the server and Chromium on /lab. */
-export async function startLab(options: { prefix?: string } = {}): Promise<Lab> {
-  const build = await labBuild();
+/**
+ * Builds (or reuses) the front end, lays out a project with the notebooks, starts the server and
+ * Chromium on /lab (JupyterLab) or /tree (Notebook 7).
+ */
+export async function startLab(options: { prefix?: string; frontend?: Frontend } = {}): Promise<Lab> {
+  const frontend = options.frontend ?? "lab";
+  const build = await frontendBuild(frontend);
   if (!existsSync(join(repoRoot, "widgets", "labextension", "package.json"))) {
     throw new Error("widgets/labextension is missing: run `npm run build` (it builds the prebuilt extension)");
   }
@@ -93,7 +107,7 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
   const env = { ...ws.env, PSSR_JLAB_BUILD: build.dir, PSSR_JLAB_STATE: state, IPYTHONDIR: join(ws.root, "ipython"), HOME: ws.env.HOME };
   const server = spawn(
     python,
-    [join(repoRoot, "test", "jupyterlab", "server", "lab_server.py"), "--ip=127.0.0.1", `--port=${port}`, "--no-browser", "--allow-root", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${ws.project}`],
+    [join(repoRoot, "test", "jupyterlab", "server", frontend === "lab" ? "lab_server.py" : "notebook_server.py"), "--ip=127.0.0.1", `--port=${port}`, "--no-browser", "--allow-root", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${ws.project}`],
     { cwd: ws.root, env, stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
@@ -125,12 +139,12 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
   page.on("console", (m) => {
     if (m.type() !== "error") return;
     const t = m.text();
-    if (allowedConsole(t)) allowedSeen.set(t, (allowedSeen.get(t) ?? 0) + 1);
+    if (allowedConsole(t, frontend)) allowedSeen.set(t, (allowedSeen.get(t) ?? 0) + 1);
     else problems.push(`console.error: ${t.slice(0, 500)}`);
   });
   page.on("pageerror", (e) => {
     const t = String(e);
-    if (allowedConsole(t)) allowedSeen.set(t, (allowedSeen.get(t) ?? 0) + 1);
+    if (allowedConsole(t, frontend)) allowedSeen.set(t, (allowedSeen.get(t) ?? 0) + 1);
     else problems.push(`pageerror: ${t.slice(0, 500)}`);
   });
   page.on("response", (r) => {
@@ -139,12 +153,13 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
     if (r.status() === 404 && HTTP_404_ALLOW.some((a) => a.pattern.test(u))) return;
     problems.push(`HTTP ${r.status()} ${r.request().method()} ${u}`);
   });
-  await page.goto(`${baseUrl}/lab?reset&token=${token}`, { waitUntil: "domcontentloaded" });
+  await page.goto(frontend === "lab" ? `${baseUrl}/lab?reset&token=${token}` : `${baseUrl}/tree?token=${token}`, { waitUntil: "domcontentloaded" });
   await page.waitForFunction(() => (window as any).jupyterapp?.commands, null, { timeout: 90_000 });
   await page.evaluate(() => (window as any).jupyterapp.restored);
   const version: string = await page.evaluate(() => (window as any).jupyterapp.version);
   mkdirSync(artifactsDir, { recursive: true });
   const lab: Lab = {
+    frontend,
     ws,
     baseUrl,
     token,
@@ -182,8 +197,16 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
   return lab;
 }
 
-/** Opens a notebook (path relative to the project) and waits until its kernel is idle. */
-export async function openNotebook(page: Page, path: string): Promise<void> {
+/**
+ * Opens a notebook (path relative to the project) and waits until its kernel is idle: in
+ * JupyterLab with the docmanager:open command, in Notebook 7 by loading its /notebooks/ page
+ * (each notebook has its own page there).
+ */
+export async function openNotebook(page: Page, path: string, L?: Pick<Lab, "frontend" | "baseUrl" | "token">): Promise<void> {
+  if (L?.frontend === "notebook") {
+    await page.goto(`${L.baseUrl}/notebooks/${path}?token=${L.token}`, { waitUntil: "domcontentloaded" });
+    await page.waitForFunction(() => (window as any).jupyterapp?.shell?.currentWidget?.context, null, { timeout: 90_000 });
+  } else
   await page.evaluate(async (p) => {
     const app = (window as any).jupyterapp;
     const w = await app.commands.execute("docmanager:open", { path: p, factory: "Notebook" });
@@ -294,7 +317,7 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
       const inner = panel.node.querySelector(".jp-WindowedPanel-inner") as HTMLElement | null;
       return (inner ?? panel.content.node).scrollHeight;
     });
-  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft());
+  await page.evaluate(() => (window as any).jupyterapp.shell.collapseLeft?.());
   const h = await toTop();
   await page.setViewportSize({ width: vp.width, height: Math.min(Math.max(vp.height, h + 200), 30_000) });
   await page.waitForTimeout(800);
