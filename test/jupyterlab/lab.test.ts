@@ -76,6 +76,8 @@ async function runNotebook(path: string, suffix: string): Promise<void> {
     assert.equal(typeof c.executionCount, "number", `${path} cell ${c.index} did not run`);
     assert.deepEqual(c.errors, [], `${path} cell ${c.index} has error output`);
   }
+  // stderr is not an error, but it is shown to the user in red: list it in the log
+  for (const c of code) if (c.stderr) console.log(`# ${path}${suffix} cell ${c.index} stderr: ${JSON.stringify(c.stderr.slice(0, 300))}${c.stderr.length > 300 ? ` (${c.stderr.length} chars)` : ""}`);
   const expected = code.reduce((n, c) => n + c.widgetViews, 0);
   assert.ok(expected >= 1, `${path} displays widgets`);
   // views render asynchronously after their display message: wait for all of them
