@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { BufferLike, MessageHeader } from "./wire.js";
 import type { CommManager } from "./comm.js";
+import type { CellRun } from "./interrupt.js";
 
 export const KERNEL_SYMBOL: unique symbol = Symbol.for("pssr.kernel") as any;
 
@@ -48,6 +49,8 @@ export interface RequestContext {
   allowStdin: boolean;
   /** silent execute: no output on iopub. */
   silent: boolean;
+  /** The cell execution this context belongs to (its timers, whether it was interrupted); absent for other requests. */
+  run?: CellRun;
 }
 
 const STORAGE_SYMBOL = Symbol.for("pssr.kernel.requestStorage");

@@ -46,6 +46,7 @@ import {
   requireOwnPackage,
   tslabTypeScript,
 } from "./converter-fixes.js";
+import { CellRun, real, type InterruptState } from "./interrupt.js";
 
 const requireHere = createRequire(import.meta.url);
 
@@ -83,6 +84,8 @@ export interface ExecutorOptions {
   modules?: Record<string, unknown>;
   /** How long an interrupted cell may take to stop by itself before it is abandoned. */
   interruptGraceMs?: number;
+  /** Shared with the kernel's I/O thread, which may terminate a cell stuck in synchronous code. */
+  interruptState?: InterruptState;
 }
 
 const ANSI = { red: "\x1b[31m", green: "\x1b[32m", cyan: "\x1b[36m", bold: "\x1b[1m", reset: "\x1b[0m" };
@@ -98,12 +101,14 @@ export class Executor {
   private readonly graceMs: number;
   private prevDecl: string;
   private readonly convertCache = new ConvertCache(64);
-  private running: { controller: AbortController; forceStop: (e: unknown) => void } | null = null;
+  private running: { run: CellRun; forceStop: (e: unknown) => void; grace: NodeJS.Timeout | null } | null = null;
+  private readonly state: InterruptState | null;
 
   constructor(options: ExecutorOptions = {}) {
     this.rootDir = options.rootDir ?? process.cwd();
     const envGrace = Number(process.env.PSSR_KERNEL_INTERRUPT_GRACE_MS);
     this.graceMs = options.interruptGraceMs ?? (Number.isFinite(envGrace) && envGrace >= 0 ? envGrace : 5000);
+    this.state = options.interruptState ?? null;
     // The converter takes the folder from ts.sys.getCurrentDirectory(), i.e. process.cwd().
     forwardOwnPackageForTypes(process.cwd());
     disableDirectoryWatching();
@@ -122,10 +127,13 @@ export class Executor {
   }
 
   /**
-   * Compiles and runs one cell. `signal` is aborted by `interrupt()`; a cell that does not
-   * stop within the grace period is abandoned (its reply says KeyboardInterrupt).
+   * Compiles and runs one cell. Its signal (`run.controller`) is aborted by `interrupt()`; a
+   * cell that does not stop within the grace period, or whose synchronous code the I/O thread
+   * had to terminate, is abandoned (its reply says KeyboardInterrupt). An interrupted cell's
+   * leftovers are stopped (CellRun.stop).
    */
-  async execute(src: string, cellName: string, controller = new AbortController()): Promise<CellOutcome> {
+  async execute(src: string, cellName: string, run = new CellRun(new AbortController())): Promise<CellOutcome> {
+    const controller = run.controller;
     const meta = this.metadata(src);
     if (meta.module) {
       const diags = this.converter.addModule(meta.module, src, meta);
@@ -146,31 +154,43 @@ export class Executor {
       return { ok: true, hasValue: false };
     }
     const output = converted.output;
+    // Interrupted while being type-checked: its code does not run.
+    if (controller.signal.aborted) return { ok: false, error: interruptError(cellName, false) };
     let forceStop!: (e: unknown) => void;
     const forced = new Promise<never>((_, reject) => (forceStop = reject));
     forced.catch(() => {});
-    this.running = { controller, forceStop };
+    this.running = { run, forceStop, grace: null };
     try {
       const prefix = converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
       const args = ((globalThis as Record<symbol, unknown>)[CELL_ARGS] = { exports: this.exportsObj, require: this.require });
       void args;
-      // breakOnSigint: a SIGINT during the synchronous part throws out of this call.
+      // breakOnSigint: a SIGINT during the synchronous part throws out of this call (state 2:
+      // the I/O thread leaves this part to SIGINT; terminating it would unwind the kernel too).
+      if (this.state) {
+        this.state.nextRun();
+        this.state.cell = 2;
+      }
       const result = vm.runInThisContext(
         `${prefix}${output}\n})(globalThis[Symbol.for("pssr.kernel.cellArgs")].exports, globalThis[Symbol.for("pssr.kernel.cellArgs")].require)`,
         { filename: cellName, breakOnSigint: true },
       );
+      if (this.state) this.state.cell = 1;
       if (converted.hasToplevelAwait) await Promise.race([result, forced]);
     } catch (e) {
       // Names the cell declared stay known (as in Python, assignments before the error remain).
       this.prevDecl = converted.declOutput ?? this.prevDecl;
       const interrupted = controller.signal.aborted || isSigintError(e);
-      return { ok: false, error: interrupted ? interruptError(src, cellName, e) : runtimeError(e, output, src, cellName) };
+      return { ok: false, error: interrupted ? interruptError(cellName, run.abandoned) : runtimeError(e, output, src, cellName) };
     } finally {
+      if (this.state) this.state.cell = 0;
+      if (this.running?.grace) real.clearTimeout(this.running.grace);
       this.running = null;
+      // An interrupted cell's intervals (and an abandoned one's pending timeouts) stop now.
+      if (controller.signal.aborted) run.stop(run.abandoned);
     }
     this.prevDecl = converted.declOutput ?? "";
     // A cell that stopped by itself after an interrupt still reports the interrupt.
-    if (controller.signal.aborted) return { ok: false, error: interruptError(src, cellName, null) };
+    if (controller.signal.aborted) return { ok: false, error: interruptError(cellName, false) };
     const name = converted.lastExpressionVar;
     if (name && name in this.exportsObj) {
       const value = this.exportsObj[name];
@@ -195,6 +215,10 @@ export class Executor {
   }
 
   private convertUncached(src: string): ConvertResult {
+    return this.guard(() => this.convertUnguarded(src));
+  }
+
+  private convertUnguarded(src: string): ConvertResult {
     try {
       return this.converter.convert(this.prevDecl, src);
     } catch (e) {
@@ -217,14 +241,29 @@ export class Executor {
     return outcome;
   }
 
-  /** Aborts the running cell's signal; abandons the cell after the grace period. */
-  interrupt(): boolean {
-    const run = this.running;
-    if (!run) return false;
-    run.controller.abort(new InterruptError());
-    const timer = setTimeout(() => run.forceStop(new InterruptError()), this.graceMs);
-    timer.unref();
+  /**
+   * Aborts the running cell's signal and abandons the cell after the grace period, or at once
+   * when `terminated` (the I/O thread stopped its synchronous code, so its continuation is gone).
+   */
+  interrupt(terminated = false): boolean {
+    const running = this.running;
+    if (!running) return false;
+    running.run.controller.abort(new InterruptError());
+    const abandon = () => {
+      running.run.abandoned = true;
+      running.forceStop(new InterruptError());
+    };
+    if (terminated) abandon();
+    else if (!running.grace) {
+      running.grace = real.setTimeout(abandon, this.graceMs);
+      running.grace.unref();
+    }
     return true;
+  }
+
+  /** Runs the kernel's own synchronous work so that the I/O thread never terminates it. */
+  private guard<T>(fn: () => T): T {
+    return this.state ? this.state.guard(fn) : fn();
   }
 
   get isRunning(): boolean {
@@ -232,13 +271,13 @@ export class Executor {
   }
 
   complete(src: string, cursor: number): { start: number; end: number; matches: string[] } {
-    const info = this.converter.complete(this.prevDecl, src, cursor);
+    const info = this.guard(() => this.converter.complete(this.prevDecl, src, cursor));
     return { start: info.start, end: info.end, matches: info.candidates };
   }
 
   /** Quick info (type and doc comment) at the cursor, or null. */
   inspect(src: string, cursor: number): string | null {
-    const info = this.converter.inspect(this.prevDecl, src, cursor);
+    const info = this.guard(() => this.converter.inspect(this.prevDecl, src, cursor));
     if (!info) return null;
     const parts = (info.displayParts ?? []).map((p) => p.text).join("");
     const docs = (info.documentation ?? []).map((d) => d.text).join("\n");
@@ -386,14 +425,11 @@ function isSigintError(e: unknown): boolean {
   return e instanceof Error && /interrupted by `?SIGINT/i.test(e.message);
 }
 
-function interruptError(src: string, cellName: string, e: unknown): CellError {
-  void src;
-  void e;
-  return {
-    ename: "KeyboardInterrupt",
-    evalue: "the cell was interrupted",
-    traceback: [`${ANSI.red}KeyboardInterrupt${ANSI.reset}: ${cellName} was interrupted`],
-  };
+function interruptError(cellName: string, abandoned: boolean): CellError {
+  const traceback = [`${ANSI.red}KeyboardInterrupt${ANSI.reset}: ${cellName} was interrupted`];
+  // Says what happened to code that did not stop by itself (see kernel-setup/README.md).
+  if (abandoned) traceback.push("It did not stop by itself: its code was stopped and its timers cleared.");
+  return { ename: "KeyboardInterrupt", evalue: "the cell was interrupted", traceback };
 }
 
 function sourceLineWithCaret(src: string, line: number, column: number): string[] {

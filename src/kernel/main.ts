@@ -3,6 +3,7 @@
 // shutdown_request.
 import { fileURLToPath } from "node:url";
 import * as api from "./api.js";
+import { InterruptError } from "./executor.js";
 import { KernelServer, logKernel } from "./server.js";
 import { tslabModule } from "./tslab-compat.js";
 import { readConnectionFile } from "./wire.js";
@@ -38,13 +39,25 @@ export async function startKernel(connectionFile: string, options: StartOptions 
     },
     modules: { tslab: tslabModule() },
   });
+  // An interrupted cell's leftovers end with KeyboardInterrupt (see interrupt.ts): expected, not reported.
+  // Reporting goes to the cell's output, which an interrupted cell's context refuses: never throw from here.
   process.on("uncaughtException", (e) => {
+    if (e instanceof InterruptError) return;
     logKernel(`uncaught exception: ${e.stack ?? e}`);
-    console.error(e);
+    try {
+      console.error(e);
+    } catch {
+      // the output of an interrupted cell
+    }
   });
   process.on("unhandledRejection", (e) => {
+    if (e instanceof InterruptError) return;
     logKernel(`unhandled rejection: ${(e as Error)?.stack ?? e}`);
-    console.error("Unhandled promise rejection:", e);
+    try {
+      console.error("Unhandled promise rejection:", e);
+    } catch {
+      // the output of an interrupted cell
+    }
   });
   await server.start();
   watchParent(server);

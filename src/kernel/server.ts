@@ -1,11 +1,15 @@
 // The kernel's messaging layer: Jupyter messaging protocol 5.3 over ZeroMQ. Shell and stdin
 // are ROUTER sockets and iopub a PUB socket on the main thread; heartbeat (REP) and control
 // (ROUTER) run on an I/O worker thread (io-worker.ts) so that they answer while a cell blocks
-// the main thread, and interrupt_request becomes a SIGINT that can break synchronous code.
-// Every request is wrapped in iopub status busy/idle parented to it (comm messages included:
-// the widget manager counts those idles to throttle its updates). Cells run one at a time
-// in arrival order; other shell requests (comm messages, completion) are answered while an
-// async cell awaits, which is what lets widgets talk to a running training loop.
+// the main thread, and interrupt_request becomes a SIGINT that can break synchronous code
+// (and, for code SIGINT cannot reach, a terminated execution: see interrupt.ts).
+// Every request gets iopub status busy/idle parented to it (comm messages included: the
+// widget manager counts those idles to throttle its updates), as ipykernel does it: one
+// request at a time in arrival order, busy when its turn starts and idle when it is done, so
+// the front end never sees idle while a cell still runs or waits. Cells run in that order;
+// other requests (comm messages, completion, control) are answered at once, out of turn, while
+// an async cell awaits (which lets widgets talk to a running training loop): only their
+// busy/idle pair waits for its turn.
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,7 +19,8 @@ import { CommManager, toDataView, type CommMessage } from "./comm.js";
 import { requestStorage, setKernel, type KernelRuntime, type PublishOptions, type RequestContext, type WidgetRecord } from "./context.js";
 import { NO_RESULT_SYMBOL, flushDisplays, plainText, toMimeBundle } from "./display.js";
 import { Executor, InterruptError, type CellError, type CellOutcome, type ExecutorOptions } from "./executor.js";
-import { runHeartbeat, type IoMessage } from "./io-worker.js";
+import { CellRun, InterruptState, afterTermination, installTerminationHooks, installTimerHooks, real } from "./interrupt.js";
+import { runHeartbeat, type IoMessage, type IoWorkerData } from "./io-worker.js";
 import { WIDGET_CONTROL_TARGET, WIDGET_TARGET, controlStates, widgetFromFrontend } from "./widget.js";
 import {
   PROTOCOL_VERSION,
@@ -98,10 +103,14 @@ export class KernelServer implements KernelRuntime {
   private executor!: Executor;
   private readonly options: KernelServerOptions;
   private executionCount = 0;
-  private execQueue: Promise<void> = Promise.resolve();
+  /** Requests' busy/idle pairs in arrival order (see handle()). */
+  private statusTurns: Promise<void> = Promise.resolve();
   private execSeq = 0;
+  private readonly interruptState = new InterruptState();
   private abortThrough = 0;
   private lastExecute: RequestContext | null = null;
+  /** The cell being handled (from its turn until its reply). */
+  private currentRun: CellRun | null = null;
   private readonly history: HistoryEntry[] = [];
   private pendingInput: { resolve(v: string): void; reject(e: unknown): void } | null = null;
   private stream: { parent: Partial<MessageHeader>; name: "stdout" | "stderr"; text: string; since: number } | null = null;
@@ -156,11 +165,21 @@ export class KernelServer implements KernelRuntime {
     });
     // interrupt_request arrives as a SIGINT from the I/O thread (and a terminal's Ctrl-C lands here too).
     process.on("SIGINT", this.onSigint);
-    this.executor = new Executor(this.options);
+    installTimerHooks();
+    this.executor = this.interruptState.guard(() => new Executor({ ...this.options, interruptState: this.interruptState }));
     this.publishStatus("starting", {});
     this.receiveLoop(this.shell, "shell");
     if (this.control) this.receiveLoop(this.control, "control");
-    else this.ioWorker?.on("message", (m: IoMessage) => m.kind === "control" && this.receiveFrames(m.frames.map((f) => Buffer.from(f)), "control"));
+    else
+      this.ioWorker?.on("message", (m: IoMessage) => {
+        if (m.kind === "control") this.receiveFrames(m.frames.map((f) => Buffer.from(f)), "control");
+        // The I/O thread stopped the interrupted cell's spinning code: its continuation is gone.
+        else if (m.kind === "terminated") {
+          afterTermination();
+          this.interrupt(true);
+        }
+      });
+    this.interruptState.startBeat();
     this.stdinLoop();
   }
 
@@ -168,9 +187,16 @@ export class KernelServer implements KernelRuntime {
   private async startIoThread(hbAddress: string, controlAddress: string): Promise<void> {
     if (!this.options.ioOnMainThread) {
       try {
-        const worker = new Worker(new URL("./io-worker.js", import.meta.url), {
-          workerData: { heartbeatAddress: hbAddress, controlAddress, key: this.info.key },
-        });
+        const envAfter = Number(process.env.PSSR_KERNEL_TERMINATE_AFTER_MS);
+        const workerData: IoWorkerData = {
+          heartbeatAddress: hbAddress,
+          controlAddress,
+          key: this.info.key,
+          interruptBuffer: this.interruptState.buffer,
+          canTerminate: installTerminationHooks(),
+          terminateAfterMs: Number.isFinite(envAfter) && envAfter >= 0 ? envAfter : undefined,
+        };
+        const worker = new Worker(new URL("./io-worker.js", import.meta.url), { workerData });
         const answer = await new Promise<IoMessage>((resolve) => {
           worker.once("message", resolve);
           worker.once("error", (e) => resolve({ kind: "error", message: e.message }));
@@ -210,6 +236,8 @@ export class KernelServer implements KernelRuntime {
 
   publish(msgType: string, content: unknown, options: PublishOptions = {}): void {
     if (this.stopped) return;
+    // display()/clearOutput() from an interrupted cell's leftovers end them (widget messages still go).
+    if (!options.parent && CELL_OUTPUTS.has(msgType) && requestStorage().getStore()?.run?.stopped) throw new InterruptError();
     const parent = options.parent ?? this.currentParent() ?? {};
     if (msgType !== "stream") this.flushStream();
     const topic = Buffer.from(`kernel.${this.session}.${msgType}`);
@@ -237,6 +265,8 @@ export class KernelServer implements KernelRuntime {
       ((chunk: unknown, encodingOrCb?: unknown, cb?: unknown) => {
         const ctx = requestStorage().getStore() ?? this.lastExecute;
         if (!ctx || this.stopped) return original.call(name === "stdout" ? process.stdout : process.stderr, chunk as string, encodingOrCb as BufferEncoding, cb as () => void);
+        // Output of an interrupted cell's leftovers (a detached async loop) ends them.
+        if (ctx.run?.stopped) throw new InterruptError();
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
         if (!ctx.silent) this.writeStream(ctx.parent, name, text);
         const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
@@ -258,12 +288,12 @@ export class KernelServer implements KernelRuntime {
     if (this.stream) this.stream.text += text;
     else this.stream = { parent, name, text, since: Date.now() };
     if (this.stream.text.length > 65536 || Date.now() - this.stream.since > 100) this.flushStream();
-    else if (!this.streamTimer) this.streamTimer = setImmediate(() => this.flushStream());
+    else if (!this.streamTimer) this.streamTimer = real.setImmediate(() => this.flushStream());
   }
 
   private flushStream(): void {
     if (this.streamTimer) {
-      clearImmediate(this.streamTimer);
+      real.clearImmediate(this.streamTimer);
       this.streamTimer = null;
     }
     const s = this.stream;
@@ -319,11 +349,30 @@ export class KernelServer implements KernelRuntime {
     return { parent: msg.header, identities: msg.identities, signal, allowStdin: false, silent: false };
   }
 
+  /**
+   * Handles one request. Its busy/idle pair takes its turn after every earlier request's
+   * pair (ipykernel's order); an execute_request also runs only in its turn, other requests
+   * are handled at once and only their pair waits.
+   */
   private async handle(channel: Channel, msg: Message): Promise<void> {
     const type = msg.header.msg_type;
-    this.publishStatus("busy", msg.header);
+    let handled!: () => void;
+    const done = new Promise<void>((r) => (handled = r));
+    let started!: () => void;
+    const turnStarted = new Promise<void>((r) => (started = r));
+    const turn = this.statusTurns.then(async () => {
+      this.publishStatus("busy", msg.header);
+      started();
+      await done;
+      this.flushStream();
+      this.publishStatus("idle", msg.header);
+    });
+    this.statusTurns = turn.catch((e) => logKernel(`status turn failed: ${(e as Error).stack ?? e}`));
+    // Numbered on arrival, so that stop_on_error aborts exactly the cells sent before the failure.
+    const execSeq = type === "execute_request" ? ++this.execSeq : 0;
     try {
-      await requestStorage().run(this.context(msg), () => this.dispatch(channel, type, msg));
+      if (type === "execute_request") await turnStarted;
+      await requestStorage().run(this.context(msg), () => this.dispatch(channel, type, msg, execSeq));
     } catch (e) {
       // Never leave a request unanswered: a failing handler still gets an error reply.
       logKernel(`error handling ${type}: ${(e as Error)?.stack ?? e}`);
@@ -332,18 +381,17 @@ export class KernelServer implements KernelRuntime {
         this.reply(channel, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "InternalError", evalue, traceback: [evalue] });
       }
     } finally {
-      this.flushStream();
-      this.publishStatus("idle", msg.header);
+      handled();
     }
   }
 
-  private async dispatch(channel: Channel, type: string, msg: Message): Promise<void> {
+  private async dispatch(channel: Channel, type: string, msg: Message, execSeq: number): Promise<void> {
     const c = msg.content;
     switch (type) {
       case "kernel_info_request":
         return this.reply(channel, msg, "kernel_info_reply", this.kernelInfo());
       case "execute_request":
-        return this.enqueueExecute(channel, msg);
+        return this.execute(channel, msg, execSeq);
       case "complete_request": {
         const code = String(c.code ?? "");
         const cursor = codePointsToUtf16(code, Number(c.cursor_pos ?? code.length));
@@ -408,9 +456,22 @@ export class KernelServer implements KernelRuntime {
         return;
       }
       case "interrupt_request":
-        // With the I/O thread, the interrupt already arrived as a SIGINT (which also breaks synchronous code).
+        // With the I/O thread, the interrupt already arrived as a SIGINT (which also breaks
+        // synchronous code; the I/O thread watches for code SIGINT cannot reach).
         if (!this.interruptBySignal) this.interrupt();
         return this.reply(channel, msg, "interrupt_reply", { status: "ok" });
+      case "debug_request":
+        // kernelspec and kernel_info say `debugger: false`; a front end that asks anyway gets a
+        // Debug Adapter Protocol error response instead of silence.
+        return this.reply(channel, msg, "debug_reply", {
+          type: "response",
+          request_seq: Number(c.seq ?? 0),
+          seq: 0,
+          command: String(c.command ?? ""),
+          success: false,
+          message: "this kernel does not support debugging",
+          body: {},
+        });
       case "shutdown_request": {
         const restart = Boolean(c.restart);
         this.reply(channel, msg, "shutdown_reply", { status: "ok", restart });
@@ -476,72 +537,74 @@ export class KernelServer implements KernelRuntime {
 
   // ---------------------------------------------------------------- execution
 
-  private enqueueExecute(channel: Channel, msg: Message): Promise<void> {
-    const seq = ++this.execSeq;
-    const task = async () => {
-      const c = msg.content;
-      const silent = Boolean(c.silent);
-      const storeHistory = silent ? false : c.store_history !== false;
-      if (seq <= this.abortThrough) {
-        this.reply(channel, msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
-        return;
+  /** Runs one execute_request (called in its turn: one at a time, in arrival order). */
+  private async execute(channel: Channel, msg: Message, seq: number): Promise<void> {
+    const c = msg.content;
+    const silent = Boolean(c.silent);
+    const storeHistory = silent ? false : c.store_history !== false;
+    if (seq <= this.abortThrough) {
+      this.reply(channel, msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
+      return;
+    }
+    const code = String(c.code ?? "");
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish("execute_input", { code, execution_count: count }, { parent: msg.header });
+    if (storeHistory) this.history.push({ session: 1, line: count, input: code });
+    const run = new CellRun(new AbortController());
+    const ctx: RequestContext = { ...this.context(msg, run.controller.signal), allowStdin: Boolean(c.allow_stdin), silent, run };
+    if (!silent) this.lastExecute = ctx;
+    this.currentRun = run;
+    const outcome = await requestStorage().run(ctx, async (): Promise<CellOutcome> => {
+      try {
+        const o = await this.executor.execute(code, `cell[${count}]`, run);
+        await flushDisplays();
+        return o;
+      } catch (e) {
+        // A failure of the converter itself: still answer the request.
+        logKernel(`internal error running cell[${count}]: ${(e as Error)?.stack ?? e}`);
+        const message = (e as Error)?.message ?? String(e);
+        return { ok: false, error: { ename: "InternalError", evalue: message, traceback: [`InternalError: ${message}`] } };
       }
-      const code = String(c.code ?? "");
-      if (storeHistory) this.executionCount++;
-      const count = this.executionCount;
-      if (!silent) this.publish("execute_input", { code, execution_count: count }, { parent: msg.header });
-      if (storeHistory) this.history.push({ session: 1, line: count, input: code });
-      const controller = new AbortController();
-      const ctx: RequestContext = { ...this.context(msg, controller.signal), allowStdin: Boolean(c.allow_stdin), silent };
-      if (!silent) this.lastExecute = ctx;
-      const outcome = await requestStorage().run(ctx, async (): Promise<CellOutcome> => {
-        try {
-          const o = await this.executor.execute(code, `cell[${count}]`, controller);
-          await flushDisplays();
-          return o;
-        } catch (e) {
-          // A failure of the converter itself: still answer the request.
-          logKernel(`internal error running cell[${count}]: ${(e as Error)?.stack ?? e}`);
-          const message = (e as Error)?.message ?? String(e);
-          return { ok: false, error: { ename: "InternalError", evalue: message, traceback: [`InternalError: ${message}`] } };
-        }
-      });
-      let error: CellError | null = outcome.ok ? null : outcome.error;
-      if (outcome.ok && outcome.hasValue && !silent && !isNoResult(outcome.value)) {
-        try {
-          const data = await requestStorage().run(ctx, () => toMimeBundle(outcome.value));
-          this.publish("execute_result", { execution_count: count, data, metadata: {} }, { parent: msg.header });
-        } catch (e) {
-          error = { ename: "DisplayError", evalue: (e as Error).message, traceback: [`DisplayError: ${(e as Error).message}`] };
-        }
+    });
+    this.currentRun = null;
+    let error: CellError | null = outcome.ok ? null : outcome.error;
+    if (outcome.ok && outcome.hasValue && !silent && !isNoResult(outcome.value)) {
+      try {
+        const data = await requestStorage().run(ctx, () => this.interruptState.guard(() => toMimeBundle(outcome.value)));
+        this.publish("execute_result", { execution_count: count, data, metadata: {} }, { parent: msg.header });
+      } catch (e) {
+        error = { ename: "DisplayError", evalue: (e as Error).message, traceback: [`DisplayError: ${(e as Error).message}`] };
       }
-      const userExpressions: Record<string, unknown> = {};
-      if (!error && c.user_expressions && typeof c.user_expressions === "object") {
-        for (const [name, expr] of Object.entries(c.user_expressions as Record<string, string>)) {
-          const r = await requestStorage()
-            .run(ctx, () => this.executor.evaluate(String(expr), `user_expressions[${name}]`))
-            .catch((e): CellOutcome => ({ ok: false, error: { ename: "InternalError", evalue: String((e as Error)?.message ?? e), traceback: [] } }));
-          userExpressions[name] = r.ok
-            ? { status: "ok", data: await toMimeBundle(r.hasValue ? r.value : undefined), metadata: {} }
-            : { status: "error", ...r.error };
-        }
+    }
+    const userExpressions: Record<string, unknown> = {};
+    if (!error && c.user_expressions && typeof c.user_expressions === "object") {
+      for (const [name, expr] of Object.entries(c.user_expressions as Record<string, string>)) {
+        const r = await requestStorage()
+          .run(ctx, () => this.executor.evaluate(String(expr), `user_expressions[${name}]`))
+          .catch((e): CellOutcome => ({ ok: false, error: { ename: "InternalError", evalue: String((e as Error)?.message ?? e), traceback: [] } }));
+        userExpressions[name] = r.ok
+          ? { status: "ok", data: await toMimeBundle(r.hasValue ? r.value : undefined), metadata: {} }
+          : { status: "error", ...r.error };
       }
-      if (error) {
-        if (!silent) this.publish("error", error, { parent: msg.header });
-        this.reply(channel, msg, "execute_reply", { status: "error", execution_count: count, ...error }, { status: "error" });
-        if (c.stop_on_error !== false) this.abortThrough = this.execSeq;
-      } else {
-        this.reply(channel, msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: userExpressions, payload: [] }, { status: "ok" });
-      }
-    };
-    const run = this.execQueue.then(task);
-    this.execQueue = run.catch((e) => logKernel(`execute failed: ${(e as Error).stack ?? e}`));
-    return this.execQueue;
+    }
+    if (error) {
+      if (!silent) this.publish("error", error, { parent: msg.header });
+      this.reply(channel, msg, "execute_reply", { status: "error", execution_count: count, ...error }, { status: "error" });
+      if (c.stop_on_error !== false) this.abortThrough = this.execSeq;
+    } else {
+      this.reply(channel, msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: userExpressions, payload: [] }, { status: "ok" });
+    }
   }
 
-  /** interrupt_request / SIGINT: aborts the running cell's signal and any pending input. */
-  interrupt(): void {
-    this.executor.interrupt();
+  /**
+   * interrupt_request / SIGINT: aborts the running cell's signal and any pending input;
+   * `terminated`: the I/O thread stopped the cell's code, so the cell is abandoned at once.
+   */
+  interrupt(terminated = false): void {
+    // Also a cell still being type-checked: it sees the abort before its code runs.
+    this.currentRun?.controller.abort(new InterruptError());
+    this.executor.interrupt(terminated);
     if (this.pendingInput) {
       const p = this.pendingInput;
       this.pendingInput = null;
@@ -597,6 +660,9 @@ export class KernelServer implements KernelRuntime {
     this.resolveDone(restart);
   }
 }
+
+/** Output messages of a cell (what an interrupted cell's leftovers may no longer publish). */
+const CELL_OUTPUTS = new Set(["stream", "display_data", "update_display_data", "clear_output"]);
 
 function isNoResult(v: unknown): boolean {
   return v !== null && typeof v === "object" && (v as Record<symbol, unknown>)[NO_RESULT_SYMBOL] === true;
