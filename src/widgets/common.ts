@@ -4,6 +4,7 @@
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
+import { percentiles } from "../image/percentile.js";
 import type { WidgetModelSpec } from "../kernel/widget.js";
 
 /** The front-end module (widgets/src/version.ts). */
@@ -72,4 +73,41 @@ export function levelFactor(height: number, width: number, maxPx: number): numbe
   let f = 1;
   while (Math.max(height, width) / f > maxPx) f *= 2;
   return f;
+}
+
+/**
+ * What a saved notebook shows where the live view cannot be drawn (GitHub, nbviewer, nbconvert,
+ * or JupyterLab after a reopen without saved widget state): the widget-view entry plus an
+ * image/png picture of the widget's images side by side and a text/plain line saying it is a
+ * static copy and how to get the interactive view back.
+ */
+export async function withStaticFallback(view: Record<string, unknown>, what: string, planes: readonly Plane[]): Promise<Record<string, unknown>> {
+  const text = `${what}. Static copy: the interactive view needs a running kernel (re-run the cell) or widget state saved with the notebook (JupyterLab: Settings > Save Widget State Automatically).`;
+  if (planes.length === 0) return { ...view, "text/plain": text };
+  const { encodePng } = await import("../io/write.js");
+  const png = await encodePng(sideBySide(planes), { lowPercentile: 0, highPercentile: 100 });
+  return { ...view, "image/png": png.toString("base64"), "text/plain": text };
+}
+
+/** Planes each auto-contrasted to [0, 1] (0.35/99.65 percentiles) and reduced to at most 384 px, side by side on white. */
+export function sideBySide(planes: readonly Plane[], maxPx = 384, gapPx = 8): Plane {
+  const small = planes.map((p) => {
+    const f = levelFactor(p.height, p.width, maxPx);
+    const q = f > 1 ? pyramidCrop(p, f) : p;
+    const [lo, hi] = percentiles(q.data, [0.35, 99.65]);
+    const out = new Float32Array(q.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = hi > lo ? Math.min(1, Math.max(0, (q.data[i] - lo) / (hi - lo))) : 0;
+    return { data: out, height: q.height, width: q.width };
+  });
+  const height = Math.max(...small.map((p) => p.height));
+  const width = small.reduce((s, p) => s + p.width, 0) + gapPx * (small.length - 1);
+  const data = new Float32Array(height * width).fill(1);
+  let x0 = 0;
+  for (const p of small) {
+    for (let y = 0; y < p.height; y++) data.set(p.data.subarray(y * p.width, (y + 1) * p.width), y * width + x0);
+    x0 += p.width + gapPx;
+  }
+  // a black pixel so the whole [0, 1] range is used whatever the panels hold
+  data[data.length - 1] = 0;
+  return { data, height, width };
 }

@@ -13,7 +13,8 @@ import { calibrate, estimateNoiseCurve, type CalibrationResult, type NoiseCurveP
 import { findRecipe, RECIPE_NAMES, type Recipe } from "../crappify/recipes.js";
 import type { ParamSpec, ParamValue } from "../crappify/params.js";
 import { Widget } from "../kernel/widget.js";
-import { isImage, planeState, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { isImage, planeState, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 export interface SliderSpec {
   name: string;
@@ -284,6 +285,12 @@ export class CrappifierTuner extends Widget<TunerState> {
     this.render();
     this.set({ status: `${this.get("status")}, fitted to the real image: gain ${cal.fit.gain.toPrecision(3)}, read noise variance ${cal.fit.readNoiseVariance.toPrecision(3)}, curve mismatch ${(cal.curveMismatch * 100).toFixed(1)}%` });
     return cal;
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  [DISPLAY_SYMBOL](): MimeBundle {
+    // (an async bundle: the kernel's display and execute_result await it)
+    const preview = this.get("preview");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `CrappifierTuner (synthetic | real low-res): ${this.code()}`, preview ? [preview, this.get("real")] : [this.get("real")]) as unknown as MimeBundle;
   }
 }
 
