@@ -233,6 +233,24 @@ describe("what the widgets look like (Chromium, offline report)", { timeout: 240
     const title = await page.locator(`${view(W.frc)} .pssr-plot-title`).evaluate((t) => ({ box: t.getBoundingClientRect().toJSON(), text: t.textContent }));
     assert.equal(title.text, "single-image FRC");
     assert.ok(mb.width > 0 && !overlap(mb, title.box), `mode bar ${JSON.stringify(mb)} over the title ${JSON.stringify(title.box)}`);
+    // the mode bar (shown on hover) covers no legend and no title, in every plot
+    for (const plotSel of [`${view(W.frc)} .pssr-plot`, `${view(W.tuner)} .pssr-plot`, `${view(W.monitor)} .pssr-loss`, `${view(W.monitor)} .pssr-val`]) {
+      const p = page.locator(plotSel);
+      await p.scrollIntoViewIfNeeded();
+      await p.hover({ position: { x: 80, y: 120 } });
+      await page.locator(`${plotSel} .modebar`).waitFor();
+      const m = await page.locator(`${plotSel} .modebar`).evaluate((e) => e.getBoundingClientRect().toJSON());
+      const l = await page.locator(`${plotSel} g.legend`).evaluate((g) => g.getBoundingClientRect().toJSON());
+      const areas = await plotArea(plotSel);
+      assert.ok(!overlap(m, l), `${plotSel}: mode bar ${JSON.stringify(m)} over the legend ${JSON.stringify(l)}`);
+      const titleBox = await p.evaluate((e) => (e.previousElementSibling as HTMLElement).getBoundingClientRect().toJSON());
+      assert.ok(!overlap(m, titleBox), `${plotSel}: mode bar over the title`);
+      for (const a of areas) assert.ok(!overlap(l, a), `${plotSel}: legend over the plot area`);
+      const axisTitles = await page.locator(`${plotSel} text[class$="title"]`).evaluateAll((ts) => ts.filter((t) => t.textContent).map((t) => ({ text: t.textContent, box: t.getBoundingClientRect().toJSON() })));
+      assert.ok(axisTitles.length >= 2, `${plotSel}: axis titles ${JSON.stringify(axisTitles)}`);
+      for (const t of axisTitles) assert.ok(!overlap(l, t.box), `${plotSel}: legend over the axis title "${t.text}"`);
+    }
+    await plot.hover();
     await page.locator(view(W.frc)).screenshot({ path: join(artifactsDir, "look-frc.png") });
     // error map colour bar: caption and tick labels apart, ticks in one format
     const bar = await page.locator(`${view(W.errormap)} canvas.pssr-colorbar`).evaluate((c) => ({ boxes: JSON.parse((c as HTMLElement).dataset.textBoxes!), ticks: JSON.parse((c as HTMLElement).dataset.ticks!) }));

@@ -180,18 +180,22 @@ export function formatLengthNm(nm: number): string {
   return nm >= 1000 ? `${formatNumber(nm / 1000)} µm` : `${formatNumber(nm)} nm`;
 }
 
-/** Draws a scale bar in the lower-left corner; `nmPerCanvasPx` is the current zoom. */
-export function drawScaleBar(ctx: CanvasRenderingContext2D, nmPerCanvasPx: number, canvasWidth: number, canvasHeight: number): void {
+/**
+ * Draws a scale bar in the lower-left corner; `nmPerCanvasPx` is the current zoom. `canvasPxPerCssPx`
+ * (> 1 when the canvas is shown smaller than its pixels) keeps the label at 10 CSS px.
+ */
+export function drawScaleBar(ctx: CanvasRenderingContext2D, nmPerCanvasPx: number, canvasWidth: number, canvasHeight: number, canvasPxPerCssPx = 1): void {
   if (!(nmPerCanvasPx > 0)) return;
+  const k = Math.max(1, canvasPxPerCssPx);
   const lengthNm = niceLengthNm(nmPerCanvasPx * canvasWidth * 0.2);
   const px = lengthNm / nmPerCanvasPx;
   ctx.save();
   ctx.fillStyle = "rgba(0,0,0,0.45)";
-  ctx.fillRect(6, canvasHeight - 26, px + 12, 20);
+  ctx.fillRect(6 * k, canvasHeight - 26 * k, px + 12 * k, 20 * k);
   ctx.fillStyle = "#fff";
-  ctx.fillRect(12, canvasHeight - 12, px, 4);
-  ctx.font = "10px sans-serif";
-  ctx.fillText(formatLengthNm(lengthNm), 12, canvasHeight - 15);
+  ctx.fillRect(12 * k, canvasHeight - 12 * k, px, 4 * k);
+  ctx.font = `${Math.round(10 * k)}px sans-serif`;
+  ctx.fillText(formatLengthNm(lengthNm), 12 * k, canvasHeight - 15 * k);
   ctx.restore();
 }
 
@@ -305,8 +309,12 @@ export function mergeLayout(base: Record<string, any>, over: Record<string, any>
   return out;
 }
 
-/** Plotly's config for our plots: the mode bar only while the pointer is over the plot, no logo. */
-export const PLOT_CONFIG = { displaylogo: false, displayModeBar: "hover", responsive: false };
+/**
+ * Plotly's config for our plots: the mode bar only while the pointer is over the plot, no logo,
+ * and only its save / zoom / pan / reset buttons (a short bar that stays clear of legends in the
+ * top strip; drag-zoom and double-click reset work without it).
+ */
+export const PLOT_CONFIG = { displaylogo: false, displayModeBar: "hover", responsive: false, modeBarButtonsToRemove: ["zoomIn2d", "zoomOut2d", "autoScale2d", "select2d", "lasso2d"] };
 
 let styleInjected = false;
 export function injectStyle(): void {

@@ -77,8 +77,9 @@ export class FRCPlotView extends PssrView {
       xaxis: { title: { text: "spatial frequency (cycles/px)" }, range: [0, fMax], tickformat: ".2f" },
       yaxis: { title: { text: "FRC" }, range: [-0.1, 1.05], tickformat: ".1f" },
       shapes,
-      margin: { l: 50, r: 10, t: 10, b: 45 },
-      // The legend sits right of the plot area, never over the curves.
+      margin: { l: 50, r: 10, t: 30, b: 45 },
+      // Right of the plot area, under the mode bar's strip (the top margin): never over the
+      // curves, and the mode bar (shown on hover) never over the legend.
       legend: { x: 1.02, xanchor: "left", y: 1, yanchor: "top" },
     });
     Plotly.react(this.plot, data, layout, PLOT_CONFIG);

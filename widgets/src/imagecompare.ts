@@ -294,7 +294,7 @@ export class ImageCompareView extends PssrView {
       const p = panels[swipe ? 0 : k];
       if (p.pixel_size_nm) {
         const nmPerCanvasPx = ((this.viewRect.x1 - this.viewRect.x0) * p.full_width * p.pixel_size_nm) / W;
-        drawScaleBar(ctx, nmPerCanvasPx, W, H);
+        drawScaleBar(ctx, nmPerCanvasPx, W, H, W / (canvas.clientWidth || W));
       }
     });
     this.markDrawn("image");

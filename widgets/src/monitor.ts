@@ -90,9 +90,10 @@ export class TrainingMonitorView extends PssrView {
         xaxis: { title: { text: "step" } },
         yaxis: { title: { text: "loss" }, tickformat: ".2~g" },
         yaxis2: { title: { text: "learning rate" }, overlaying: "y", side: "right", showgrid: false, tickformat: ".1e" },
-        margin: { l: 55, r: 60, t: 10, b: 40 },
-        // Below the plot area: one-cycle's learning-rate peak sits at the top, under any inside legend.
-        legend: { orientation: "h", x: 0, xanchor: "left", y: -0.22, yanchor: "top" },
+        margin: { l: 55, r: 60, t: 30, b: 40 },
+        // Above the plot area on the left, the mode bar's strip on the right: one-cycle's
+        // learning-rate peak sits at the top, under any legend inside the plot.
+        legend: { orientation: "h", x: 0, xanchor: "left", y: 1, yanchor: "bottom" },
       }),
       PLOT_CONFIG,
     );
@@ -113,9 +114,9 @@ export class TrainingMonitorView extends PssrView {
         xaxis2: { title: { text: "epoch" }, tickformat: "d" },
         yaxis: { title: { text: "PSNR (dB)" }, tickformat: ".1f" },
         yaxis2: { title: { text: "SSIM" }, tickformat: ".2f" },
-        margin: { l: 55, r: 10, t: 10, b: 40 },
-        // Above the panels (the title is page text): clear of both plots and of the epoch axis.
-        legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+        margin: { l: 55, r: 10, t: 30, b: 40 },
+        // Below the epoch axis title: clear of both panels and of the mode bar's strip on top.
+        legend: { orientation: "h", x: 0, xanchor: "left", y: -0.3, yanchor: "top" },
       }),
       PLOT_CONFIG,
     );

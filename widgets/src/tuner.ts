@@ -188,9 +188,9 @@ export class CrappifierTunerView extends PssrView {
     const layout = mergeLayout(plotTheme(this.el), {
       xaxis: { title: { text: "local mean" }, tickformat: "~s" },
       yaxis: { title: { text: "noise variance" }, tickformat: "~s" },
-      margin: { l: 55, r: 10, t: 10, b: 40 },
-      // Above the plot area, never over the curves.
-      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+      margin: { l: 55, r: 10, t: 30, b: 40 },
+      // Right of the plot area, under the mode bar's strip: never over the curves or the mode bar.
+      legend: { x: 1.02, xanchor: "left", y: 1, yanchor: "top" },
     });
     Plotly.react(this.plot, [trace(real, "real low-res", themeColors(this.el).text), trace(syn, "synthetic", "#d62728")], layout, PLOT_CONFIG);
   }
