@@ -288,9 +288,8 @@ export class CrappifierTuner extends Widget<TunerState> {
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
   [DISPLAY_SYMBOL](): MimeBundle {
-    // (an async bundle: the kernel's display and execute_result await it)
     const preview = this.get("preview");
-    return withStaticFallback(super[DISPLAY_SYMBOL](), `CrappifierTuner (synthetic | real low-res): ${this.code()}`, preview ? [preview, this.get("real")] : [this.get("real")]) as unknown as MimeBundle;
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `CrappifierTuner (synthetic | real low-res): ${this.code()}`, preview ? [preview, this.get("real")] : [this.get("real")]);
   }
 }
 

@@ -56,7 +56,6 @@ export class ErrorMap extends Widget<ErrorMapState> {
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
   [DISPLAY_SYMBOL](): MimeBundle {
-    // (an async bundle: the kernel's display and execute_result await it)
-    return withStaticFallback(super[DISPLAY_SYMBOL](), `ErrorMap ${this.get("title")}: RSE ${this.result.rse.toPrecision(4)}, RSP ${this.result.rsp.toPrecision(4)}`, [this.result.map]) as unknown as MimeBundle;
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `ErrorMap ${this.get("title")}: RSE ${this.result.rse.toPrecision(4)}, RSP ${this.result.rsp.toPrecision(4)}`, [this.result.map]);
   }
 }

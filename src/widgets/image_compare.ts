@@ -136,7 +136,6 @@ export class ImageCompare extends Widget<ImageCompareState> {
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
   [DISPLAY_SYMBOL](): MimeBundle {
-    // (an async bundle: the kernel's display and execute_result await it)
-    return withStaticFallback(super[DISPLAY_SYMBOL](), `ImageCompare: ${this.get("panels").map((p) => p.name).join(" | ")}`, this.full) as unknown as MimeBundle;
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `ImageCompare: ${this.get("panels").map((p) => p.name).join(" | ")}`, this.full);
   }
 }

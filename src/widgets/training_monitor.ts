@@ -187,9 +187,8 @@ export class TrainingMonitor extends Widget<MonitorState> {
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
   [DISPLAY_SYMBOL](): MimeBundle {
-    // (an async bundle: the kernel's display and execute_result await it)
     const preview = this.get("preview");
-    return withStaticFallback(super[DISPLAY_SYMBOL](), `TrainingMonitor ${this.get("title")}: ${this.get("status")}`, preview ? [preview] : []) as unknown as MimeBundle;
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `TrainingMonitor ${this.get("title")}: ${this.get("status")}`, preview ? [preview] : []);
   }
 }
 
