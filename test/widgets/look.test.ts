@@ -198,6 +198,17 @@ describe("what the widgets look like (Chromium, offline report)", { timeout: 240
     }
     assert.ok(new Set(readout.spans.map((s) => Math.round(s.top))).size > 1, "four long entries wrap onto more than one line");
     await el.screenshot({ path: join(artifactsDir, "look-imagecompare-4.png") });
+    // a narrower cell (JupyterLab's side panel opened): the panels shrink to stay inside it
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.waitForFunction(() => {
+      const w = document.querySelector(".pssr-widget") as HTMLElement;
+      return Array.from(w.querySelectorAll("canvas.pssr-canvas")).every((c) => c.getBoundingClientRect().right <= w.getBoundingClientRect().right + 0.5);
+    });
+    const narrow = await el.locator("canvas.pssr-canvas").evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().toJSON()));
+    assert.equal(new Set(narrow.map((b) => Math.round(b.x))).size, 2, "still 2x2");
+    assert.ok(narrow[0].width < boxes[0].width, `${narrow[0].width} vs ${boxes[0].width}`);
+    await page.setViewportSize({ width: 1000, height: 800 });
+    await page.waitForFunction((w0) => Math.abs((document.querySelector(".pssr-widget canvas.pssr-canvas") as HTMLElement).getBoundingClientRect().width - w0) < 1, boxes[0].width);
   });
 
   test("plots: legends and titles off the data; FRC axis ends at the data; every threshold line named; colour bar texts apart", async () => {

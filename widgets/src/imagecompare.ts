@@ -72,7 +72,15 @@ export class ImageCompareView extends PssrView {
     this.el.append(this.controls, this.body, this.readout);
     // Canvases are sized to the cell: refit when its width changes (JupyterLab's panels resize).
     if (typeof ResizeObserver !== "undefined") {
-      this.resizeObserver = new ResizeObserver(() => this.fit());
+      // Only a change of width matters (the height follows from the fit); refitting in the next
+      // frame keeps the observer from seeing its own change in the same frame.
+      let lastWidth = -1;
+      this.resizeObserver = new ResizeObserver((entries) => {
+        const w = Math.round(entries[entries.length - 1].contentRect.width);
+        if (w === lastWidth) return;
+        lastWidth = w;
+        requestAnimationFrame(() => this.fit());
+      });
       this.resizeObserver.observe(this.el);
     }
     this.viewRect = { ...this.model.get("view") };
