@@ -11,7 +11,8 @@
 // The stop button aborts `monitor.signal` and calls the onStop callbacks; the loop ends cleanly.
 import type { Image, Plane } from "../image/image.js";
 import { Widget } from "../kernel/widget.js";
-import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 /** The generic event: any field may be missing. */
 export interface MonitorEvent {
@@ -183,6 +184,11 @@ export class TrainingMonitor extends Widget<MonitorState> {
     if (this.pendingStatus !== null && !this.get("stop_requested")) patch.status = this.pendingStatus;
     this.pendingStatus = null;
     if (Object.keys(patch).length) this.set(patch);
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  [DISPLAY_SYMBOL](): MimeBundle {
+    const preview = this.get("preview");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `TrainingMonitor ${this.get("title")}: ${this.get("status")}`, preview ? [preview] : []);
   }
 }
 
