@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (!parsed) return 0;
   const [lrPath, ...rest] = parsed.positionals;
-  if (!lrPath || rest.length) throw invalidArgument(`give exactly one LR image\n${usage}`);
+  if (!lrPath || rest.length) throw invalidArgument(`give exactly one LR image`);
   const v = parsed.values;
   const lr = await readImage(lrPath);
   const hr = v.hr !== undefined ? await readImage(v.hr as string) : undefined;

@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (!parsed) return 0;
   const [predPath, gtPath, ...rest] = parsed.positionals;
-  if (!predPath || !gtPath || rest.length) throw invalidArgument(`give exactly PRED and GT\n${usage}`);
+  if (!predPath || !gtPath || rest.length) throw invalidArgument(`give exactly PRED and GT`);
   const raw = Boolean(parsed.values.raw);
   const pixelSizeNm = parsed.values["pixel-size"] !== undefined ? numberOption(parsed.values["pixel-size"], "pixel-size") : null;
   if (pixelSizeNm !== null && !(pixelSizeNm > 0)) throw invalidArgument(`--pixel-size must be > 0 nm, got ${pixelSizeNm}`);

@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<number> {
   const tukeyAlpha = numberOption(parsed.values["tukey-alpha"], "tukey-alpha", 0.25);
   const single = parsed.values.single as string | undefined;
   const files = parsed.positionals;
-  if (single ? files.length !== 1 : files.length !== 2) throw invalidArgument(`give ${single ? "one image with --single" : "two images A and B"}\n${usage}`);
+  if (single ? files.length !== 1 : files.length !== 2) throw invalidArgument(`give ${single ? "one image with --single" : "two images A and B"}`);
   const a = await loadPlane(files[0], "image A");
   let pixelSizeNm: number | null =
     parsed.values["pixel-size"] !== undefined ? numberOption(parsed.values["pixel-size"], "pixel-size") : a.image.pixelSize ? lengthToNm(a.image.pixelSize) : null;

@@ -1,10 +1,10 @@
 // `pssr kymograph STACK --line x1,y1,x2,y2[,...] [--width W] [--max] -o KYMO.tif [--json]`.
 import { imageFromPlanes } from "../../image/image.js";
 import { readImage } from "../../io/read.js";
-import { writeTiff } from "../../io/write.js";
 import { kymograph, type Point } from "../../metrics/kymograph.js";
 import { invalidArgument } from "../../errors.js";
-import { intOption, parseCommandArgs } from "../args.js";
+import { intOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 
 export const summary = "kymograph (time x position) of a time-lapse along a polyline";
 
@@ -13,7 +13,12 @@ const usage = `usage: pssr kymograph STACK --line x1,y1,x2,y2[,x3,y3...] [--widt
 Samples the (T, Y, X) time-lapse every 1 px along the polyline (x = column, y = row, pixel
 centres at integers) with bilinear interpolation, across a band W px wide (mean, or --max),
 one row per frame. KYMO.tif is float32, T rows x length columns; its metadata records the line,
-segment boundaries and the calibration (µm per column, s per row) when the file states them.`;
+segment boundaries and the calibration (µm per column, s per row) when the file states them.
+  -o, --output FILE   where to write the kymograph (required; .tif, or .png for a preview; --out is an alias)
+  --line x1,y1,...    the polyline (required)
+  --width W           band width in px (default 1)
+  --max               maximum across the band instead of the mean
+  --json              print the summary as JSON`;
 
 export function parseLine(text: string): Point[] {
   const nums = text.split(",").map((s) => Number(s.trim()));
@@ -28,15 +33,16 @@ export function parseLine(text: string): Point[] {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { line: { type: "string" }, width: { type: "string" }, max: { type: "boolean" }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
+    { line: { type: "string" }, width: { type: "string" }, max: { type: "boolean" }, output: { type: "string", short: "o" }, out: { type: "string" }, json: { type: "boolean" } },
     usage,
   );
   if (!parsed) return 0;
   const [stackPath, ...rest] = parsed.positionals;
-  if (!stackPath || rest.length) throw invalidArgument(`give exactly one STACK\n${usage}`);
-  if (!parsed.values.line) throw invalidArgument(`--line is required\n${usage}`);
-  const out = parsed.values.output as string | undefined;
-  if (!out) throw invalidArgument(`-o KYMO.tif is required\n${usage}`);
+  if (!stackPath || rest.length) throw invalidArgument(`give exactly one STACK`);
+  if (!parsed.values.line) throw invalidArgument(`--line is required`);
+  const out = outputOption(parsed.values, true);
+  imageOutputFormat(out, "-o");
+  guardOutputs([stackPath], [{ path: out, option: "-o" }]);
   const line = parseLine(parsed.values.line as string);
   const widthPx = intOption(parsed.values.width, "width", 1, 1, 10000);
   const stack = await readImage(stackPath);
@@ -59,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
     },
   };
   // No pixel size on the output: its rows are time, not length (calibration lives in the metadata).
-  await writeTiff(out, imageFromPlanes([r.kymograph], { pixelSize: null, meta }), { dtype: "float32" });
+  await writeImageOutput(out, imageFromPlanes([r.kymograph], { pixelSize: null, meta }), { dtype: "float32" });
   const summaryObj = {
     output: out,
     frames: r.kymograph.height,
