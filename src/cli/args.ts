@@ -70,7 +70,10 @@ function quotedOption(message: string): string | null {
 /** One line for a parseArgs error: which option, what rule. */
 function describeParseError(e: Error & { code?: string }, options: Options): string {
   const msg = e.message.split("\n")[0];
-  const opt = quotedOption(msg);
+  let opt = quotedOption(msg);
+  // Name a short option by its long name (-o -> --output), as the usage does.
+  const long = opt && /^-\w$/.test(opt) ? Object.entries(options).find(([, o]) => o.short === opt![1])?.[0] : undefined;
+  if (long) opt = `--${long}`;
   if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && opt) {
     const near = closestOption(opt, options);
     return `unknown option ${opt}${near ? ` (did you mean --${near}?)` : ""}`;

@@ -28,10 +28,10 @@ export async function run(args: string[]): Promise<number> {
   if (!dirArg) throw invalidArgument(`--demo-dir is required`);
   const dir = resolve(dirArg);
   const out = resolve(outputOption(parsed.values) ?? join(dir, "widgets-report.html"));
-  if (!/\.html?$/i.test(out)) throw invalidArgument(`-o ${out}: the report is HTML; name it .html`);
   // Its inputs are the demo folder's metrics and images (the folder itself is written into).
   const inputs = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(json|tiff?)$/i.test(f)).map((f) => join(dir, f)) : [];
   guardOutputs(inputs, [{ path: out, option: "-o" }]);
+  if (!/\.html?$/i.test(out)) throw invalidArgument(`-o ${out}: the report is HTML; name it .html`);
   const count = await writeDemoWidgetReport(dir, out, { title: parsed.values.title as string | undefined });
   console.log(`wrote ${out} (${count} widgets)`);
   return 0;
