@@ -50,6 +50,11 @@ function sameFile(a: Identity, b: Identity): boolean {
   return a.real === b.real;
 }
 
+/** Whether two existing or planned paths name the same file (device + inode, else real path). */
+export function isSameFile(a: string, b: string): boolean {
+  return sameFile(identity(a), identity(b));
+}
+
 function inside(child: string, dir: string): boolean {
   const r = relative(dir, child);
   return r !== "" && !r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r);

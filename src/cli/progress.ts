@@ -18,6 +18,8 @@ export interface Progress {
   update(label: string, done: number, total: number, detail?: string, etaSeconds?: number): void;
   /** A message line (an epoch summary): printed above the bar; --quiet hides it too. */
   line(text: string): void;
+  /** A passing status on a terminal only (replaced by the next bar or line; logs stay clean). */
+  status(text: string): void;
   /** Clears the bar (call before printing the result). */
   end(): void;
 }
@@ -39,7 +41,9 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   const intervalMs = options.intervalMs ?? (Number(process.env.PSSR_PROGRESS_INTERVAL_MS) || 2000);
   let barShown = false;
   let lastDraw = -Infinity;
+  // The first stage is timed from the display's creation (work began then), later ones from their first update.
   let current: { label: string; t0: number } | null = null;
+  const created = performance.now();
 
   const clearBar = () => {
     if (barShown) stream.write("\r\x1b[K");
@@ -50,7 +54,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     update(label, done, total, detail, etaSeconds) {
       if (options.quiet) return;
       const now = performance.now();
-      if (!current || current.label !== label) current = { label, t0: now };
+      if (!current || current.label !== label) current = { label, t0: current ? now : created };
       const finished = done >= total;
       // Redraw a bar ~10 times a second, a plain line every interval; always the first and the last.
       const first = lastDraw === -Infinity || done <= 1;
@@ -78,6 +82,11 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       stream.write(`${text}\n`);
       // On a terminal the bar comes back with the next update.
       if (tty) lastDraw = -Infinity;
+    },
+    status(text) {
+      if (options.quiet || !tty) return;
+      stream.write(`\r${text}\x1b[K`);
+      barShown = true;
     },
     end() {
       clearBar();

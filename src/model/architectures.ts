@@ -166,3 +166,68 @@ export function forward(p: Params, spec: ModelSpec, x: Tensor4D): Tensor4D {
       return careUnet(p, x, spec);
   }
 }
+
+/**
+ * The network's receptive field: how many LR pixels across (per axis) can influence one output
+ * pixel, from the layer sequence of `spec` (the deepest path of the U-Net). A tile smaller than
+ * this gives its pixels less context than the network was trained with.
+ */
+export function receptiveFieldPx(spec: ModelSpec): number {
+  const k = spec.kernelSize;
+  let r = 1; // field width in LR pixels
+  let j = 1; // one feature pixel of the current layer, in LR pixels
+  const conv = (kernel: number, stride = 1) => {
+    r += (kernel - 1) * j;
+    j *= stride;
+  };
+  const up = (factor: number) => (j /= factor); // pixel shuffle / nearest: no new neighbours
+  const bilinearUp = (factor: number) => {
+    r += j; // two taps per axis
+    j /= factor;
+  };
+  const residualUnet = () => {
+    conv(k);
+    conv(k);
+    for (let level = 1; level <= spec.depth; level++) {
+      conv(k, 2);
+      conv(k);
+      for (let b = 1; b < spec.blocksPerLevel; b++) {
+        conv(k);
+        conv(k);
+      }
+    }
+    conv(k);
+    conv(k);
+    for (let level = spec.depth - 1; level >= 0; level--) {
+      up(2);
+      conv(k);
+      conv(k);
+    }
+  };
+  if (spec.arch === "resunet-lr") {
+    residualUnet();
+    conv(k);
+    up(spec.scale);
+    conv(k);
+  } else if (spec.arch === "resunet") {
+    bilinearUp(spec.scale);
+    residualUnet();
+    conv(k);
+    conv(k);
+  } else {
+    bilinearUp(spec.scale);
+    for (let level = 0; level < spec.depth; level++) {
+      conv(k);
+      conv(k);
+      conv(2, 2); // 2x2 max-pool
+    }
+    conv(k);
+    conv(k);
+    for (let level = spec.depth - 1; level >= 0; level--) {
+      up(2);
+      conv(k);
+      conv(k);
+    }
+  }
+  return Math.ceil(r);
+}

@@ -4,6 +4,7 @@ import { readImage } from "../../io/read.js";
 import { invalidArgument, unknownName } from "../../errors.js";
 import { intOption, numberOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { createProgress } from "../progress.js";
 
 export const summary = "degrade high-res images into realistic low-res ones with a named recipe (PSSR, PSSR2, CARE, physical)";
 
@@ -20,7 +21,8 @@ Degrades IN (2D image, stack or time-lapse; each plane gets its own noise draw) 
   --set key=value       recipe parameter (repeatable); a range lo:hi is drawn per run
   --upsampled FILE      also write the LR upsampled back to HR size (recipes whose 'upsample' is not none)
   --json                print the record (recipe, drawn parameters, seed, RNG state) as JSON
-  --list                list the recipes with their parameters, defaults and ranges`;
+  --list                list the recipes with their parameters, defaults and ranges
+  --quiet               no progress display (planes of a stack, on stderr)`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -35,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
       upsampled: { type: "string" },
       json: { type: "boolean" },
       list: { type: "boolean" },
+      quiet: { type: "boolean" },
     },
     usage,
   );
@@ -72,7 +75,9 @@ export async function run(args: string[]): Promise<number> {
   const seed = v.seed !== undefined ? intOption(v.seed, "seed", undefined, 0, Number.MAX_SAFE_INTEGER) : Rng.randomSeed();
 
   const img = await readImage(input);
-  const result = crappify(img, recipe.name, { scaleFactor, seed, params });
+  const progress = createProgress({ quiet: Boolean(v.quiet) });
+  const result = crappify(img, recipe.name, { scaleFactor, seed, params, onPlane: (d, t) => t > 1 && progress.update("crappifying planes", d, t) });
+  progress.end();
   if (upPath && !result.lrUpsampled) {
     throw invalidArgument(`recipe ${recipe.name} makes no upsampled copy with upsample=${String(result.drawn.upsample ?? "none")}; add --set upsample=bilinear (or another method)`);
   }

@@ -7,6 +7,9 @@ import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict
 import { isZarrPath } from "../../zarr/ome.js";
 import { intOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { createProgress, type Progress } from "../progress.js";
+import { receptiveFieldPx } from "../../model/index.js";
+import type { Image } from "../../image/image.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
 
@@ -25,6 +28,7 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
                       mean, each member normalised as its own card says
   --disagreement FILE with --ensemble: also write the members' per-pixel standard deviation
   --backend NAME      compute backend (or PSSR_BACKEND)
+  --quiet             no progress display (tiles done, ETA) on stderr
 
   Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
        pssr predict MODEL_DIR IN.zarr -o OUT.zarr --init
@@ -60,6 +64,7 @@ export async function run(args: string[]): Promise<number> {
       block: { type: "string" },
       halo: { type: "string" },
       compressor: { type: "string" },
+      quiet: { type: "boolean" },
     },
     usage,
   );
@@ -105,14 +110,18 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
     const img = await readImage(input);
+    warnSmallTile(model.spec, tilePx, img);
+    const progress = createProgress({ quiet: Boolean(v.quiet) });
     const r = predictImage(model, img, {
       tilePx,
       overlapPx,
+      onTile: (d, t) => progress.update("restoring tiles", d, t),
       normalization: card?.normalization,
       expectedPixelSizeNm: card?.lrPixelSizeNm ?? null,
       outputDtype: dtype === "input" ? "input" : "float32",
       onWarning: (m) => console.error(`warning: ${m}`),
     });
+    progress.end();
     const fileDtype = r.image.dtype === "uint8" || r.image.dtype === "uint16" ? r.image.dtype : "float32";
     await writeImageOutput(out, r.image, { dtype: fileDtype });
     if (v["scale-map"]) {
@@ -126,18 +135,31 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
+/** Warns when tiles give the network less context than its receptive field (and the image allows more). */
+function warnSmallTile(spec: Parameters<typeof receptiveFieldPx>[0], tilePx: number, img: Image): void {
+  const rf = receptiveFieldPx(spec);
+  const side = Math.max(img.shape[img.shape.length - 1], img.shape[img.shape.length - 2]);
+  if (tilePx < rf && tilePx < side) {
+    console.error(`warning: --tile ${tilePx} px is smaller than the network's receptive field (${rf} LR px for ${spec.arch}/${spec.preset}): tiles lack context the model was trained with; use --tile ${Math.min(rf, side)} or more`);
+  }
+}
+
 async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string): Promise<number> {
   if (dirs.length < 2) throw invalidArgument("--ensemble needs at least one more model directory");
   const img = await readImage(input);
   const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
   try {
     for (const dir of dirs) members.push(await loadModelDir(dir));
+    const tilePx = intOption(v.tile, "tile", 256, 8);
+    for (const m of members) warnSmallTile(m.model.spec, tilePx, img);
+    const progress: Progress = createProgress({ quiet: Boolean(v.quiet) });
     const r = predictEnsemble(
       members.map((m) => m.model),
       img,
-      { tilePx: intOption(v.tile, "tile", 256, 8), overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`) },
+      { tilePx, overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`), onTile: (d, t) => progress.update("restoring tiles", d, t) },
       members.map((m) => ({ normalization: m.card?.normalization, expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null })),
     );
+    progress.end();
     if (dtype === "input") console.error("warning: --dtype input is ignored with --ensemble (mean and disagreement are float32)");
     await writeImageOutput(out, r.mean, { dtype: "float32" });
     if (v.disagreement) await writeImageOutput(v.disagreement as string, r.disagreement, { dtype: "float32", option: "--disagreement" });

@@ -66,7 +66,7 @@ function expand(paths: string[]): string[] {
 
 function formatProgress(e: ProgressEvent): string {
   if (e.type === "step") {
-    return `step ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} lr ${e.learningRate.toExponential(1)} ${e.samplesPerSecond.toFixed(1)} samples/s`;
+    return `loss ${e.loss.toFixed(4)} lr ${e.learningRate.toExponential(1)} ${e.samplesPerSecond.toFixed(1)} samples/s`;
   }
   if (e.type === "epoch") {
     const v = e.validation;
@@ -131,6 +131,7 @@ export async function run(args: string[]): Promise<number> {
   if (holdsModel && !v.resume && !v.overwrite) {
     throw invalidArgument(`--out ${v.out as string} already holds a model; add --resume to continue it or --overwrite to replace it, or choose another folder`);
   }
+  if (v.resume && !hasCheckpoint(outDir)) throw invalidArgument(`--resume: ${v.out as string} holds no checkpoint to continue from; train without --resume`);
   guardOutputs([...hrPaths, ...(lrPaths ?? [])], [{ path: outDir, option: "--out", kind: "dir" }]);
   const outDirExisted = existsSync(outDir);
   const progress = createProgress({ quiet: Boolean(v.quiet) });
@@ -152,7 +153,7 @@ export async function run(args: string[]): Promise<number> {
   }
 
   async function runTraining(): Promise<number> {
-  progress.line(`loading ${hrPaths.length} training image${hrPaths.length > 1 ? "s" : ""} and starting the compute backend`);
+  progress.status(`loading ${hrPaths.length} training image${hrPaths.length > 1 ? "s" : ""} and starting the compute backend...`);
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const sources: SourceImage[] = [];
   let hrPixelSizeNm: number | null = null;
