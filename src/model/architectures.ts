@@ -167,67 +167,65 @@ export function forward(p: Params, spec: ModelSpec, x: Tensor4D): Tensor4D {
   }
 }
 
+/** How one layer maps an output index to the input indices it reads (interior, no borders). */
+type IndexMap = (o: number) => [number, number];
+
+/** 'same'-padded convolution or pooling (TensorFlow's split: the smaller half of the padding first). */
+const convMap = (k: number, stride = 1): IndexMap => {
+  const before = Math.floor(Math.max(k - stride, 0) / 2);
+  return (o) => [stride * o - before, stride * o - before + k - 1];
+};
+/** Nearest / pixel-shuffle upsampling by f: each output pixel comes from one input pixel. */
+const upMap = (f: number): IndexMap => (o) => [Math.floor(o / f), Math.floor(o / f)];
+/** Bilinear upsampling by f with half-pixel centres (torch's align_corners=False): two taps. */
+const bilinearMap = (f: number): IndexMap =>
+  f === 1 ? (o) => [o, o] : (o) => {
+    const lo = Math.floor((o + 0.5) / f - 0.5);
+    return [lo, lo + 1];
+  };
+
 /**
  * The network's receptive field: how many LR pixels across (per axis) can influence one output
- * pixel, from the layer sequence of `spec` (the deepest path of the U-Net). A tile smaller than
- * this gives its pixels less context than the network was trained with.
+ * pixel, traced back exactly through the layers of the deepest path of `spec` (the widest over
+ * output positions). A tile smaller than this gives its pixels less context than training did.
  */
 export function receptiveFieldPx(spec: ModelSpec): number {
   const k = spec.kernelSize;
-  let r = 1; // field width in LR pixels
-  let j = 1; // one feature pixel of the current layer, in LR pixels
-  const conv = (kernel: number, stride = 1) => {
-    r += (kernel - 1) * j;
-    j *= stride;
-  };
-  const up = (factor: number) => (j /= factor); // pixel shuffle / nearest: no new neighbours
-  const bilinearUp = (factor: number) => {
-    r += j; // two taps per axis
-    j /= factor;
-  };
+  const layers: IndexMap[] = []; // input to output order
   const residualUnet = () => {
-    conv(k);
-    conv(k);
+    layers.push(convMap(k), convMap(k));
     for (let level = 1; level <= spec.depth; level++) {
-      conv(k, 2);
-      conv(k);
-      for (let b = 1; b < spec.blocksPerLevel; b++) {
-        conv(k);
-        conv(k);
-      }
+      layers.push(convMap(k, 2), convMap(k));
+      for (let b = 1; b < spec.blocksPerLevel; b++) layers.push(convMap(k), convMap(k));
     }
-    conv(k);
-    conv(k);
-    for (let level = spec.depth - 1; level >= 0; level--) {
-      up(2);
-      conv(k);
-      conv(k);
-    }
+    layers.push(convMap(k), convMap(k));
+    for (let level = spec.depth - 1; level >= 0; level--) layers.push(upMap(2), convMap(k), convMap(k));
   };
   if (spec.arch === "resunet-lr") {
     residualUnet();
-    conv(k);
-    up(spec.scale);
-    conv(k);
+    layers.push(convMap(k), upMap(spec.scale), convMap(k));
   } else if (spec.arch === "resunet") {
-    bilinearUp(spec.scale);
+    layers.push(bilinearMap(spec.scale));
     residualUnet();
-    conv(k);
-    conv(k);
+    layers.push(convMap(k), convMap(k));
   } else {
-    bilinearUp(spec.scale);
-    for (let level = 0; level < spec.depth; level++) {
-      conv(k);
-      conv(k);
-      conv(2, 2); // 2x2 max-pool
-    }
-    conv(k);
-    conv(k);
-    for (let level = spec.depth - 1; level >= 0; level--) {
-      up(2);
-      conv(k);
-      conv(k);
-    }
+    layers.push(bilinearMap(spec.scale));
+    for (let level = 0; level < spec.depth; level++) layers.push(convMap(k), convMap(k), convMap(2, 2));
+    layers.push(convMap(k), convMap(k));
+    for (let level = spec.depth - 1; level >= 0; level--) layers.push(upMap(2), convMap(k), convMap(k));
   }
-  return Math.ceil(r);
+  // Far from any border; one period of the strides covers every alignment.
+  const base = 1 << 24;
+  const period = spec.scale * 2 ** (spec.depth + 1);
+  let widest = 0;
+  for (let o = base; o < base + period; o++) {
+    let lo = o;
+    let hi = o;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      lo = layers[i](lo)[0];
+      hi = layers[i](hi)[1];
+    }
+    widest = Math.max(widest, hi - lo + 1);
+  }
+  return widest;
 }
