@@ -77,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
     return await mod.run(args.slice(1));
   } catch (e) {
     if (isPssrError(e)) {
-      console.error(`pssr ${name}: ${e.message}`);
+      // An argument error is one line naming the option and the rule, then where the options are.
+      const hint = e.code === "invalid-argument" && !e.file ? `; see \`pssr ${name} --help\`` : "";
+      console.error(`pssr ${name}: ${e.message}${hint}`);
       if (verbose && e.stack) console.error(e.stack);
       return 1;
     }

@@ -23,6 +23,8 @@ export interface CrappifyOptions {
   seed?: number | Rng | RngState;
   /** Parameter overrides: a value or a [lo, hi] range drawn per call. */
   params?: Record<string, ParamInput>;
+  /** Called after each plane of a stack (the CLI's progress, a notebook widget). */
+  onPlane?: (done: number, total: number) => void;
 }
 
 /** The provenance written into the output's metadata (img.meta.crappify). */
@@ -210,6 +212,7 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
     }
     castInto(lrData, k * lrH * lrW, out.lr.data, outDtype, r.rounding);
     if (upData && out.lrUpsampled) castInto(upData, k * upH * upW, out.lrUpsampled.data, outDtype, r.rounding);
+    options.onPlane?.(k + 1, n);
   }
 
   const record: CrappifyRecord = {

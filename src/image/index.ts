@@ -5,3 +5,4 @@ export { normalizePercentile, normalizeMinMax, normalizeMinMse, type PercentileN
 export { BOUNDARY_MODES, type BoundaryMode, boundaryIndex } from "./boundary.js";
 export { gaussianBlur, gaussianKernel, uniformFilter, maximumFilter, convolve2d, type GaussianOptions } from "./filters.js";
 export { resize, zoom, rescale, upsampleBilinear, binDown, roundHalfEven, type ResizeMethod, type ResizeOptions, type RescaleOptions } from "./resize.js";
+export { selectIndices, type AxisSelection } from "./select.js";

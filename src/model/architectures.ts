@@ -166,3 +166,66 @@ export function forward(p: Params, spec: ModelSpec, x: Tensor4D): Tensor4D {
       return careUnet(p, x, spec);
   }
 }
+
+/** How one layer maps an output index to the input indices it reads (interior, no borders). */
+type IndexMap = (o: number) => [number, number];
+
+/** 'same'-padded convolution or pooling (TensorFlow's split: the smaller half of the padding first). */
+const convMap = (k: number, stride = 1): IndexMap => {
+  const before = Math.floor(Math.max(k - stride, 0) / 2);
+  return (o) => [stride * o - before, stride * o - before + k - 1];
+};
+/** Nearest / pixel-shuffle upsampling by f: each output pixel comes from one input pixel. */
+const upMap = (f: number): IndexMap => (o) => [Math.floor(o / f), Math.floor(o / f)];
+/** Bilinear upsampling by f with half-pixel centres (torch's align_corners=False): two taps. */
+const bilinearMap = (f: number): IndexMap =>
+  f === 1 ? (o) => [o, o] : (o) => {
+    const lo = Math.floor((o + 0.5) / f - 0.5);
+    return [lo, lo + 1];
+  };
+
+/**
+ * The network's receptive field: how many LR pixels across (per axis) can influence one output
+ * pixel, traced back exactly through the layers of the deepest path of `spec` (the widest over
+ * output positions). A tile smaller than this gives its pixels less context than training did.
+ */
+export function receptiveFieldPx(spec: ModelSpec): number {
+  const k = spec.kernelSize;
+  const layers: IndexMap[] = []; // input to output order
+  const residualUnet = () => {
+    layers.push(convMap(k), convMap(k));
+    for (let level = 1; level <= spec.depth; level++) {
+      layers.push(convMap(k, 2), convMap(k));
+      for (let b = 1; b < spec.blocksPerLevel; b++) layers.push(convMap(k), convMap(k));
+    }
+    layers.push(convMap(k), convMap(k));
+    for (let level = spec.depth - 1; level >= 0; level--) layers.push(upMap(2), convMap(k), convMap(k));
+  };
+  if (spec.arch === "resunet-lr") {
+    residualUnet();
+    layers.push(convMap(k), upMap(spec.scale), convMap(k));
+  } else if (spec.arch === "resunet") {
+    layers.push(bilinearMap(spec.scale));
+    residualUnet();
+    layers.push(convMap(k), convMap(k));
+  } else {
+    layers.push(bilinearMap(spec.scale));
+    for (let level = 0; level < spec.depth; level++) layers.push(convMap(k), convMap(k), convMap(2, 2));
+    layers.push(convMap(k), convMap(k));
+    for (let level = spec.depth - 1; level >= 0; level--) layers.push(upMap(2), convMap(k), convMap(k));
+  }
+  // Far from any border; one period of the strides covers every alignment.
+  const base = 1 << 24;
+  const period = spec.scale * 2 ** (spec.depth + 1);
+  let widest = 0;
+  for (let o = base; o < base + period; o++) {
+    let lo = o;
+    let hi = o;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      lo = layers[i](lo)[0];
+      hi = layers[i](hi)[1];
+    }
+    widest = Math.max(widest, hi - lo + 1);
+  }
+  return widest;
+}

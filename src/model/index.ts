@@ -1,6 +1,6 @@
 // Restoration networks: PSSR's ResUNet (HR size), a PSSR2-style LR-size ResUNet with a
 // pixel-shuffle head, and CARE's U-Net (optionally probabilistic).
-export { ARCHITECTURES, type Architecture, type ModelSpec, forward, inputMultiple, outputChannels } from "./architectures.js";
+export { ARCHITECTURES, type Architecture, type ModelSpec, forward, inputMultiple, outputChannels, receptiveFieldPx } from "./architectures.js";
 export { Params, pixelShuffle, upsampleBilinearTensor, upsampleNearest2Tensor, centerChannel } from "./params.js";
 export {
   PRESETS,

@@ -33,6 +33,8 @@ export interface TileOptions {
   batchSize?: number;
   /** Width of the linear cross-fade in the middle of each overlap, LR pixels. Default 8. */
   blendPx?: number;
+  /** Called after each network call with tiles done and total (predictImage: over all planes). */
+  onTile?: (done: number, total: number) => void;
 }
 
 export interface PredictOptions extends TileOptions {
@@ -168,6 +170,7 @@ export function predictNormalized(model: RestorationModel, input: { data: Float3
         }
       }
     }
+    options.onTile?.(t0 + nb, tiles.length);
   }
   const oh = h * s;
   const ow = w * s;
@@ -239,7 +242,9 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
       const src = planesN[frames === 1 ? i : reflectIndex(i + c - (frames >> 1), n)];
       for (let j = 0; j < h * w; j++) input[j * frames + c] = src[j];
     }
-    const r = predictNormalized(model, { data: input, height: h, width: w, frames }, options);
+    // Every plane has the same tile grid, so tiles done over the whole stack are exact.
+    const onTile = options.onTile && ((d: number, t: number) => options.onTile!(i * t + d, n * t));
+    const r = predictNormalized(model, { data: input, height: h, width: w, frames }, { ...options, onTile });
     // Back to the input's intensity scale (mean: affine; scale: multiplicative).
     const off = i * r.mean.data.length;
     if (outMean) for (let j = 0; j < r.mean.data.length; j++) outMean[off + j] = r.mean.data[j] * (high - low) + low;
@@ -330,7 +335,8 @@ export function predictEnsemble(
   let sumSq: Float64Array | null = null;
   let first: Prediction | null = null;
   for (const [i, m] of models.entries()) {
-    const p = predictImage(m, img, { ...options, ...(memberOptions[i] ?? {}), outputDtype: "float32" });
+    const onTile = options.onTile && ((d: number, t: number) => options.onTile!(i * t + d, models.length * t));
+    const p = predictImage(m, img, { ...options, ...(memberOptions[i] ?? {}), outputDtype: "float32", onTile });
     const d = p.image.data as Float32Array;
     sum ??= new Float64Array(d.length);
     sumSq ??= new Float64Array(d.length);

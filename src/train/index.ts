@@ -3,4 +3,4 @@ export * from "./losses.js";
 export * from "./schedule.js";
 export * from "./data.js";
 export * from "./card.js";
-export { train, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";
+export { train, hasCheckpoint, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";

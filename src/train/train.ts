@@ -66,6 +66,8 @@ export interface ValidationMetrics {
 
 export interface TrainResult {
   outDir: string;
+  /** Epochs already done when this run started (from the checkpoint with resume, else 0). */
+  startEpoch: number;
   epochsCompleted: number;
   interrupted: boolean;
   history: { epoch: number; trainLoss: number; validation: ValidationMetrics }[];
@@ -162,6 +164,11 @@ async function writeCheckpoint(model: RestorationModel, optimizerWeights: NamedT
   rmSync(old, { recursive: true, force: true });
 }
 
+/** Whether `outDir` holds a checkpoint that `resume` can continue from. */
+export function hasCheckpoint(outDir: string): boolean {
+  return findCheckpoint(outDir) !== null;
+}
+
 /** The checkpoint folder to resume from (checkpoint/, or checkpoint.old/ after a kill mid-swap). */
 function findCheckpoint(outDir: string): string | null {
   for (const d of [checkpointDir(outDir), `${checkpointDir(outDir)}.old`]) if (existsSync(join(d, "state.json"))) return d;
@@ -244,6 +251,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   options.onProgress?.({ type: "start", epochs, stepsPerEpoch: steps, startEpoch: state.epoch, parameters: model.countParameters(), backend: backendName });
 
   let interrupted = false;
+  const startEpoch = state.epoch;
   try {
     for (let epoch = state.epoch; epoch < epochs && !interrupted; epoch++) {
       const te = performance.now();
@@ -251,6 +259,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let lossSum = 0;
       let stepsDone = 0;
       for (let step = 0; step < steps; step++) {
+        // An interrupt while the epoch's pairs were being made stops before any step.
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         const ts = performance.now();
         const batch = drawBatch(pairs, batchSize, { scale: s, frames, hrPatch: patch, augment: options.augment ?? true }, rng);
         const lrRate = learningRateAt(schedule, state.step);
@@ -329,7 +342,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     model.dispose();
   }
   const bestEntry = state.history.length ? state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a)) : null;
-  return { outDir: options.outDir, epochsCompleted: state.epoch, interrupted, history: state.history, best: bestEntry?.validation ?? null, seconds: (performance.now() - t0) / 1000 };
+  return { outDir: options.outDir, startEpoch, epochsCompleted: state.epoch, interrupted, history: state.history, best: bestEntry?.validation ?? null, seconds: (performance.now() - t0) / 1000 };
 }
 
 export type { Tensor4D };

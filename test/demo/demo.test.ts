@@ -19,6 +19,11 @@ test("pssr demo trains, restores, evaluates and reports; scikit-image reproduces
     assert.match(r.stdout, /PSNR \(dB\)/);
     assert.match(r.stdout, /pssr-tiny/);
     assert.match(r.stdout, /report: +.*report\.html/);
+    // Progress on stderr from the first line (before the backend starts), then the training steps with an ETA.
+    const progress = r.stderr.split("\n").filter((l) => !/already registered/.test(l));
+    assert.match(progress[0], /^pssr demo: starting the compute backend/);
+    assert.match(r.stderr, /^training: 1\/12 8% ETA (\d+ s|\d+:\d\d)  epoch 1\/2 loss [\d.]+$/m);
+    assert.doesNotMatch(r.stdout, /^training:/m, "stdout is the result only");
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     assert.equal(metrics.seed, 3);
     assert.equal(metrics.quick, true);

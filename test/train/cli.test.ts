@@ -28,10 +28,13 @@ test("pssr train writes a model directory that pssr predict restores with", asyn
     const b = runCli(["predict", "--baseline", "bicubic", "--scale", "2", join(em, "mouse_liver_0.tif"), "-o", join(dir, "bicubic.tif")]);
     assert.equal(b.status, 0, b.stderr);
     assert.deepEqual((await readImage(join(dir, "bicubic.tif"))).shape, [512, 512]);
-    // Resume after the run completed: nothing left to do, the model stays.
+    // Resume after the run completed: nothing left to do, it says so, the model stays.
+    const weights = readFileSync(join(model, "weights.bin"));
     const r = runCli(["train", "--hr", em, "--out", model, "--epochs", "2", "--steps", "2", "--batch", "2", "--patch", "32", "--seed", "5", "--resume"]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /trained 2 epochs/);
+    assert.match(r.stdout, /nothing to train: .* already has 2 of 2 epochs; give --epochs above 2 to train more/);
+    assert.doesNotMatch(r.stdout, /trained 2 epochs/);
+    assert.deepEqual(readFileSync(join(model, "weights.bin")), weights);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

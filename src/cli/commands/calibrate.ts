@@ -1,8 +1,12 @@
 // `pssr calibrate LR.tif [--hr HR.tif] [--offset ADU] [--seed N] [--json]`
 import { calibrate } from "../../crappify/index.js";
-import { readImage } from "../../io/read.js";
+import { planeCount } from "../../image/image.js";
 import { invalidArgument } from "../../errors.js";
 import { intOption, numberOption, parseCommandArgs } from "../args.js";
+import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+
+/** Above this synthetic-vs-real noise-curve mismatch the fitted recipe is not trusted. */
+const MISMATCH_WARN = 0.25;
 
 export const summary = "fit the physical crappifier's noise model (gain, read noise, offset) to a real low-res image";
 
@@ -15,23 +19,42 @@ with the fitted 'physical' recipe (from HR when given, else from a smoothed LR).
   --hr FILE        a high-res image of the same field: sets the scale and the photon scale
   --offset ADU     known black level of the detector (default: from the fit)
   --seed N         seed of the synthetic check (default 0)
-  --json           print {recipe, scaleFactor, fit, residual, curveMismatch, realCurve, syntheticCurve}`;
+  --json           print {recipe, scaleFactor, fit, residual, curveMismatch, realCurve, syntheticCurve}
+${SELECT_USAGE}
+                   (of a stack, plane 0 is used unless one is picked)
+Warns when the synthetic curve misses the real one by more than ${100 * MISMATCH_WARN}% (the model does not fit).`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { hr: { type: "string" }, offset: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
+    {
+      hr: { type: "string" },
+      offset: { type: "string" },
+      seed: { type: "string" },
+      json: { type: "boolean" },
+      time: { type: "string" },
+      channel: { type: "string" },
+      plane: { type: "string" },
+      select: { type: "string" },
+    },
     usage,
   );
   if (!parsed) return 0;
   const [lrPath, ...rest] = parsed.positionals;
-  if (!lrPath || rest.length) throw invalidArgument(`give exactly one LR image\n${usage}`);
+  if (!lrPath || rest.length) throw invalidArgument(`give exactly one LR image`);
   const v = parsed.values;
-  const lr = await readImage(lrPath);
-  const hr = v.hr !== undefined ? await readImage(v.hr as string) : undefined;
+  const [lr, hr] = await readSelected([lrPath, ...(v.hr !== undefined ? [v.hr as string] : [])], parseSelection(v));
+  for (const [img, path] of [[lr, lrPath], [hr, v.hr]] as const) {
+    if (img && planeCount(img) > 1) console.error(`note: ${String(path)} has ${planeCount(img)} planes (axes ${img.axes}); calibrating on its first; pick another with --time/--channel/--plane or --select`);
+  }
   const offset = v.offset !== undefined ? numberOption(v.offset, "offset") : undefined;
   const seed = intOption(v.seed, "seed", 0, 0, Number.MAX_SAFE_INTEGER);
   const r = calibrate(lr, hr, { offset, seed });
+  if (r.curveMismatch > MISMATCH_WARN) {
+    console.error(
+      `warning: the synthetic noise curve misses the real one by ${(100 * r.curveMismatch).toFixed(0)}% (more than ${100 * MISMATCH_WARN}%): the Poisson-Gaussian model does not describe this image well; check the offset (--offset), the HR image, or that LR is raw (not processed) data`,
+    );
+  }
   if (v.json) {
     console.log(
       JSON.stringify({

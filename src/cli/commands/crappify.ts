@@ -1,9 +1,10 @@
 // `pssr crappify IN -o OUT --recipe NAME [--scale 4] [--seed N] [--set key=value ...] [--json] [--list]`
 import { crappify, describeRecipes, findRecipe, listRecipes, parseParamAssignment, RECIPE_NAMES, Rng, type ParamInput } from "../../crappify/index.js";
 import { readImage } from "../../io/read.js";
-import { writeTiff } from "../../io/write.js";
 import { invalidArgument, unknownName } from "../../errors.js";
-import { intOption, numberOption, parseCommandArgs } from "../args.js";
+import { intOption, numberOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { createProgress } from "../progress.js";
 
 export const summary = "degrade high-res images into realistic low-res ones with a named recipe (PSSR, PSSR2, CARE, physical)";
 
@@ -12,20 +13,23 @@ const usage = `usage: pssr crappify IN -o OUT --recipe NAME [--scale S] [--seed 
 
 Degrades IN (2D image, stack or time-lapse; each plane gets its own noise draw) into a low-res OUT
 (TIFF). The recipe, its drawn parameters, the seed and the RNG state go into OUT's metadata.
-  -o, --output FILE     where to write the LR image (required)
+  -o, --output FILE     where to write the LR image (required; .tif, or .png for an 8-bit preview
+                        of a 2D result; --out is an alias)
   -r, --recipe NAME     one of: ${RECIPE_NAMES.join(", ")}
   --scale S             HR/LR pixel size ratio (default: the recipe's, 4; care-denoise 1)
   --seed N              integer seed (default: a fresh one, printed and recorded)
   --set key=value       recipe parameter (repeatable); a range lo:hi is drawn per run
   --upsampled FILE      also write the LR upsampled back to HR size (recipes whose 'upsample' is not none)
   --json                print the record (recipe, drawn parameters, seed, RNG state) as JSON
-  --list                list the recipes with their parameters, defaults and ranges`;
+  --list                list the recipes with their parameters, defaults and ranges
+  --quiet               no progress display (planes of a stack, on stderr)`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
     {
       output: { type: "string", short: "o" },
+      out: { type: "string" },
       recipe: { type: "string", short: "r" },
       scale: { type: "string" },
       seed: { type: "string" },
@@ -33,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
       upsampled: { type: "string" },
       json: { type: "boolean" },
       list: { type: "boolean" },
+      quiet: { type: "boolean" },
     },
     usage,
   );
@@ -51,9 +56,12 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const [input, ...rest] = parsed.positionals;
-  if (!input || rest.length) throw invalidArgument(`give exactly one input image\n${usage}`);
-  const output = v.output as string | undefined;
-  if (!output) throw invalidArgument(`-o OUT is required\n${usage}`);
+  if (!input || rest.length) throw invalidArgument(`give exactly one input image`);
+  const output = outputOption(v, true);
+  const upPath = v.upsampled as string | undefined;
+  imageOutputFormat(output, "-o");
+  if (upPath) imageOutputFormat(upPath, "--upsampled");
+  guardOutputs([input], [{ path: output, option: "-o" }, upPath ? { path: upPath, option: "--upsampled" } : null]);
   const recipeName = v.recipe as string | undefined;
   if (!recipeName) throw invalidArgument(`--recipe is required; valid: ${RECIPE_NAMES.join(", ")}`);
   const recipe = findRecipe(recipeName);
@@ -67,17 +75,18 @@ export async function run(args: string[]): Promise<number> {
   const seed = v.seed !== undefined ? intOption(v.seed, "seed", undefined, 0, Number.MAX_SAFE_INTEGER) : Rng.randomSeed();
 
   const img = await readImage(input);
-  const result = crappify(img, recipe.name, { scaleFactor, seed, params });
-  const upPath = v.upsampled as string | undefined;
+  const progress = createProgress({ quiet: Boolean(v.quiet) });
+  const result = crappify(img, recipe.name, { scaleFactor, seed, params, onPlane: (d, t) => t > 1 && progress.update("crappifying planes", d, t) });
+  progress.end();
   if (upPath && !result.lrUpsampled) {
     throw invalidArgument(`recipe ${recipe.name} makes no upsampled copy with upsample=${String(result.drawn.upsample ?? "none")}; add --set upsample=bilinear (or another method)`);
   }
   const provenance = { source: input };
   result.lr.meta = { ...result.lr.meta, ...provenance };
-  await writeTiff(output, result.lr);
+  await writeImageOutput(output, result.lr, { option: "-o" });
   if (upPath && result.lrUpsampled) {
     result.lrUpsampled.meta = { ...result.lrUpsampled.meta, ...provenance };
-    await writeTiff(upPath, result.lrUpsampled);
+    await writeImageOutput(upPath, result.lrUpsampled, { option: "--upsampled" });
   }
   const record = {
     recipe: result.recipe,

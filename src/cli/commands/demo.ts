@@ -1,6 +1,9 @@
 // `pssr demo`: the README's first command. See src/demo/pipeline.ts for what it does.
 import { parseCommandArgs, intOption } from "../args.js";
-import { runDemo } from "../../demo/pipeline.js";
+import { runDemo, DEMO_HELD_OUT, DEMO_TRAIN } from "../../demo/pipeline.js";
+import { samplePath } from "../../paths.js";
+import { guardOutputs } from "../outputs.js";
+import { createProgress } from "../progress.js";
 import type { ProgressEvent } from "../../train/index.js";
 
 export const summary = "train a tiny 4x model on bundled EM, restore held-out crops, evaluate against bilinear, write an HTML report";
@@ -10,6 +13,7 @@ const USAGE = `usage: pssr demo [--out DIR] [--seed N] [--backend NAME] [--no-tr
   --seed N        crappifier/training seed (default 1)
   --backend NAME  tfjs backend (default: PSSR_BACKEND or the first available)
   --no-train      baselines only (bilinear, bicubic)
+  --quiet         no progress display (stderr); the results table still prints
   PSSR_QUICK=1 shrinks the training budget for CI (every step still runs)`;
 
 function progressLine(e: ProgressEvent): string | null {
@@ -24,26 +28,41 @@ function progressLine(e: ProgressEvent): string | null {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { out: { type: "string" }, seed: { type: "string" }, backend: { type: "string" }, "no-train": { type: "boolean" } },
+    { out: { type: "string" }, seed: { type: "string" }, backend: { type: "string" }, "no-train": { type: "boolean" }, quiet: { type: "boolean" } },
     USAGE,
   );
   if (!parsed) return 0;
   const started = Date.now();
-  const tty = process.stdout.isTTY;
-  const result = await runDemo({
-    outDir: parsed.values.out as string | undefined,
-    seed: intOption(parsed.values.seed, "seed", 1, 0, 2 ** 31 - 1),
-    backend: (parsed.values.backend as string | undefined) ?? null,
-    trainModel: !parsed.values["no-train"],
-    onProgress: (e) => {
-      if (e.type === "step" && tty) {
-        process.stdout.write(`\r  epoch ${e.epoch}/${e.epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} ETA ${e.etaSeconds.toFixed(0)} s   `);
-        return;
-      }
-      const line = progressLine(e);
-      if (line) console.log(`${tty ? "\r" : ""}${line}`);
-    },
-  });
+  const seed = intOption(parsed.values.seed, "seed", 1, 0, 2 ** 31 - 1);
+  const outDir = (parsed.values.out as string | undefined) ?? "pssr-demo";
+  // The demo reads bundled samples; its folder must not be (or hold) them.
+  guardOutputs([...DEMO_TRAIN, ...DEMO_HELD_OUT].map((rel) => samplePath(rel)), [{ path: outDir, option: "--out", kind: "dir" }]);
+  const progress = createProgress({ quiet: Boolean(parsed.values.quiet) });
+  // Something on screen from the first second: starting a backend can take several.
+  progress.line("pssr demo: starting the compute backend and loading the bundled EM images");
+  let result;
+  try {
+    result = await runDemo({
+      outDir,
+      seed,
+      backend: (parsed.values.backend as string | undefined) ?? null,
+      trainModel: !parsed.values["no-train"],
+      log: (line) => progress.line(line),
+      onProgress: (e) => {
+        if (e.type === "step") {
+          // One bar over the whole run: steps of all epochs.
+          const total = e.epochs * e.steps;
+          const done = (e.epoch - 1) * e.steps + e.step;
+          progress.update("training", done, total, `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`, e.etaSeconds);
+          return;
+        }
+        const line = progressLine(e);
+        if (line) progress.line(line);
+      },
+    });
+  } finally {
+    progress.end();
+  }
   console.log("");
   console.log(result.table);
   console.log("");

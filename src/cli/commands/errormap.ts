@@ -1,10 +1,10 @@
 // `pssr errormap REF SR -o MAP.tif [--sigma-max PX] [--json]`: NanoJ-SQUIRREL error map, RSE, RSP.
 import { imageFromPlanes } from "../../image/image.js";
-import { writeTiff } from "../../io/write.js";
 import { errorMap } from "../../metrics/errormap.js";
 import { invalidArgument } from "../../errors.js";
-import { numberOption, parseCommandArgs } from "../args.js";
-import { loadPlane } from "./evaluate.js";
+import { numberOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { onlyPlane, parseSelection, readSelected, SELECT_USAGE } from "../select.js";
 
 export const summary = "NanoJ-SQUIRREL error map of a restoration against a reference (RSE, RSP)";
 
@@ -14,19 +14,31 @@ REF is the reference (e.g. the real acquisition); SR the restoration on the same
 grid or a whole factor finer. SR is blurred by the Gaussian (sigma found by a bounded search) and
 intensity-rescaled (alpha, beta by least squares) that best reproduce REF; MAP.tif (float32, REF's
 grid) is |REF - alpha*blur(SR)+beta|.
-  -o, --output FILE   where to write the error map (required)
+  -o, --output FILE   where to write the error map (required; .tif, or .png for a preview; --out is an alias)
   --sigma-max PX      upper end of the sigma search in SR pixels (default 5 x magnification)
-  --json              print {"rse","rsp","sigma_px","alpha","beta",...}`;
+  --json              print {"rse","rsp","sigma_px","alpha","beta",...}
+${SELECT_USAGE}`;
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, { output: { type: "string", short: "o" }, "sigma-max": { type: "string" }, json: { type: "boolean" } }, usage);
+  const parsed = parseCommandArgs(args, {
+      output: { type: "string", short: "o" },
+      out: { type: "string" },
+      "sigma-max": { type: "string" },
+      json: { type: "boolean" },
+      time: { type: "string" },
+      channel: { type: "string" },
+      plane: { type: "string" },
+      select: { type: "string" },
+    }, usage);
   if (!parsed) return 0;
   const [refPath, srPath, ...rest] = parsed.positionals;
-  if (!refPath || !srPath || rest.length) throw invalidArgument(`give exactly REF and SR\n${usage}`);
-  const out = parsed.values.output as string | undefined;
-  if (!out) throw invalidArgument(`-o MAP.tif is required\n${usage}`);
-  const ref = await loadPlane(refPath, "reference");
-  const sr = await loadPlane(srPath, "restored image");
+  if (!refPath || !srPath || rest.length) throw invalidArgument(`give exactly REF and SR`);
+  const out = outputOption(parsed.values, true);
+  imageOutputFormat(out, "-o");
+  guardOutputs([refPath, srPath], [{ path: out, option: "-o" }]);
+  const [refImage, srImage] = await readSelected([refPath, srPath], parseSelection(parsed.values));
+  const ref = { plane: onlyPlane(refImage, refPath, "reference"), image: refImage };
+  const sr = { plane: onlyPlane(srImage, srPath, "restored image") };
   const sigmaMax = parsed.values["sigma-max"] !== undefined ? numberOption(parsed.values["sigma-max"], "sigma-max") : undefined;
   const r = errorMap(ref.plane, sr.plane, sigmaMax !== undefined ? { sigmaRangePx: [0, sigmaMax] } : {});
   const img = imageFromPlanes([r.map], {
@@ -34,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
     pixelSizeY: ref.image.pixelSizeY ?? null,
     meta: { errormap: { reference: refPath, restored: srPath, rse: r.rse, rsp: r.rsp, sigmaPx: r.sigmaPx, alpha: r.alpha, beta: r.beta } },
   });
-  await writeTiff(out, img, { dtype: "float32" });
+  await writeImageOutput(out, img, { dtype: "float32" });
   if (parsed.values.json) {
     console.log(
       JSON.stringify({

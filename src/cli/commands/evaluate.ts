@@ -1,12 +1,12 @@
 // `pssr evaluate PRED GT [--baseline LR_UPSAMPLED] [--raw] [--data-range R] [--pixel-size NM] [--json]`:
 // PSNR, SSIM, NRMSE and MS-SSIM of a restoration against its ground truth, by the CARE/PSSR
 // protocol (normMinMse, data range 1) unless --raw. Stacks are scored plane by plane.
-import type { Image, Plane } from "../../image/image.js";
-import { planeCount, planes } from "../../image/image.js";
-import { readImage } from "../../io/read.js";
+import type { Image } from "../../image/image.js";
+import { planes } from "../../image/image.js";
 import { evaluate, type EvaluateResult } from "../../metrics/pixel.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { numberOption, parseCommandArgs } from "../args.js";
+import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
 
 export const summary = "PSNR, SSIM, NRMSE, MS-SSIM of a restoration against ground truth (CARE/PSSR protocol)";
 
@@ -19,22 +19,9 @@ number of planes are scored plane by plane ("planes") and averaged.
   --raw            score the raw values (data range from GT's sample type, or --data-range)
   --data-range R   data range for --raw with float images
   --pixel-size NM  recorded in the output (the metrics themselves are per pixel)
-  --json           print {"psnr","ssim","nrmse","msssim", ...} (+ "baseline": {...})`;
-
-/** Reads an image file and names it in errors. */
-export async function loadImage(path: string): Promise<Image> {
-  return readImage(path);
-}
-
-/** Reads a file that must hold a single 2D plane. */
-export async function loadPlane(path: string, what: string): Promise<{ plane: Plane; image: Image }> {
-  const image = await readImage(path);
-  const n = planeCount(image);
-  if (n !== 1) {
-    throw new PssrError("invalid-argument", `${what} has ${n} planes (axes ${image.axes}, shape ${JSON.stringify(image.shape)}); give a single 2D image`, { file: path });
-  }
-  return { plane: planes(image)[0], image };
-}
+  --json           print {"psnr","ssim","nrmse","msssim", ...} (+ "baseline": {...})
+${SELECT_USAGE}
+                   (applied to each file that has the axis)`;
 
 const DTYPE_RANGE: Record<string, number> = { uint8: 255, int8: 255, uint16: 65535, int16: 65535, uint32: 4294967295, int32: 4294967295 };
 
@@ -80,17 +67,22 @@ export async function run(args: string[]): Promise<number> {
       "data-range": { type: "string" },
       "pixel-size": { type: "string" },
       json: { type: "boolean" },
+      time: { type: "string" },
+      channel: { type: "string" },
+      plane: { type: "string" },
+      select: { type: "string" },
     },
     usage,
   );
   if (!parsed) return 0;
   const [predPath, gtPath, ...rest] = parsed.positionals;
-  if (!predPath || !gtPath || rest.length) throw invalidArgument(`give exactly PRED and GT\n${usage}`);
+  if (!predPath || !gtPath || rest.length) throw invalidArgument(`give exactly PRED and GT`);
   const raw = Boolean(parsed.values.raw);
   const pixelSizeNm = parsed.values["pixel-size"] !== undefined ? numberOption(parsed.values["pixel-size"], "pixel-size") : null;
   if (pixelSizeNm !== null && !(pixelSizeNm > 0)) throw invalidArgument(`--pixel-size must be > 0 nm, got ${pixelSizeNm}`);
-  const gt = await loadImage(gtPath);
-  const pred = await loadImage(predPath);
+  const selection = parseSelection(parsed.values);
+  const bPath = parsed.values.baseline as string | undefined;
+  const [gt, pred, baseImage] = await readSelected([gtPath, predPath, ...(bPath ? [bPath] : [])], selection);
   let dataRange: number | undefined;
   if (raw) {
     dataRange = parsed.values["data-range"] !== undefined ? numberOption(parsed.values["data-range"], "data-range") : DTYPE_RANGE[gt.dtype];
@@ -98,10 +90,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const main = score(pred, gt, predPath, gtPath, raw, dataRange);
   let base: ReturnType<typeof score> | null = null;
-  if (parsed.values.baseline) {
-    const bPath = parsed.values.baseline as string;
-    base = score(await loadImage(bPath), gt, bPath, gtPath, raw, dataRange);
-  }
+  if (bPath) base = score(baseImage, gt, bPath, gtPath, raw, dataRange);
   if (parsed.values.json) {
     const out: Record<string, unknown> = {
       ...jsonScores(main.mean),

@@ -64,7 +64,7 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" }, series: { type: "string" } }, usage);
   if (!parsed) return 0;
   const files = parsed.positionals;
-  if (files.length === 0) throw invalidArgument(`no file given\n${usage}`);
+  if (files.length === 0) throw invalidArgument(`no file given`);
   const series = intOption(parsed.values.series, "series", 0, 0);
   const results: (ImageStats & { file: string })[] = [];
   for (const file of files) {

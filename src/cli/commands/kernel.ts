@@ -20,7 +20,7 @@ export async function run(args: string[]): Promise<number> {
     const p = parseCommandArgs(rest, { "connection-file": { type: "string", short: "f" } }, USAGE);
     if (!p) return 0;
     const file = (p.values["connection-file"] as string | undefined) ?? p.positionals[0];
-    if (!file) throw invalidArgument(`kernel start needs --connection-file FILE\n${USAGE}`);
+    if (!file) throw invalidArgument(`kernel start needs --connection-file FILE`);
     const { startKernel } = await import("../../kernel/main.js");
     const restart = await startKernel(file);
     void restart;
@@ -68,5 +68,5 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  throw invalidArgument(`unknown kernel subcommand "${sub}"\n${USAGE}`);
+  throw invalidArgument(`unknown kernel subcommand "${sub}"`);
 }

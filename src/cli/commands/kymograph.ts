@@ -1,10 +1,10 @@
 // `pssr kymograph STACK --line x1,y1,x2,y2[,...] [--width W] [--max] -o KYMO.tif [--json]`.
 import { imageFromPlanes } from "../../image/image.js";
-import { readImage } from "../../io/read.js";
-import { writeTiff } from "../../io/write.js";
 import { kymograph, type Point } from "../../metrics/kymograph.js";
 import { invalidArgument } from "../../errors.js";
-import { intOption, parseCommandArgs } from "../args.js";
+import { intOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
 
 export const summary = "kymograph (time x position) of a time-lapse along a polyline";
 
@@ -14,7 +14,14 @@ Samples the (T, Y, X) time-lapse every 1 px along the polyline (x = column, y = 
 centres at integers) with bilinear interpolation, across a band W px wide (mean, or --max),
 one row per frame. KYMO.tif is float32, T rows x length columns; its metadata records the line,
 segment boundaries and the calibration (µm per column, s per row) when the file states them;
-ImageJ opens KYMO.tif with that calibration (unit micron along X, yunit sec along Y).`;
+ImageJ opens KYMO.tif with that calibration (unit micron along X, yunit sec along Y).
+  -o, --output FILE   where to write the kymograph (required; .tif, or .png for a preview; --out is an alias)
+  --line x1,y1,...    the polyline (required)
+  --width W           band width in px (default 1)
+  --max               maximum across the band instead of the mean
+  --json              print the summary as JSON
+${SELECT_USAGE}
+                      (of a hyperstack, pick the channel/plane so that a T, Y, X time-lapse remains)`;
 
 export function parseLine(text: string): Point[] {
   const nums = text.split(",").map((s) => Number(s.trim()));
@@ -29,20 +36,33 @@ export function parseLine(text: string): Point[] {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { line: { type: "string" }, width: { type: "string" }, max: { type: "boolean" }, output: { type: "string", short: "o" }, json: { type: "boolean" } },
+    {
+      line: { type: "string" },
+      width: { type: "string" },
+      max: { type: "boolean" },
+      output: { type: "string", short: "o" },
+      out: { type: "string" },
+      json: { type: "boolean" },
+      time: { type: "string" },
+      channel: { type: "string" },
+      plane: { type: "string" },
+      select: { type: "string" },
+    },
     usage,
   );
   if (!parsed) return 0;
   const [stackPath, ...rest] = parsed.positionals;
-  if (!stackPath || rest.length) throw invalidArgument(`give exactly one STACK\n${usage}`);
-  if (!parsed.values.line) throw invalidArgument(`--line is required\n${usage}`);
-  const out = parsed.values.output as string | undefined;
-  if (!out) throw invalidArgument(`-o KYMO.tif is required\n${usage}`);
+  if (!stackPath || rest.length) throw invalidArgument(`give exactly one STACK`);
+  if (!parsed.values.line) throw invalidArgument(`--line is required`);
+  const out = outputOption(parsed.values, true);
+  imageOutputFormat(out, "-o");
+  guardOutputs([stackPath], [{ path: out, option: "-o" }]);
   const line = parseLine(parsed.values.line as string);
   const widthPx = intOption(parsed.values.width, "width", 1, 1, 10000);
-  const stack = await readImage(stackPath);
+  const [stack] = await readSelected([stackPath], parseSelection(parsed.values));
   if (stack.shape.length !== 3) {
-    throw invalidArgument(`${stackPath}: a kymograph needs a (T, Y, X) time-lapse; this file has axes ${stack.axes} and shape ${JSON.stringify(stack.shape)}`);
+    const hint = stack.shape.length > 3 ? "; pick the channel or Z plane with --channel/--plane or --select so that one time axis remains" : "";
+    throw invalidArgument(`${stackPath}: a kymograph needs a (T, Y, X) time-lapse; this ${stack.shape.length > 3 ? "file" : "selection"} has axes ${stack.axes} and shape ${JSON.stringify(stack.shape)}${hint}`);
   }
   const r = kymograph(stack, line, { widthPx, reduce: parsed.values.max ? "max" : "mean" });
   const meta = {
@@ -66,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
     rowIntervalS: r.frameIntervalS,
     meta,
   });
-  await writeTiff(out, kymo, { dtype: "float32" });
+  await writeImageOutput(out, kymo, { dtype: "float32" });
   const summaryObj = {
     output: out,
     frames: r.kymograph.height,

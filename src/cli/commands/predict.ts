@@ -1,13 +1,16 @@
 // `pssr predict MODEL_DIR IN -o OUT`: restores an image with a trained model (or a baseline).
 import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
-import { writeTiff } from "../../io/write.js";
 import { invalidArgument } from "../../errors.js";
 import { BASELINE_METHODS, loadModelDir, predictBaseline, predictEnsemble, predictImage, type Baseline } from "../../predict/index.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
 import { isModelPackage, predictPackageCommand } from "../../export/package.js";
-import { intOption, parseCommandArgs } from "../args.js";
+import { intOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { createProgress, type Progress } from "../progress.js";
+import { receptiveFieldPx } from "../../model/index.js";
+import type { Image } from "../../image/image.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
 
@@ -15,9 +18,10 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
        pssr predict PACKAGE.zip IN -o OUT   (a BioImage Model Zoo package with ONNX weights)
        pssr predict --baseline bilinear --scale 4 IN -o OUT
 
-  -o, --out FILE      output TIFF (float32 unless --dtype input)
+  -o, --output FILE   output TIFF (float32 unless --dtype input), .png for an 8-bit preview of
+                      a 2D result, or an OME-Zarr directory (*.zarr); --out is an alias
   --tile T            tile side in LR pixels (default 256)
-  --overlap O         overlap between tiles in LR pixels (default 64)
+  --overlap O         overlap between tiles in LR pixels (default 64; less than the tile)
   --baseline NAME     nearest, bilinear or bicubic instead of a model (needs --scale)
   --scale N           upsampling factor for --baseline
   --dtype float32|input   output sample type (input: rescaled into the input's integer type)
@@ -28,6 +32,7 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --backend NAME      compute backend (or PSSR_BACKEND)
   --engine tfjs|onnx  onnx: run the model on onnxruntime-node (1 thread, tiles overlapping by the
                       network's halo; about 2x faster than wasm here); packages always use onnx
+  --quiet             no progress display (tiles done, ETA) on stderr
 
   Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
        pssr predict MODEL_DIR IN.zarr -o OUT.zarr --init
@@ -45,7 +50,8 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
     {
-      out: { type: "string", short: "o" },
+      output: { type: "string", short: "o" },
+      out: { type: "string" },
       tile: { type: "string" },
       overlap: { type: "string" },
       baseline: { type: "string" },
@@ -63,26 +69,40 @@ export async function run(args: string[]): Promise<number> {
       block: { type: "string" },
       halo: { type: "string" },
       compressor: { type: "string" },
+      quiet: { type: "boolean" },
     },
     usage,
   );
   if (!parsed) return 0;
   const v = parsed.values;
-  const out = v.out as string | undefined;
-  if (!out) throw invalidArgument(`-o OUT is required\n${usage}`);
+  const out = outputOption(v, true);
+  const tilePx = intOption(v.tile, "tile", 256, 8);
+  const overlapPx = intOption(v.overlap, "overlap", 64, 0);
+  if (overlapPx >= tilePx) throw invalidArgument(`--overlap must be smaller than --tile (got overlap ${overlapPx} px, tile ${tilePx} px)`);
+  if (!isZarrPath(out)) imageOutputFormat(out, "-o");
+  for (const o of ["scale-map", "disagreement"]) if (v[o]) imageOutputFormat(v[o] as string, `--${o}`);
+  // Model directories and images are inputs; nothing may be written onto or into them.
+  guardOutputs(
+    [...parsed.positionals, ...((v.ensemble as string | undefined)?.split(",") ?? [])],
+    [
+      { path: out, option: "-o", kind: isZarrPath(out) ? "dir" : "file" },
+      v["scale-map"] ? { path: v["scale-map"] as string, option: "--scale-map" } : null,
+      v.disagreement ? { path: v.disagreement as string, option: "--disagreement" } : null,
+    ],
+  );
   const dtype = (v.dtype as string | undefined) ?? "float32";
   if (dtype !== "float32" && dtype !== "input") throw invalidArgument(`--dtype must be float32 or input, got ${dtype}`);
   if (v.baseline) {
-    if (parsed.positionals.length !== 1) throw invalidArgument(`--baseline takes one input image\n${usage}`);
+    if (parsed.positionals.length !== 1) throw invalidArgument(`--baseline takes one input image`);
     const method = v.baseline as string;
     if (!(BASELINE_METHODS as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINE_METHODS.join(", ")}`);
     const img = await readImage(parsed.positionals[0]);
     const r = predictBaseline(img, intOption(v.scale, "scale", undefined, 1, 16), method as Baseline);
-    await writeTiff(out, r, { dtype: dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16") ? img.dtype : "float32" });
+    await writeImageOutput(out, r, { dtype: dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16") ? img.dtype : "float32" });
     console.log(`wrote ${out} (${r.shape.join("x")}, ${method})`);
     return 0;
   }
-  if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN\n${usage}`);
+  if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN`);
   const [modelDir, input] = parsed.positionals;
   // A BioImage Model Zoo package (zip or folder), or --engine onnx: onnxruntime-node (docs/EXPORT.md).
   if (isModelPackage(modelDir) || (v.engine !== undefined && v.engine !== "tfjs")) return predictPackageCommand(modelDir, input, out, v);
@@ -97,24 +117,37 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
     const img = await readImage(input);
+    warnSmallTile(model.spec, tilePx, img);
+    const progress = createProgress({ quiet: Boolean(v.quiet) });
     const r = predictImage(model, img, {
-      tilePx: intOption(v.tile, "tile", 256, 8),
-      overlapPx: intOption(v.overlap, "overlap", 64, 0),
+      tilePx,
+      overlapPx,
+      onTile: (d, t) => progress.update("restoring tiles", d, t),
       normalization: card?.normalization,
       expectedPixelSizeNm: card?.lrPixelSizeNm ?? null,
       outputDtype: dtype === "input" ? "input" : "float32",
       onWarning: (m) => console.error(`warning: ${m}`),
     });
+    progress.end();
     const fileDtype = r.image.dtype === "uint8" || r.image.dtype === "uint16" ? r.image.dtype : "float32";
-    await writeTiff(out, r.image, { dtype: fileDtype });
+    await writeImageOutput(out, r.image, { dtype: fileDtype });
     if (v["scale-map"]) {
       if (!r.scale) throw invalidArgument("--scale-map needs a probabilistic (Laplace) model");
-      await writeTiff(v["scale-map"] as string, r.scale, { dtype: "float32" });
+      await writeImageOutput(v["scale-map"] as string, r.scale, { dtype: "float32", option: "--scale-map" });
     }
     console.log(`wrote ${out} (${r.image.shape.join("x")}, ${model.spec.arch} x${model.spec.scale}, backend ${backend})`);
     return 0;
   } finally {
     model.dispose();
+  }
+}
+
+/** Warns when tiles give the network less context than its receptive field (and the image allows more). */
+function warnSmallTile(spec: Parameters<typeof receptiveFieldPx>[0], tilePx: number, img: Image): void {
+  const rf = receptiveFieldPx(spec);
+  const side = Math.max(img.shape[img.shape.length - 1], img.shape[img.shape.length - 2]);
+  if (tilePx < rf && tilePx < side) {
+    console.error(`warning: --tile ${tilePx} px is smaller than the network's receptive field (${rf} LR px for ${spec.arch}/${spec.preset}): tiles lack context the model was trained with; use --tile ${Math.min(rf, side)} or more`);
   }
 }
 
@@ -124,15 +157,19 @@ async function runEnsemble(dirs: string[], input: string, out: string, v: Record
   const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
   try {
     for (const dir of dirs) members.push(await loadModelDir(dir));
+    const tilePx = intOption(v.tile, "tile", 256, 8);
+    for (const m of members) warnSmallTile(m.model.spec, tilePx, img);
+    const progress: Progress = createProgress({ quiet: Boolean(v.quiet) });
     const r = predictEnsemble(
       members.map((m) => m.model),
       img,
-      { tilePx: intOption(v.tile, "tile", 256, 8), overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`) },
+      { tilePx, overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`), onTile: (d, t) => progress.update("restoring tiles", d, t) },
       members.map((m) => ({ normalization: m.card?.normalization, expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null })),
     );
+    progress.end();
     if (dtype === "input") console.error("warning: --dtype input is ignored with --ensemble (mean and disagreement are float32)");
-    await writeTiff(out, r.mean, { dtype: "float32" });
-    if (v.disagreement) await writeTiff(v.disagreement as string, r.disagreement, { dtype: "float32" });
+    await writeImageOutput(out, r.mean, { dtype: "float32" });
+    if (v.disagreement) await writeImageOutput(v.disagreement as string, r.disagreement, { dtype: "float32", option: "--disagreement" });
     console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string}` : ""}`);
     return 0;
   } finally {

@@ -1,13 +1,15 @@
 // `pssr train`: trains a restoration model on HR images (crappified on the fly) or LR/HR pairs.
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { selectBackend } from "../../backend/index.js";
 import { lengthToNm } from "../../image/image.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
-import { train, sourceFromImage, type ProgressEvent, type SourceImage } from "../../train/index.js";
-import { intOption, numberOption, parseCommandArgs } from "../args.js";
+import { train, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage } from "../../train/index.js";
+import { intOption, numberOption, parseCommandArgs, positiveOption } from "../args.js";
+import { guardOutputs } from "../outputs.js";
+import { createProgress } from "../progress.js";
 
 export const summary = "train a restoration model (PSSR / CARE) on high-resolution images";
 
@@ -16,7 +18,8 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --hr PATH          HR training image or folder of images (repeatable)
   --lr PATH          real LR images paired in order with the HR ones (repeatable); without it
                      the HR images are crappified on the fly with --recipe
-  --out DIR          model directory to write (model.json, weights.bin, card.json, checkpoint/)
+  --out DIR          model directory to write (model.json, weights.bin, card.json, checkpoint/);
+                     one that already holds a model needs --resume or --overwrite
   --preset NAME      tiny (default), small, pssr
   --arch NAME        resunet, resunet-lr, care (default: resunet-lr; care at scale 1; resunet for pssr)
   --recipe NAME      crappifier recipe (default pssr-em for scale > 1, care-denoise at scale 1)
@@ -24,15 +27,19 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --frames N         1 (default) or 5 (multi-frame: time-lapses or stacks)
   --epochs N         default 10        --steps N      steps per epoch, default 20
   --batch N          default 4         --patch P      HR patch side in px, default 64
-  --learning-rate X  peak learning rate, default 1e-3 (one-cycle; --constant-lr for constant)
+  --learning-rate X  peak learning rate > 0, default 1e-3 (one-cycle; --constant-lr for constant)
   --weight-decay W  decoupled (AdamW) weight decay, default 0 (fastai/PSSR: 1e-3)
   --loss NAME        mse (default), l1, laplace (with --probabilistic), msssim-l1
   --probabilistic    CARE Laplace head (care architecture)
   --kernel K         3 (default) or 5
   --seed S           default 0
   --resume           continue from DIR/checkpoint after an interruption
+  --overwrite        train a new model into a DIR that holds one (replaced after the first epoch)
+  --quiet            no progress display
   --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
-Ctrl-C stops after the current step; the last complete checkpoint stays loadable.`;
+Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise.
+Ctrl-C stops after the current step; the last complete checkpoint stays loadable (and the
+command says when there is none yet: nothing to resume).`;
 
 const IMAGE_EXT = new Set([".tif", ".tiff", ".png", ".jpg", ".jpeg"]);
 
@@ -59,9 +66,7 @@ function expand(paths: string[]): string[] {
 
 function formatProgress(e: ProgressEvent): string {
   if (e.type === "step") {
-    const width = 20;
-    const done = Math.round((e.step / e.steps) * width);
-    return `epoch ${e.epoch}/${e.epochs} [${"#".repeat(done)}${".".repeat(width - done)}] step ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} lr ${e.learningRate.toExponential(1)} ${e.samplesPerSecond.toFixed(1)} samples/s ETA ${Math.round(e.etaSeconds)} s`;
+    return `loss ${e.loss.toFixed(4)} lr ${e.learningRate.toExponential(1)} ${e.samplesPerSecond.toFixed(1)} samples/s`;
   }
   if (e.type === "epoch") {
     const v = e.validation;
@@ -94,6 +99,8 @@ export async function run(args: string[]): Promise<number> {
       kernel: { type: "string" },
       seed: { type: "string" },
       resume: { type: "boolean" },
+      overwrite: { type: "boolean" },
+      quiet: { type: "boolean" },
       backend: { type: "string" },
     },
     usage,
@@ -101,12 +108,52 @@ export async function run(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const hrPaths = expand((v.hr as string[] | undefined) ?? []);
-  if (hrPaths.length === 0) throw invalidArgument(`--hr is required\n${usage}`);
-  if (!v.out) throw invalidArgument(`--out is required\n${usage}`);
+  if (hrPaths.length === 0) throw invalidArgument(`--hr is required`);
+  if (!v.out) throw invalidArgument(`--out DIR is required`);
   const lrPaths = v.lr ? expand(v.lr as string[]) : null;
   if (lrPaths && lrPaths.length !== hrPaths.length) throw invalidArgument(`--lr gives ${lrPaths.length} images but --hr gives ${hrPaths.length}; they pair in order`);
   const scale = intOption(v.scale, "scale", 4, 1, 8);
   const frames = intOption(v.frames, "frames", 1, 1, 5);
+  // Every number is checked before any work, so a typo never costs a started run.
+  const epochs = intOption(v.epochs, "epochs", 10, 1);
+  const stepsPerEpoch = intOption(v.steps, "steps", 20, 1);
+  const batchSize = intOption(v.batch, "batch", 4, 1);
+  const patchPx = intOption(v.patch, "patch", 64, 8);
+  const kernelSize = intOption(v.kernel, "kernel", 3, 3, 5);
+  const learningRate = positiveOption(v["learning-rate"], "learning-rate", 1e-3);
+  const weightDecay = numberOption(v["weight-decay"], "weight-decay", 0);
+  if (weightDecay < 0) throw invalidArgument(`--weight-decay must be >= 0, got ${weightDecay}`);
+  const seed = intOption(v.seed, "seed", 0, 0);
+  const outDir = resolve(v.out as string);
+  if (v.resume && v.overwrite) throw invalidArgument("--resume continues the model in --out and --overwrite replaces it; give one");
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidArgument(`--out ${v.out as string} is a file; give a folder for the model`);
+  const holdsModel = ["model.json", "card.json"].some((f) => existsSync(resolve(outDir, f))) || hasCheckpoint(outDir);
+  if (holdsModel && !v.resume && !v.overwrite) {
+    throw invalidArgument(`--out ${v.out as string} already holds a model; add --resume to continue it or --overwrite to replace it, or choose another folder`);
+  }
+  if (v.resume && !hasCheckpoint(outDir)) throw invalidArgument(`--resume: ${v.out as string} holds no checkpoint to continue from; train without --resume`);
+  guardOutputs([...hrPaths, ...(lrPaths ?? [])], [{ path: outDir, option: "--out", kind: "dir" }]);
+  const outDirExisted = existsSync(outDir);
+  const progress = createProgress({ quiet: Boolean(v.quiet) });
+  // Ctrl-C from here on: stop cleanly after the current step (a second one quits at once).
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    progress.line("interrupt: stopping after the current step (Ctrl-C again to quit now)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await runTraining();
+  } finally {
+    process.off("SIGINT", onSigint);
+    progress.end();
+  }
+
+  async function runTraining(): Promise<number> {
+  progress.status(`loading ${hrPaths.length} training image${hrPaths.length > 1 ? "s" : ""} and starting the compute backend...`);
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const sources: SourceImage[] = [];
   let hrPixelSizeNm: number | null = null;
@@ -116,47 +163,54 @@ export async function run(args: string[]): Promise<number> {
     const lr = lrPaths ? await readImage(lrPaths[i]) : undefined;
     sources.push(sourceFromImage(path, hr, lr));
   }
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    console.error("\ninterrupt: stopping after the current step (Ctrl-C again to quit now)");
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
-  const tty = process.stderr.isTTY;
-  try {
+  if (controller.signal.aborted) {
+    console.log("interrupted before training started: nothing was written, nothing to resume");
+    return 130;
+  }
+  {
     const result = await train({
       sources,
-      outDir: resolve(v.out as string),
+      outDir,
       model: {
         preset: (v.preset as string | undefined) ?? "tiny",
         arch: v.arch as string | undefined,
         scale,
         inChannels: frames,
-        kernelSize: intOption(v.kernel, "kernel", 3, 3, 5),
+        kernelSize,
         probabilistic: Boolean(v.probabilistic),
       },
       recipe: lrPaths ? undefined : ((v.recipe as string | undefined) ?? (scale === 1 ? "care-denoise" : "pssr-em")),
       loss: v.loss ? parseLossName(v.loss as string) : undefined,
-      epochs: intOption(v.epochs, "epochs", 10, 1),
-      stepsPerEpoch: intOption(v.steps, "steps", 20, 1),
-      batchSize: intOption(v.batch, "batch", 4, 1),
-      patchPx: intOption(v.patch, "patch", 64, 8),
-      learningRate: numberOption(v["learning-rate"], "learning-rate", 1e-3),
+      epochs,
+      stepsPerEpoch,
+      batchSize,
+      patchPx,
+      learningRate,
       schedule: v["constant-lr"] ? "constant" : "one-cycle",
-      weightDecay: numberOption(v["weight-decay"], "weight-decay", 0),
-      seed: intOption(v.seed, "seed", 0, 0),
+      weightDecay,
+      seed,
       resume: Boolean(v.resume),
       signal: controller.signal,
       card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
       onProgress: (e) => {
-        if (e.type === "step") {
-          if (tty) process.stderr.write(`\r${formatProgress(e)}\x1b[K`);
-        } else console.error(`${tty ? "\r\x1b[K" : ""}${formatProgress(e)}`);
+        if (e.type === "step") progress.update(`epoch ${e.epoch}/${e.epochs}`, e.step, e.steps, formatProgress(e), e.etaSeconds);
+        else progress.line(formatProgress(e));
       },
     });
+    progress.end();
+    if (result.interrupted && result.epochsCompleted === result.startEpoch && !v.resume) {
+      // No epoch of this run finished: leave no empty folder that looks like a model.
+      if (!outDirExisted && existsSync(outDir) && readdirSync(outDir).length === 0) rmdirSync(outDir);
+      console.log(
+        `interrupted during epoch 1, before its checkpoint: nothing to resume; run again without --resume` +
+          (holdsModel ? ` (--overwrite; ${v.out as string} still holds the earlier model)` : ""),
+      );
+      return 130;
+    }
+    if (!result.interrupted && result.startEpoch >= epochs) {
+      console.log(`nothing to train: ${result.outDir} already has ${result.startEpoch} of ${epochs} epochs; give --epochs above ${result.startEpoch} to train more`);
+      return 0;
+    }
     console.log(
       result.interrupted
         ? `interrupted after ${result.epochsCompleted} complete epochs; resume with --resume (model in ${result.outDir}, backend ${backend})`
@@ -164,7 +218,6 @@ export async function run(args: string[]): Promise<number> {
             (result.best ? ` (best validation PSNR ${result.best.psnr.toFixed(2)} dB vs bilinear ${result.best.bilinearPsnr.toFixed(2)} dB)` : ""),
     );
     return result.interrupted ? 130 : 0;
-  } finally {
-    process.off("SIGINT", onSigint);
+  }
   }
 }
