@@ -3,10 +3,11 @@ import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
 import { writeTiff } from "../../io/write.js";
 import { invalidArgument } from "../../errors.js";
-import { BASELINE_METHODS, loadModelDir, predictBaseline, predictEnsemble, predictImage, type Baseline } from "../../predict/index.js";
+import { BASELINE_METHODS, DISAGREEMENT_MEASURES, loadModelDir, predictBaseline, predictEnsemble, predictImage, predictionInterval, type Baseline, type DisagreementMeasure } from "../../predict/index.js";
+import { resolveModelDirs } from "../../train/ensemble.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
-import { intOption, parseCommandArgs } from "../args.js";
+import { intOption, numberOption, parseCommandArgs } from "../args.js";
 
 export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
 
@@ -19,10 +20,23 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --baseline NAME     nearest, bilinear or bicubic instead of a model (needs --scale)
   --scale N           upsampling factor for --baseline
   --dtype float32|input   output sample type (input: rescaled into the input's integer type)
-  --scale-map FILE    also write the per-pixel Laplace scale (probabilistic models)
+  --scale-map FILE    also write the per-pixel Laplace scale b in OUT's units (probabilistic
+                      models; calibrated on the model's validation data when its card says how)
+  --interval P --lower L.tif --upper U.tif   (probabilistic models) the central P-interval
+                      per pixel, mean +- b * halfwidth(P), calibrated as --scale-map
+  --uncalibrated      ignore the card's calibration (raw network scales)
   --ensemble DIRS     more model directories (comma-separated): OUT is the members' per-pixel
-                      mean, each member normalised as its own card says
-  --disagreement FILE with --ensemble: also write the members' per-pixel standard deviation
+                      mean, each member normalised as its own card says. A MODEL_DIR holding
+                      ensemble.json (pssr train --ensemble N) is an ensemble by itself
+  --disagreement FILE with an ensemble: also write the members' per-pixel disagreement
+  --measure std|jsd   std (default): standard deviation of the members' means, in OUT's
+                      units; jsd: CARE's measure, mean KL of each member to the members'
+                      mixture in bits (0 = agree, log2(members) = disjoint), members as
+                      Laplace distributions (a member without a Laplace head gets its
+                      validation residual scale)
+  What the maps mean: where the networks are unsure or disagree, errors are more likely.
+  They are not a guarantee: a confident, agreeing region can still be wrong (all members can
+  share a hallucination), and no restored value is fit for intensity quantification.
   --backend NAME      compute backend (or PSSR_BACKEND)
 
   Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
@@ -50,6 +64,11 @@ export async function run(args: string[]): Promise<number> {
       "scale-map": { type: "string" },
       ensemble: { type: "string" },
       disagreement: { type: "string" },
+      measure: { type: "string" },
+      interval: { type: "string" },
+      lower: { type: "string" },
+      upper: { type: "string" },
+      uncalibrated: { type: "boolean" },
       backend: { type: "string" },
       init: { type: "boolean" },
       chunks: { type: "string" },
@@ -80,17 +99,31 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN\n${usage}`);
   const [modelDir, input] = parsed.positionals;
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
-  if (v.disagreement && !v.ensemble) throw invalidArgument("--disagreement needs --ensemble");
-  if (v.ensemble) {
-    if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("--ensemble works on TIFF/PNG images, not OME-Zarr chunks");
-    if (v["scale-map"]) throw invalidArgument("--scale-map and --ensemble do not go together (use --disagreement)");
-    return runEnsemble([modelDir, ...(v.ensemble as string).split(",").filter((d) => d !== "")], input, out, v, dtype, backend);
+  const measure = (v.measure as string | undefined) ?? "std";
+  if (!(DISAGREEMENT_MEASURES as readonly string[]).includes(measure)) throw invalidArgument(`--measure must be one of ${DISAGREEMENT_MEASURES.join(", ")}, got ${measure}`);
+  const level = v.interval === undefined ? null : numberOption(v.interval, "interval");
+  if (level !== null && !(level > 0 && level < 1)) throw invalidArgument(`--interval must be a level between 0 and 1 (e.g. 0.9), got ${String(v.interval)}`);
+  if ((level !== null) !== Boolean(v.lower && v.upper) || (!v.lower !== !v.upper)) throw invalidArgument("--interval P, --lower FILE and --upper FILE go together");
+  for (const f of ["scale-map", "lower", "upper", "disagreement"] as const) {
+    if (typeof v[f] === "string" && [input, out].includes(v[f] as string)) throw invalidArgument(`--${f} ${v[f] as string} would overwrite the input or the output`);
   }
+  const dirs = [...resolveModelDirs(modelDir), ...((v.ensemble as string | undefined) ?? "").split(",").filter((d) => d !== "").flatMap((d) => resolveModelDirs(d))];
+  if (dirs.length > 1) {
+    if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("ensembles work on TIFF/PNG images, not OME-Zarr chunks");
+    if (v["scale-map"] || level !== null) throw invalidArgument("--scale-map and --interval are for one model, not an ensemble (use --disagreement)");
+    return runEnsemble(dirs, input, out, v, dtype, backend, measure as DisagreementMeasure);
+  }
+  if (v.disagreement) throw invalidArgument("--disagreement needs --ensemble DIRS (or a model folder with ensemble.json)");
+  if (v.measure) throw invalidArgument("--measure needs --ensemble DIRS (or a model folder with ensemble.json)");
   const { model, card } = await loadModelDir(modelDir);
   try {
     if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
+    if ((v["scale-map"] || level !== null) && !model.spec.probabilistic) throw invalidArgument("--scale-map and --interval need a probabilistic (Laplace) model (pssr train --arch care --probabilistic)");
     const img = await readImage(input);
+    const calibration = v.uncalibrated ? null : (card?.calibration?.scale ?? null);
+    if ((v["scale-map"] || level !== null) && !calibration && !v.uncalibrated) console.error("warning: the model's card has no scale calibration; the scales are the network's raw ones");
     const r = predictImage(model, img, {
+      calibration,
       tilePx: intOption(v.tile, "tile", 256, 8),
       overlapPx: intOption(v.overlap, "overlap", 64, 0),
       normalization: card?.normalization,
@@ -100,9 +133,12 @@ export async function run(args: string[]): Promise<number> {
     });
     const fileDtype = r.image.dtype === "uint8" || r.image.dtype === "uint16" ? r.image.dtype : "float32";
     await writeTiff(out, r.image, { dtype: fileDtype });
-    if (v["scale-map"]) {
-      if (!r.scale) throw invalidArgument("--scale-map needs a probabilistic (Laplace) model");
-      await writeTiff(v["scale-map"] as string, r.scale, { dtype: "float32" });
+    if (v["scale-map"]) await writeTiff(v["scale-map"] as string, r.scale!, { dtype: "float32" });
+    if (level !== null) {
+      const { lower, upper } = predictionInterval(r, level);
+      await writeTiff(v.lower as string, lower, { dtype: "float32" });
+      await writeTiff(v.upper as string, upper, { dtype: "float32" });
+      console.log(`wrote the central ${level} interval (${calibration ? `calibrated on ${card?.calibration?.pixels} validation pixels` : "uncalibrated"}) to ${v.lower as string} and ${v.upper as string}`);
     }
     console.log(`wrote ${out} (${r.image.shape.join("x")}, ${model.spec.arch} x${model.spec.scale}, backend ${backend})`);
     return 0;
@@ -111,8 +147,7 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string): Promise<number> {
-  if (dirs.length < 2) throw invalidArgument("--ensemble needs at least one more model directory");
+async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string, measure: DisagreementMeasure): Promise<number> {
   const img = await readImage(input);
   const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
   try {
@@ -120,13 +155,18 @@ async function runEnsemble(dirs: string[], input: string, out: string, v: Record
     const r = predictEnsemble(
       members.map((m) => m.model),
       img,
-      { tilePx: intOption(v.tile, "tile", 256, 8), overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`) },
-      members.map((m) => ({ normalization: m.card?.normalization, expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null })),
+      { measure, tilePx: intOption(v.tile, "tile", 256, 8), overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`) },
+      members.map((m) => ({
+        normalization: m.card?.normalization,
+        expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null,
+        calibration: v.uncalibrated ? null : (m.card?.calibration?.scale ?? null),
+        residualScale: m.card?.calibration?.residualScale ?? null,
+      })),
     );
     if (dtype === "input") console.error("warning: --dtype input is ignored with --ensemble (mean and disagreement are float32)");
     await writeTiff(out, r.mean, { dtype: "float32" });
     if (v.disagreement) await writeTiff(v.disagreement as string, r.disagreement, { dtype: "float32" });
-    console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string}` : ""}`);
+    console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string} (${measure === "jsd" ? "disagreement in bits" : "standard deviation"})` : ""}`);
     return 0;
   } finally {
     for (const m of members) m.model.dispose();

@@ -6,7 +6,7 @@ import { lengthToNm } from "../../image/image.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
-import { train, sourceFromImage, type ProgressEvent, type SourceImage } from "../../train/index.js";
+import { train, trainEnsemble, sourceFromImage, type ProgressEvent, type SourceImage, type TrainOptions } from "../../train/index.js";
 import { intOption, numberOption, parseCommandArgs } from "../args.js";
 
 export const summary = "train a restoration model (PSSR / CARE) on high-resolution images";
@@ -30,6 +30,12 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --probabilistic    CARE Laplace head (care architecture)
   --kernel K         3 (default) or 5
   --seed S           default 0
+  --ensemble N       train N members (seeds and data order differ, validation split shared)
+                     into DIR/member-1..N with DIR/ensemble.json; pssr predict DIR uses them all
+  --validation-fraction F  held out for validation (default 0.1): of the images, or of the
+                     one image's area when only one image/pair is given (a region, no leakage)
+  --calibration quantile|factor|none  after training, fit the Laplace scale on the validation
+                     data (default quantile: a monotone map; factor: one multiplier); in the card
   --resume           continue from DIR/checkpoint after an interruption
   --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
 Ctrl-C stops after the current step; the last complete checkpoint stays loadable.`;
@@ -93,6 +99,9 @@ export async function run(args: string[]): Promise<number> {
       probabilistic: { type: "boolean" },
       kernel: { type: "string" },
       seed: { type: "string" },
+      ensemble: { type: "string" },
+      "validation-fraction": { type: "string" },
+      calibration: { type: "string" },
       resume: { type: "boolean" },
       backend: { type: "string" },
     },
@@ -126,8 +135,14 @@ export async function run(args: string[]): Promise<number> {
   };
   process.on("SIGINT", onSigint);
   const tty = process.stderr.isTTY;
+  const members = v.ensemble === undefined ? 1 : intOption(v.ensemble, "ensemble", undefined, 2, 64);
+  const calibration = (v.calibration as string | undefined) ?? "quantile";
+  if (!["quantile", "factor", "none"].includes(calibration)) throw invalidArgument(`--calibration must be quantile, factor or none, got ${calibration}`);
+  const validationFraction = numberOption(v["validation-fraction"], "validation-fraction", 0.1);
+  if (!(validationFraction > 0 && validationFraction < 1)) throw invalidArgument(`--validation-fraction must be between 0 and 1 (exclusive), got ${validationFraction}`);
+  if (members > 1 && v.resume) throw invalidArgument("--resume works on one model folder; resume an ensemble member with --out DIR/member-K --seed (see its card)");
   try {
-    const result = await train({
+    const trainOptions: TrainOptions = {
       sources,
       outDir: resolve(v.out as string),
       model: {
@@ -149,6 +164,8 @@ export async function run(args: string[]): Promise<number> {
       weightDecay: numberOption(v["weight-decay"], "weight-decay", 0),
       seed: intOption(v.seed, "seed", 0, 0),
       resume: Boolean(v.resume),
+      validationFraction,
+      calibration: calibration as TrainOptions["calibration"],
       signal: controller.signal,
       card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
       onProgress: (e) => {
@@ -156,7 +173,18 @@ export async function run(args: string[]): Promise<number> {
           if (tty) process.stderr.write(`\r${formatProgress(e)}\x1b[K`);
         } else console.error(`${tty ? "\r\x1b[K" : ""}${formatProgress(e)}`);
       },
-    });
+    };
+    if (members > 1) {
+      const r = await trainEnsemble(trainOptions, members, (k, n) => console.error(`ensemble member ${k}/${n}`));
+      const done = r.results.filter((x) => !x.interrupted).length;
+      console.log(
+        r.interrupted
+          ? `interrupted in member ${r.results.length}; ${done} complete members in ${trainOptions.outDir} (no ensemble.json written)`
+          : `trained an ensemble of ${members} members on ${backend}; pssr predict ${trainOptions.outDir} IN -o OUT --disagreement D.tif uses them all`,
+      );
+      return r.interrupted ? 130 : 0;
+    }
+    const result = await train(trainOptions);
     console.log(
       result.interrupted
         ? `interrupted after ${result.epochsCompleted} complete epochs; resume with --resume (model in ${result.outDir}, backend ${backend})`
