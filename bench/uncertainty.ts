@@ -2,7 +2,7 @@
 // the models never saw? Reproduces the figures of docs/UNCERTAINTY.md:
 //
 //   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|both]
-//       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--work DIR] [--reuse]
+//       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
@@ -39,6 +39,7 @@ const members = Number(arg("members", "5"));
 const epochs = Number(arg("epochs", "20"));
 const steps = Number(arg("steps", "40"));
 const batch = Number(arg("batch", "4"));
+const patchPx = Number(arg("patch", "64"));
 const work = arg("work", "/tmp/pssr-uncertainty");
 const which = arg("experiment", "both");
 const reuse = process.argv.includes("--reuse");
@@ -74,7 +75,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
         epochs,
         stepsPerEpoch: steps,
         batchSize: batch,
-        patchPx: 64,
+        patchPx,
         validationFraction,
         seed: 7,
         onProgress: (e) => {
@@ -149,7 +150,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   }));
   for (const m of models) m.dispose();
   const valPsnr = loaded.map((l) => l.card?.validation?.psnr ?? null);
-  return { name, members: loaded.length, epochs, steps, batch, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
+  return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
 }
 
 async function main() {

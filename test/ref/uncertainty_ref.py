@@ -13,6 +13,7 @@ Usage (JSON on stdin, JSON on stdout):
   uncertainty_ref.py rank       {"map": [...], "pred": [...], "truth": [...], "h": H, "w": W,
                                  "block": 8, "fraction": 0.1}             -> {"spearman", "auc", "blocks"}
   uncertainty_ref.py interval   {"p": [...]}                              -> {"half": [...]} (b = 1)
+  uncertainty_ref.py exec CODE  runs CODE (stdin left for it)
 """
 import json
 import sys
@@ -59,6 +60,10 @@ def jsd_bits(mu, b):
 
 def main():
     mode = sys.argv[1]
+    if mode == "exec":
+        # A short check written in the test itself (e.g. parsing an SVG with ElementTree).
+        exec(sys.argv[2], {})
+        return
     req = json.load(sys.stdin)
     if mode == "jsd":
         print(json.dumps({"bits": [jsd_bits(c["mu"], c["b"]) for c in req["cases"]]}))
