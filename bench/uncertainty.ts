@@ -18,8 +18,9 @@
 // raw and calibrated (calibration fitted on the validation data by pssr train).
 // Comparison in the model's output units: the truth is mapped with its own percentiles onto
 // the input's (the restoration's intensity is only defined up to that normalisation).
-// Writes bench/results/uncertainty.json (not part of `npm run bench`: it trains models).
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+// Writes bench/results/uncertainty.json (not part of `npm run bench`: it trains models) and the
+// reliability diagram docs/uncertainty-reliability.svg (`--figures-only` redraws it from the JSON).
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { selectBackend } from "../src/backend/index.js";
 import { readImage } from "../src/io/read.js";
@@ -29,6 +30,7 @@ import { crappify } from "../src/crappify/crappify.js";
 import { loadModelDir, predictEnsemble, predictImage } from "../src/predict/index.js";
 import { trainEnsemble, resolveModelDirs, sourceFromImage, type SourceImage } from "../src/train/index.js";
 import { aucWorstFraction, blockMeans, reliabilityDiagram, spearman } from "../src/metrics/uncertainty.js";
+import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
 
 function arg(name: string, fallback: string): string {
@@ -153,7 +155,30 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
 }
 
+interface SummaryRow {
+  nominal: number;
+  rawMean: number;
+  calibratedMean: number;
+}
+
+/** docs/uncertainty-reliability.svg from the results: raw and calibrated coverage per experiment. */
+function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
+  const label: Record<string, string> = { pair: "real pair", em: "crappified EM, left-out dataset" };
+  const series = results.flatMap((r) => [
+    { name: `${label[r.name] ?? r.name}: raw scales`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name}: calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+  ]);
+  const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
+  writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
+  console.log(`wrote ${path}`);
+}
+
 async function main() {
+  const resultsPath = join(repoRoot, "bench", "results", "uncertainty.json");
+  if (process.argv.includes("--figures-only")) {
+    writeFigure(JSON.parse(readFileSync(resultsPath, "utf8")).results);
+    return;
+  }
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
   mkdirSync(work, { recursive: true });
   const results = [];
@@ -181,9 +206,9 @@ async function main() {
     results.push(await runExperiment("em", sources, "pssr-em", 4, 0.25, tests));
     console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
   }
-  const out = join(repoRoot, "bench", "results", "uncertainty.json");
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));
-  console.log(`wrote ${out}`);
+  writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));
+  console.log(`wrote ${resultsPath}`);
+  writeFigure(results);
 }
 
 await main();
