@@ -2,7 +2,7 @@
 // the models never saw? Reproduces the figures of docs/UNCERTAINTY.md:
 //
 //   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|both]
-//       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse]
+//       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
@@ -45,6 +45,8 @@ const patchPx = Number(arg("patch", "64"));
 const work = arg("work", "/tmp/pssr-uncertainty");
 const which = arg("experiment", "both");
 const reuse = process.argv.includes("--reuse");
+// A tagged run writes bench/results/uncertainty-TAG.json and no figure (e.g. longer training).
+const tag = arg("tag", "");
 const LEVELS = [0.5, 0.8, 0.9, 0.95];
 
 function cropRows(img: Image, y0: number, y1: number): Image {
@@ -174,7 +176,7 @@ function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
 }
 
 async function main() {
-  const resultsPath = join(repoRoot, "bench", "results", "uncertainty.json");
+  const resultsPath = join(repoRoot, "bench", "results", tag ? `uncertainty-${tag}.json` : "uncertainty.json");
   if (process.argv.includes("--figures-only")) {
     writeFigure(JSON.parse(readFileSync(resultsPath, "utf8")).results);
     return;
@@ -208,7 +210,7 @@ async function main() {
   }
   writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));
   console.log(`wrote ${resultsPath}`);
-  writeFigure(results);
+  if (!tag) writeFigure(results);
 }
 
 await main();
