@@ -24,3 +24,21 @@ export type { Point, KymographOptions, KymographResult } from "./kymograph.js";
 export { detectBlobs, blobResponse, matchDetections, detectionScores, annotatorAgreement } from "./blobs.js";
 export type { Blob, DetectBlobsOptions, DetectBlobsResult, XY, Match, DetectionScores, AgreementResult } from "./blobs.js";
 export { assertSameShape, assertFinite } from "./validate.js";
+export {
+  laplaceJsdBits,
+  laplaceDisagreement,
+  ensembleStd,
+  laplaceQuantileFactor,
+  fitScaleCalibration,
+  intervalHalfWidth,
+  laplaceInterval,
+  coverage,
+  reliabilityDiagram,
+  blockMeans,
+  rankData,
+  spearman,
+  aucWorstFraction,
+  errorRanking,
+  CALIBRATION_LEVELS,
+} from "./uncertainty.js";
+export type { ScaleCalibration, ErrorRanking } from "./uncertainty.js";

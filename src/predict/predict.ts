@@ -22,6 +22,7 @@ import { resize } from "../image/resize.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import type { RestorationModel } from "../model/model.js";
 import type { NormalizationSpec } from "../train/data.js";
+import { ensembleStd, intervalHalfWidth, laplaceDisagreement, type ScaleCalibration } from "../metrics/uncertainty.js";
 import { reflectIndex } from "../train/data.js";
 
 export interface TileOptions {
@@ -45,13 +46,44 @@ export interface PredictOptions extends TileOptions {
   outputDtype?: "float32" | "input";
   onWarning?: (message: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The scale calibration fitted on the model's validation data (its card's
+   * calibration.scale); the returned scale map is multiplied by its factor. null: raw scales.
+   */
+  calibration?: ScaleCalibration | null;
 }
 
 export interface Prediction {
   image: Image;
-  /** Per-pixel Laplace scale (probabilistic models), same shape as image. */
+  /**
+   * Per-pixel Laplace scale b (probabilistic models) in the output's units, same shape as image;
+   * multiplied by the calibration factor when a calibration was given.
+   */
   scale?: Image;
+  /** The calibration applied to `scale` (for intervals), if any. */
+  calibration?: ScaleCalibration;
   warnings: string[];
+}
+
+/**
+ * The central P-interval of a probabilistic prediction, per pixel, in the output's units:
+ * mean +- halfWidth(P) * b, with the calibration's monotone map when there is one.
+ */
+export function predictionInterval(pred: Prediction, p: number): { lower: Image; upper: Image } {
+  if (!pred.scale) throw invalidArgument("an interval needs a probabilistic (Laplace) model");
+  const cal = pred.calibration;
+  // pred.scale already carries the factor; the half-width is in raw scales.
+  const k = intervalHalfWidth(p, cal) / (cal ? cal.factor : 1);
+  const mean = pred.image.data;
+  const b = pred.scale.data as Float32Array;
+  const lower = new Float32Array(b.length);
+  const upper = new Float32Array(b.length);
+  for (let i = 0; i < b.length; i++) {
+    lower[i] = Number(mean[i]) - k * b[i];
+    upper[i] = Number(mean[i]) + k * b[i];
+  }
+  const meta = { ...(pred.scale.meta ?? {}), interval: { level: p, calibrated: Boolean(cal) } };
+  return { lower: { ...pred.scale, data: lower, meta }, upper: { ...pred.scale, data: upper, meta } };
 }
 
 function reflectPad(p: Plane, h: number, w: number): Plane {
@@ -252,7 +284,9 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
       single = r.mean.data; // one plane: map back in place
       for (let j = 0; j < single.length; j++) single[j] = single[j] * (high - low) + low;
     }
-    if (outScale && r.scale) for (let j = 0; j < r.scale.data.length; j++) outScale[off + j] = r.scale.data[j] * (high - low);
+    // The scale is a length on the intensity axis: it maps back by (high - low) alone.
+    const scaleToOutput = (high - low) * (options.calibration?.factor ?? 1);
+    if (outScale && r.scale) for (let j = 0; j < r.scale.data.length; j++) outScale[off + j] = r.scale.data[j] * scaleToOutput;
     options.onProgress?.(i + 1, n);
   }
   const shape = [...img.shape.slice(0, -2), h * s, w * s];
@@ -261,7 +295,11 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
   let image: Image = { data: (outMean ?? single)!, shape, axes: img.axes, ...calibration, dtype: "float32", meta };
   if (options.outputDtype === "input") image = toInputDtype(image, img.dtype);
   const result: Prediction = { image, warnings };
-  if (outScale) result.scale = { data: outScale, shape, axes: img.axes, ...calibration, dtype: "float32", meta };
+  if (outScale) {
+    const cal = options.calibration ?? undefined;
+    result.scale = { data: outScale, shape, axes: img.axes, ...calibration, dtype: "float32", meta: { ...meta, map: "laplace-scale", calibrated: Boolean(cal) } };
+    if (cal) result.calibration = cal;
+  }
   return result;
 }
 
@@ -306,58 +344,95 @@ export function predictBaseline(img: Image, scale: number, method: Baseline): Im
 
 export type { Tensor4D };
 
+export const DISAGREEMENT_MEASURES = ["std", "jsd"] as const;
+export type DisagreementMeasure = (typeof DISAGREEMENT_MEASURES)[number];
+
 export interface EnsemblePrediction {
-  /** Per-pixel mean of the members' predictions. */
+  /** Per-pixel mean of the members' predictions (the mean of their mixture). */
   mean: Image;
-  /** Per-pixel disagreement: the standard deviation of the members' predictions. */
+  /** Per-pixel disagreement: the measure asked for ("std" or "jsd"). */
   disagreement: Image;
+  measure: DisagreementMeasure;
+  /** Per-pixel standard deviation of the members' means (always computed: it is cheap). */
+  std: Image;
+  /** Per-pixel mean of the members' (calibrated) Laplace scales, when every member has one. */
+  scale?: Image;
   warnings: string[];
+}
+
+export interface EnsembleMemberOptions extends Partial<PredictOptions> {
+  /**
+   * For members without a Laplace head, the "jsd" measure treats the member as a Laplace of
+   * this constant scale (normalised units: the mean absolute residual on its validation data,
+   * from its card), mapped to output units like a scale map.
+   */
+  residualScale?: number | null;
 }
 
 /**
  * Restores `img` with every model of an ensemble (same scale and frames) and returns the
- * per-pixel mean and the members' standard deviation (the cheap disagreement map; CARE's paper
- * used a Jensen-Shannon divergence of Laplace mixtures, which needs probabilistic members).
+ * per-pixel mean and disagreement. "std": the members' standard deviation (cheap, any
+ * members). "jsd": CARE's measure, the mean over members of KL(member || mixture) in bits,
+ * with each member a Laplace (its predicted, calibrated scale; a member without a Laplace head
+ * gets its validation residual scale as a constant scale).
  */
 export function predictEnsemble(
   models: RestorationModel[],
   img: Image,
-  options: PredictOptions = {},
+  options: PredictOptions & { measure?: DisagreementMeasure } = {},
   /** Per-member overrides, index for index (each member's own normalisation from its card). */
-  memberOptions: Partial<PredictOptions>[] = [],
+  memberOptions: EnsembleMemberOptions[] = [],
 ): EnsemblePrediction {
   if (models.length < 2) throw invalidArgument(`an ensemble needs at least 2 models, got ${models.length}`);
+  const measure = options.measure ?? "std";
+  if (!(DISAGREEMENT_MEASURES as readonly string[]).includes(measure)) throw invalidArgument(`unknown disagreement measure "${measure}"; valid: ${DISAGREEMENT_MEASURES.join(", ")}`);
   const { scale, inChannels } = models[0].spec;
   for (const m of models) {
     if (m.spec.scale !== scale || m.spec.inChannels !== inChannels) throw invalidArgument("ensemble members must share scale and frame count");
   }
-  let sum: Float64Array | null = null;
-  let sumSq: Float64Array | null = null;
+  const means: Float32Array[] = [];
+  const scales: Float32Array[] = [];
+  let allScales = true;
   let first: Prediction | null = null;
   for (const [i, m] of models.entries()) {
+    const mo = memberOptions[i] ?? {};
     const onTile = options.onTile && ((d: number, t: number) => options.onTile!(i * t + d, models.length * t));
-    const p = predictImage(m, img, { ...options, ...(memberOptions[i] ?? {}), outputDtype: "float32", onTile });
+    const p = predictImage(m, img, { ...options, ...mo, outputDtype: "float32", onTile });
     const d = p.image.data as Float32Array;
-    sum ??= new Float64Array(d.length);
-    sumSq ??= new Float64Array(d.length);
-    for (let i = 0; i < d.length; i++) {
-      sum[i] += d[i];
-      sumSq[i] += d[i] * d[i];
+    means.push(d);
+    if (p.scale) scales.push(p.scale.data as Float32Array);
+    else {
+      allScales = false;
+      if (measure === "jsd") {
+        const r = mo.residualScale;
+        if (!(typeof r === "number" && r > 0)) {
+          throw invalidArgument(`ensemble member ${i + 1} has no Laplace head and its card records no validation residual scale, so "jsd" cannot treat it as a Laplace; use --measure std or retrain it`);
+        }
+        const norm = (p.image.meta?.restoration as { normalization?: { low: number; high: number } } | undefined)?.normalization;
+        const b = r * (norm ? norm.high - norm.low : 1);
+        scales.push(new Float32Array(d.length).fill(b));
+      }
     }
     first ??= p;
   }
   const n = models.length;
-  const mean = new Float32Array(sum!.length);
-  const sd = new Float32Array(sum!.length);
-  for (let i = 0; i < mean.length; i++) {
-    const mu = sum![i] / n;
-    mean[i] = mu;
-    sd[i] = Math.sqrt(Math.max(0, sumSq![i] / n - mu * mu));
-  }
+  const len = means[0].length;
+  const mean = new Float32Array(len);
+  for (const d of means) for (let i = 0; i < len; i++) mean[i] += d[i] / n;
+  const sd = ensembleStd(means);
   const base = first!.image;
-  return {
+  const withMap = (data: Float32Array, map: string): Image => ({ ...base, data, meta: { ...(base.meta ?? {}), ensemble: n, map } });
+  const result: EnsemblePrediction = {
     mean: { ...base, data: mean, meta: { ...(base.meta ?? {}), ensemble: n } },
-    disagreement: { ...base, data: sd, meta: { ...(base.meta ?? {}), ensemble: n, map: "std" } },
+    disagreement: measure === "jsd" ? withMap(laplaceDisagreement(means, scales), "jsd-bits") : withMap(sd, "std"),
+    measure,
+    std: withMap(sd, "std"),
     warnings: first!.warnings,
   };
+  if (allScales) {
+    const ms = new Float32Array(len);
+    for (const d of scales) for (let i = 0; i < len; i++) ms[i] += d[i] / n;
+    result.scale = withMap(ms, "mean-laplace-scale");
+  }
+  return result;
 }

@@ -6,6 +6,24 @@ import { PssrError } from "../errors.js";
 import type { ModelSpec } from "../model/architectures.js";
 import { writeAtomic } from "../model/model.js";
 import type { NormalizationSpec } from "./data.js";
+import type { ScaleCalibration } from "../metrics/uncertainty.js";
+
+/**
+ * What the model's reliability outputs were calibrated on: its validation data (never its
+ * training data), after training, with the best weights.
+ */
+export interface ModelCalibration {
+  /** Laplace scale calibration (probabilistic models), applied by pssr predict. */
+  scale?: ScaleCalibration;
+  /** Mean absolute residual on the validation data, in normalised units (a constant Laplace scale for members without a head). */
+  residualScale: number;
+  /** Validation pixels used. */
+  pixels: number;
+  /** The held-out images or regions. */
+  data: string[];
+  /** Coverage of the central P-intervals on those pixels before and after calibration (in-sample for "after"). */
+  coverage?: { nominal: number; raw: number; calibrated: number }[];
+}
 
 export interface ModelCard {
   format: "pssr-lab/model-card-v1";
@@ -29,6 +47,8 @@ export interface ModelCard {
   training: Record<string, unknown>;
   validation: Record<string, number>;
   history: unknown[];
+  /** Fitted after training on the validation data (absent in cards of older versions). */
+  calibration?: ModelCalibration;
   createdAt: string;
   software: string;
 }

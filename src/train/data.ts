@@ -249,3 +249,46 @@ export function splitByImage<T>(items: T[], validationFraction: number, rng: Rng
   const nVal = Math.min(items.length - 1, Math.max(1, Math.round(items.length * validationFraction)));
   return { validation: order.slice(0, nVal).map((i) => items[i]), train: order.slice(nVal).map((i) => items[i]) };
 }
+
+/** Where a one-image split cut: along which axis, and the HR ranges [start, end) of each part. */
+export interface RegionSplit {
+  axis: "y" | "x";
+  train: [number, number];
+  validation: [number, number];
+}
+
+function cropRange(p: Plane, axis: "y" | "x", start: number, end: number): Plane {
+  if (axis === "y") return { data: p.data.slice(start * p.width, end * p.width), height: end - start, width: p.width };
+  const w = end - start;
+  const data = new Float32Array(p.height * w);
+  for (let y = 0; y < p.height; y++) data.set(p.data.subarray(y * p.width + start, y * p.width + end), y * w);
+  return { data, height: p.height, width: w };
+}
+
+/**
+ * CSBDeep's validation_split for a single image (or pair): the last `fraction` of the image
+ * along its longer axis is held out for validation, at least one patch long, cut at a
+ * multiple of `multiple` HR pixels (scale x the model's input multiple). The two parts are
+ * separate images from here on (each crappified on its own, patches drawn inside each), so no
+ * training patch, nor the noise or blur around it, touches a validation pixel.
+ */
+export function splitRegions(src: SourceImage, fraction: number, hrPatch: number, multiple: number, scale: number): { train: SourceImage; validation: SourceImage; split: RegionSplit } {
+  if (!(fraction > 0 && fraction < 1)) throw invalidArgument(`the validation fraction must be in (0, 1), got ${fraction}`);
+  const { height, width } = src.hr[0];
+  const axis: "y" | "x" = height >= width ? "y" : "x";
+  const len = Math.floor((axis === "y" ? height : width) / scale) * scale;
+  const step = Math.max(multiple, scale);
+  const valLen = Math.ceil(Math.max(hrPatch, len * fraction) / step) * step;
+  const cut = len - valLen;
+  if (cut < hrPatch) {
+    throw invalidArgument(
+      `${src.name}: one image of ${height}x${width} px is too small to hold out a validation region of ${valLen} px and keep a ${hrPatch} px training patch; give more images, a smaller --patch or a smaller validation fraction`,
+    );
+  }
+  const part = (start: number, end: number, tag: string): SourceImage => ({
+    name: `${src.name}[${tag} ${axis} ${start}-${end}]`,
+    hr: src.hr.map((p) => cropRange(p, axis, start, end)),
+    ...(src.lr ? { lr: src.lr.map((p) => cropRange(p, axis, start / scale, end / scale)) } : {}),
+  });
+  return { train: part(0, cut, "train"), validation: part(cut, len, "validation"), split: { axis, train: [0, cut], validation: [cut, len] } };
+}

@@ -4,3 +4,5 @@ export * from "./schedule.js";
 export * from "./data.js";
 export * from "./card.js";
 export { train, hasCheckpoint, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";
+export { calibrateOnValidation } from "./train.js";
+export { trainEnsemble, resolveModelDirs, memberSeed, ENSEMBLE_FILE, type EnsembleManifest } from "./ensemble.js";

@@ -20,8 +20,10 @@ import { currentBackend, getTf, type Tf } from "../backend/index.js";
 import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
-import { DEFAULT_NORMALIZATION, drawBatch, makePair, splitByImage, type NormalizationSpec, type PairPlanes, type PatchBatch, type SourceImage } from "./data.js";
-import { writeModelCard, type ModelCard } from "./card.js";
+import { DEFAULT_NORMALIZATION, drawBatch, makePair, reflectIndex as reflectIndexFrames, splitByImage, splitRegions, type NormalizationSpec, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
+import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js";
+import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
+import { predictNormalized } from "../predict/predict.js";
 
 export interface TrainOptions {
   sources: SourceImage[];
@@ -38,7 +40,16 @@ export interface TrainOptions {
   schedule?: ScheduleName;
   weightDecay?: number;
   seed?: number;
+  /** Fraction held out for validation: of the images, or of the one image's area (default 0.1). */
   validationFraction?: number;
+  /** Seed of the train/validation split (default: seed). Ensemble members share it, so their validation data is the same unseen data. */
+  splitSeed?: number;
+  /**
+   * After training, fit the Laplace scale calibration on the validation data (probabilistic
+   * models) and record it with the validation residual scale in the card. Default "quantile"
+   * (a monotone map); "factor" fits one multiplier; "none" skips it.
+   */
+  calibration?: "quantile" | "factor" | "none";
   /** Validation patches (fixed for the whole run). */
   validationPatches?: number;
   augment?: boolean;
@@ -175,6 +186,49 @@ function findCheckpoint(outDir: string): string | null {
   return null;
 }
 
+const CALIBRATION_CHECK_LEVELS = [0.5, 0.8, 0.9, 0.95];
+
+/**
+ * Fits the reliability calibration on the validation pairs (whole normalised planes, not
+ * patches): the validation residual scale (mean |residual|) for every model and, for a Laplace
+ * model, the scale calibration (see fitScaleCalibration).
+ */
+export function calibrateOnValidation(model: RestorationModel, pairs: PairPlanes[], names: string[], method: "quantile" | "factor"): ModelCalibration {
+  const truth: number[] = [];
+  const mean: number[] = [];
+  const scale: number[] = [];
+  const f = model.spec.inChannels;
+  for (const pair of pairs) {
+    for (let t = 0; t < pair.hr.length; t++) {
+      const lr0 = pair.lr[0];
+      const input = new Float32Array(lr0.height * lr0.width * f);
+      for (let c = 0; c < f; c++) {
+        const frame = pair.lr[f === 1 ? t : reflectIndexFrames(t + c - (f >> 1), pair.lr.length)];
+        for (let j = 0; j < frame.data.length; j++) input[j * f + c] = frame.data[j];
+      }
+      const r = predictNormalized(model, { data: input, height: lr0.height, width: lr0.width, frames: f }, { tilePx: 256, overlapPx: 32 });
+      const gt = pair.hr[t];
+      // The prediction covers the LR extent x scale, which makePair cropped the target to.
+      for (let j = 0; j < r.mean.data.length; j++) {
+        truth.push(gt.data[j]);
+        mean.push(r.mean.data[j]);
+        if (r.scale) scale.push(r.scale.data[j]);
+      }
+    }
+  }
+  let mae = 0;
+  for (let i = 0; i < truth.length; i++) mae += Math.abs(truth[i] - mean[i]);
+  const out: ModelCalibration = { residualScale: mae / truth.length, pixels: truth.length, data: names };
+  if (model.spec.probabilistic) {
+    const cal = fitScaleCalibration(truth, mean, scale, method, "validation");
+    out.scale = cal;
+    const raw = reliabilityDiagram(truth, mean, scale, CALIBRATION_CHECK_LEVELS);
+    const after = reliabilityDiagram(truth, mean, scale, CALIBRATION_CHECK_LEVELS, cal);
+    out.coverage = raw.map((r, i) => ({ nominal: r.nominal, raw: r.observed, calibrated: after[i].observed }));
+  }
+  return out;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -212,8 +266,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const only = units[0];
     units = only.hr.map((p, i) => ({ name: `${only.name}[${i}]`, hr: [p], lr: only.lr ? [only.lr[i]] : undefined }));
   }
-  const splitRng = Rng.fromSeed(seed);
-  const { train: trainSources, validation: valSources } = splitByImage(units, options.validationFraction ?? 0.1, splitRng);
+  const splitRng = Rng.fromSeed(options.splitSeed ?? seed);
+  let trainSources: SourceImage[];
+  let valSources: SourceImage[];
+  let regionSplit: RegionSplit | null = null;
+  if (units.length === 1) {
+    // One image (or pair): hold out a region of it (CSBDeep's validation_split, without leakage).
+    const r = splitRegions(units[0], options.validationFraction ?? 0.1, patch, multiple, s);
+    trainSources = [r.train];
+    valSources = [r.validation];
+    regionSplit = r.split;
+  } else ({ train: trainSources, validation: valSources } = splitByImage(units, options.validationFraction ?? 0.1, splitRng));
 
   // Fixed validation patches: crappified once with a separate seed stream, no augmentation.
   const valPairs = valSources.map((src, i) => makePair(src, 1000 + i, -1, pairOpts));
@@ -249,6 +312,40 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const wd = options.weightDecay ?? 0;
   const backendName = currentBackend()?.name ?? tf.getBackend();
   options.onProgress?.({ type: "start", epochs, stepsPerEpoch: steps, startEpoch: state.epoch, parameters: model.countParameters(), backend: backendName });
+
+  const cardFields = (): Partial<ModelCard> => {
+    const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
+    return {
+      ...(options.card ?? {}),
+      architecture: spec.arch,
+      preset: spec.preset,
+      spec,
+      scale: s,
+      frames,
+      loss,
+      recipe: options.recipe ?? null,
+      normalization: pairOpts.normalization,
+      seed,
+      training: {
+        epochs: state.epoch,
+        epochsPlanned: epochs,
+        stepsPerEpoch: steps,
+        batchSize,
+        patchPx: patch,
+        learningRate: schedule.lrMax,
+        schedule: schedule.name,
+        weightDecay: wd,
+        trainImages: trainSources.map((t) => t.name),
+        validationImages: valSources.map((t) => t.name),
+        splitSeed: options.splitSeed ?? seed,
+        ...(regionSplit ? { validationSplit: { kind: "region", ...regionSplit } } : {}),
+        backend: backendName,
+        seconds: state.seconds,
+      },
+      validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
+      history: state.history,
+    };
+  };
 
   let interrupted = false;
   const startEpoch = state.epoch;
@@ -307,39 +404,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tf.dispose(optimizerWeights.map((w) => w.tensor));
       }
       const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
-      writeModelCard(options.outDir, {
-        ...(options.card ?? {}),
-        architecture: spec.arch,
-        preset: spec.preset,
-        spec,
-        scale: s,
-        frames,
-        loss,
-        recipe: options.recipe ?? null,
-        normalization: pairOpts.normalization,
-        seed,
-        training: {
-          epochs: state.epoch,
-          epochsPlanned: epochs,
-          stepsPerEpoch: steps,
-          batchSize,
-          patchPx: patch,
-          learningRate: schedule.lrMax,
-          schedule: schedule.name,
-          weightDecay: wd,
-          trainImages: trainSources.map((t) => t.name),
-          validationImages: valSources.map((t) => t.name),
-          backend: backendName,
-          seconds: state.seconds,
-        },
-        validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
-        history: state.history,
-      });
+      writeModelCard(options.outDir, cardFields());
       options.onProgress?.({ type: "epoch", epoch: epoch + 1, epochs, trainLoss, validation, best, seconds: (performance.now() - te) / 1000 });
     }
   } finally {
     optimizer.dispose();
     model.dispose();
+  }
+  const calibrationMethod = options.calibration ?? "quantile";
+  if (!interrupted && state.history.length > 0 && calibrationMethod !== "none") {
+    // The best weights (what the folder holds), on the validation data only.
+    const best = await RestorationModel.load(options.outDir, tf);
+    try {
+      const calibration = calibrateOnValidation(best, valPairs, valSources.map((v) => v.name), calibrationMethod);
+      writeModelCard(options.outDir, { ...cardFields(), calibration });
+    } finally {
+      best.dispose();
+    }
   }
   const bestEntry = state.history.length ? state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a)) : null;
   return { outDir: options.outDir, startEpoch, epochsCompleted: state.epoch, interrupted, history: state.history, best: bestEntry?.validation ?? null, seconds: (performance.now() - t0) / 1000 };

@@ -1,7 +1,8 @@
 // ErrorMap: NanoJ-SQUIRREL's error map of a restoration against a reference, with a colour bar
 // and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/errormap.ts).
 import type { Image, Plane } from "../image/image.js";
-import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { blockMean, errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
 import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
@@ -15,6 +16,15 @@ export interface ErrorMapWidgetOptions extends ErrorMapOptions {
   /** Longest side of the map sent to the view (block-mean level). Default 1024. */
   maxPx?: number;
   viewSizePx?: number;
+  /**
+   * An uncertainty map of the restoration (ensemble disagreement, Laplace scale) to overlay:
+   * regions above a percentile threshold (a slider in the view) are outlined on the error map,
+   * so one sees whether the flags land on the real errors. On the restoration's grid or the map's.
+   */
+  uncertainty?: Plane | Image;
+  uncertaintyLabel?: string;
+  /** Initial flag threshold, a percentile of the uncertainty map. Default 90. */
+  flagPercentile?: number;
 }
 
 export interface ErrorMapState {
@@ -29,6 +39,9 @@ export interface ErrorMapState {
   lut: string;
   vmax_percentile: number;
   view_size_px: number;
+  flag_map: PlaneState | null;
+  flag_label: string;
+  flag_percentile: number;
 }
 
 export class ErrorMap extends Widget<ErrorMapState> {
@@ -39,6 +52,14 @@ export class ErrorMap extends Widget<ErrorMapState> {
     const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(reference as Plane | Image, "the reference"), asPlane(restored, "the restoration"), options);
     const m = result.map;
     const f = levelFactor(m.height, m.width, options.maxPx ?? 1024);
+    let flag: Plane | null = null;
+    if (options.uncertainty) {
+      const u = asPlane(options.uncertainty, "the uncertainty map");
+      const k = u.height / m.height;
+      if (!Number.isInteger(k) || k < 1 || u.width !== k * m.width) throw invalidArgument(`the uncertainty map (${u.height}x${u.width}) must be on the restoration's or the error map's grid (${m.height}x${m.width})`);
+      // Same grid as the error map: block means of the finer map, as the error map does.
+      flag = blockMean(u, k);
+    }
     super(widgetSpec("ErrorMap"), {
       title: options.title ?? "error map (NanoJ-SQUIRREL)",
       map: planeState(f > 1 ? pyramidCrop(m, f) : m),
@@ -51,6 +72,9 @@ export class ErrorMap extends Widget<ErrorMapState> {
       lut: options.lut ?? "magma",
       vmax_percentile: options.vmaxPercentile ?? 99.5,
       view_size_px: options.viewSizePx ?? 384,
+      flag_map: flag ? planeState(f > 1 ? pyramidCrop(flag, f) : flag) : null,
+      flag_label: options.uncertaintyLabel ?? "uncertainty",
+      flag_percentile: options.flagPercentile ?? 90,
     });
     this.result = result;
   }

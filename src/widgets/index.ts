@@ -7,3 +7,4 @@ export { Kymograph, type KymographSeries, type KymographWidgetOptions } from "./
 export { CrappifierTuner, sliderFor, type CrappifierTunerOptions, type SliderSpec } from "./crappifier_tuner.js";
 export { TrainingMonitor, type MonitorEvent, type TrainingMonitorOptions } from "./training_monitor.js";
 export { renderWidgetReport, writeWidgetReport, widgetState, defaultBundlePath, WIDGET_STATE_MIME, type ReportItem, type WidgetReportOptions } from "./report.js";
+export { reliabilityDiagramSvg, type CoverageSeries } from "./reliability.js";

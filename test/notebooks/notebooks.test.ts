@@ -114,7 +114,7 @@ describe("notebooks run headless with the pssr-lab kernel (quick mode)", { concu
     const kinds = countBy(displayedWidgets(nb), (w) => w.modelName);
     assert.ok((kinds.ImageCompareModel ?? 0) >= 3, JSON.stringify(kinds));
     assert.equal(kinds.FRCPlotModel, 2, JSON.stringify(kinds));
-    assert.equal(kinds.ErrorMapModel, 2, JSON.stringify(kinds));
+    assert.equal(kinds.ErrorMapModel, 3, JSON.stringify(kinds));
     assert.ok(withMime(nb, "image/png").length >= 2);
     const metrics = markdownTables(nb).find((t) => t.includes("| method |"));
     assert.ok(metrics, "metrics table");
@@ -128,7 +128,12 @@ describe("notebooks run headless with the pssr-lab kernel (quick mode)", { concu
     const out = printed(nb);
     assert.match(out, /model\s+mean PSNR [\d.]+ dB, mean SSIM [\d.]+/);
     assert.match(out, /model: +RSE [\d.]+, RSP [\d.]+/);
-    assert.match(out, /correlation of ensemble disagreement with the actual error: -?[\d.]+/);
+    assert.match(out, /correlation of ensemble disagreement with the actual error: -?[\d.]+ \(Spearman, 8x8 blocks; AUC of the worst 10 % [\d.]+\)/);
+    for (const m of ["D \\(bits\\)", "std of members", "mean Laplace scale"]) assert.match(out, new RegExp(`${m} +vs actual error: Spearman -?[\\d.]+, AUC \\(worst 10 % of \\d+ blocks\\) [\\d.]+`));
+    const coverage = markdownTables(nb).find((t) => t.includes("| P | raw coverage | calibrated coverage |"));
+    assert.ok(coverage, "coverage table");
+    assert.equal(tableRows(coverage).length, 4);
+    assert.ok(withMime(nb, "image/svg+xml").length >= 1, "reliability diagram");
     assert.match(out, /patch_2_3: SQUIRREL RSP model [\d.]+ vs bilinear [\d.]+/);
   });
 

@@ -90,7 +90,7 @@ test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
   try {
     const cases: [string[], RegExp][] = [
       [["train", "--hr", em, "--out", dir, "--preset", "huge"], /unknown preset "huge"; valid: tiny, small, pssr/],
-      [["train", "--hr", join(em, "mouse_liver_0.tif"), "--out", dir], /validation split needs at least 2 images/],
+      [["train", "--hr", join(em, "mouse_liver_0.tif"), "--out", dir, "--patch", "192"], /too small to hold out a validation region of 192 px and keep a 192 px training patch/],
       [["train", "--hr", em, "--out", dir, "--patch", "1024"], /larger than the image/],
       [["train", "--hr", join(dir, "nope"), "--out", dir], /no such file/],
       [["predict", join(dir, "no-model"), join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /model.json is missing/],

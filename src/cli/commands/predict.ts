@@ -2,11 +2,12 @@
 import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument } from "../../errors.js";
-import { BASELINE_METHODS, loadModelDir, predictBaseline, predictEnsemble, predictImage, type Baseline } from "../../predict/index.js";
+import { BASELINE_METHODS, DISAGREEMENT_MEASURES, loadModelDir, predictBaseline, predictEnsemble, predictImage, predictionInterval, type Baseline, type DisagreementMeasure } from "../../predict/index.js";
+import { resolveModelDirs } from "../../train/ensemble.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
 import { isModelPackage, predictPackageCommand } from "../../export/package.js";
-import { intOption, outputOption, parseCommandArgs } from "../args.js";
+import { intOption, numberOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { createProgress, type Progress } from "../progress.js";
 import { receptiveFieldPx } from "../../model/index.js";
@@ -25,10 +26,23 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --baseline NAME     nearest, bilinear or bicubic instead of a model (needs --scale)
   --scale N           upsampling factor for --baseline
   --dtype float32|input   output sample type (input: rescaled into the input's integer type)
-  --scale-map FILE    also write the per-pixel Laplace scale (probabilistic models)
+  --scale-map FILE    also write the per-pixel Laplace scale b in OUT's units (probabilistic
+                      models; calibrated on the model's validation data when its card says how)
+  --interval P --lower L.tif --upper U.tif   (probabilistic models) the central P-interval
+                      per pixel, mean +- b * halfwidth(P), calibrated as --scale-map
+  --uncalibrated      ignore the card's calibration (raw network scales)
   --ensemble DIRS     more model directories (comma-separated): OUT is the members' per-pixel
-                      mean, each member normalised as its own card says
-  --disagreement FILE with --ensemble: also write the members' per-pixel standard deviation
+                      mean, each member normalised as its own card says. A MODEL_DIR holding
+                      ensemble.json (pssr train --ensemble N) is an ensemble by itself
+  --disagreement FILE with an ensemble: also write the members' per-pixel disagreement
+  --measure std|jsd   std (default): standard deviation of the members' means, in OUT's
+                      units; jsd: CARE's measure, mean KL of each member to the members'
+                      mixture in bits (0 = agree, log2(members) = disjoint), members as
+                      Laplace distributions (a member without a Laplace head gets its
+                      validation residual scale)
+  What the maps mean: where the networks are unsure or disagree, errors are more likely.
+  They are not a guarantee: a confident, agreeing region can still be wrong (all members can
+  share a hallucination), and no restored value is fit for intensity quantification.
   --backend NAME      compute backend (or PSSR_BACKEND)
   --engine tfjs|onnx  onnx: run the model on onnxruntime-node (1 thread, tiles overlapping by the
                       network's halo; about 2x faster than wasm here); packages always use onnx
@@ -60,6 +74,11 @@ export async function run(args: string[]): Promise<number> {
       "scale-map": { type: "string" },
       ensemble: { type: "string" },
       disagreement: { type: "string" },
+      measure: { type: "string" },
+      interval: { type: "string" },
+      lower: { type: "string" },
+      upper: { type: "string" },
+      uncalibrated: { type: "boolean" },
       backend: { type: "string" },
       engine: { type: "string" },
       init: { type: "boolean" },
@@ -80,7 +99,7 @@ export async function run(args: string[]): Promise<number> {
   const overlapPx = intOption(v.overlap, "overlap", 64, 0);
   if (overlapPx >= tilePx) throw invalidArgument(`--overlap must be smaller than --tile (got overlap ${overlapPx} px, tile ${tilePx} px)`);
   if (!isZarrPath(out)) imageOutputFormat(out, "-o");
-  for (const o of ["scale-map", "disagreement"]) if (v[o]) imageOutputFormat(v[o] as string, `--${o}`);
+  for (const o of ["scale-map", "disagreement", "lower", "upper"]) if (v[o]) imageOutputFormat(v[o] as string, `--${o}`);
   // Model directories and images are inputs; nothing may be written onto or into them.
   guardOutputs(
     [...parsed.positionals, ...((v.ensemble as string | undefined)?.split(",") ?? [])],
@@ -88,6 +107,8 @@ export async function run(args: string[]): Promise<number> {
       { path: out, option: "-o", kind: isZarrPath(out) ? "dir" : "file" },
       v["scale-map"] ? { path: v["scale-map"] as string, option: "--scale-map" } : null,
       v.disagreement ? { path: v.disagreement as string, option: "--disagreement" } : null,
+      v.lower ? { path: v.lower as string, option: "--lower" } : null,
+      v.upper ? { path: v.upper as string, option: "--upper" } : null,
     ],
   );
   const dtype = (v.dtype as string | undefined) ?? "float32";
@@ -107,19 +128,30 @@ export async function run(args: string[]): Promise<number> {
   // A BioImage Model Zoo package (zip or folder), or --engine onnx: onnxruntime-node (docs/EXPORT.md).
   if (isModelPackage(modelDir) || (v.engine !== undefined && v.engine !== "tfjs")) return predictPackageCommand(modelDir, input, out, v);
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
-  if (v.disagreement && !v.ensemble) throw invalidArgument("--disagreement needs --ensemble");
-  if (v.ensemble) {
-    if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("--ensemble works on TIFF/PNG images, not OME-Zarr chunks");
-    if (v["scale-map"]) throw invalidArgument("--scale-map and --ensemble do not go together (use --disagreement)");
-    return runEnsemble([modelDir, ...(v.ensemble as string).split(",").filter((d) => d !== "")], input, out, v, dtype, backend);
+  const measure = (v.measure as string | undefined) ?? "std";
+  if (!(DISAGREEMENT_MEASURES as readonly string[]).includes(measure)) throw invalidArgument(`--measure must be one of ${DISAGREEMENT_MEASURES.join(", ")}, got ${measure}`);
+  const level = v.interval === undefined ? null : numberOption(v.interval, "interval");
+  if (level !== null && !(level > 0 && level < 1)) throw invalidArgument(`--interval must be a level between 0 and 1 (e.g. 0.9), got ${String(v.interval)}`);
+  if ((level !== null) !== Boolean(v.lower && v.upper) || (!v.lower !== !v.upper)) throw invalidArgument("--interval P, --lower FILE and --upper FILE go together");
+  const dirs = [...resolveModelDirs(modelDir), ...((v.ensemble as string | undefined) ?? "").split(",").filter((d) => d !== "").flatMap((d) => resolveModelDirs(d))];
+  if (dirs.length > 1) {
+    if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("ensembles work on TIFF/PNG images, not OME-Zarr chunks");
+    if (v["scale-map"] || level !== null) throw invalidArgument("--scale-map and --interval are for one model, not an ensemble (use --disagreement)");
+    return runEnsemble(dirs, input, out, v, dtype, backend, measure as DisagreementMeasure);
   }
+  if (v.disagreement) throw invalidArgument("--disagreement needs --ensemble DIRS (or a model folder with ensemble.json)");
+  if (v.measure) throw invalidArgument("--measure needs --ensemble DIRS (or a model folder with ensemble.json)");
   const { model, card } = await loadModelDir(modelDir);
   try {
     if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
+    if ((v["scale-map"] || level !== null) && !model.spec.probabilistic) throw invalidArgument("--scale-map and --interval need a probabilistic (Laplace) model (pssr train --arch care --probabilistic)");
     const img = await readImage(input);
     warnSmallTile(model.spec, tilePx, img);
+    const calibration = v.uncalibrated ? null : (card?.calibration?.scale ?? null);
+    if ((v["scale-map"] || level !== null) && !calibration && !v.uncalibrated) console.error("warning: the model's card has no scale calibration; the scales are the network's raw ones");
     const progress = createProgress({ quiet: Boolean(v.quiet) });
     const r = predictImage(model, img, {
+      calibration,
       tilePx,
       overlapPx,
       onTile: (d, t) => progress.update("restoring tiles", d, t),
@@ -131,9 +163,12 @@ export async function run(args: string[]): Promise<number> {
     progress.end();
     const fileDtype = r.image.dtype === "uint8" || r.image.dtype === "uint16" ? r.image.dtype : "float32";
     await writeImageOutput(out, r.image, { dtype: fileDtype });
-    if (v["scale-map"]) {
-      if (!r.scale) throw invalidArgument("--scale-map needs a probabilistic (Laplace) model");
-      await writeImageOutput(v["scale-map"] as string, r.scale, { dtype: "float32", option: "--scale-map" });
+    if (v["scale-map"]) await writeImageOutput(v["scale-map"] as string, r.scale!, { dtype: "float32", option: "--scale-map" });
+    if (level !== null) {
+      const { lower, upper } = predictionInterval(r, level);
+      await writeImageOutput(v.lower as string, lower, { dtype: "float32", option: "--lower" });
+      await writeImageOutput(v.upper as string, upper, { dtype: "float32", option: "--upper" });
+      console.log(`wrote the central ${level} interval (${calibration ? `calibrated on ${card?.calibration?.pixels} validation pixels` : "uncalibrated"}) to ${v.lower as string} and ${v.upper as string}`);
     }
     console.log(`wrote ${out} (${r.image.shape.join("x")}, ${model.spec.arch} x${model.spec.scale}, backend ${backend})`);
     return 0;
@@ -151,8 +186,7 @@ function warnSmallTile(spec: Parameters<typeof receptiveFieldPx>[0], tilePx: num
   }
 }
 
-async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string): Promise<number> {
-  if (dirs.length < 2) throw invalidArgument("--ensemble needs at least one more model directory");
+async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string, measure: DisagreementMeasure): Promise<number> {
   const img = await readImage(input);
   const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
   try {
@@ -163,14 +197,19 @@ async function runEnsemble(dirs: string[], input: string, out: string, v: Record
     const r = predictEnsemble(
       members.map((m) => m.model),
       img,
-      { tilePx, overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`), onTile: (d, t) => progress.update("restoring tiles", d, t) },
-      members.map((m) => ({ normalization: m.card?.normalization, expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null })),
+      { measure, tilePx, overlapPx: intOption(v.overlap, "overlap", 64, 0), onWarning: (m) => console.error(`warning: ${m}`), onTile: (d, t) => progress.update("restoring tiles", d, t) },
+      members.map((m) => ({
+        normalization: m.card?.normalization,
+        expectedPixelSizeNm: m.card?.lrPixelSizeNm ?? null,
+        calibration: v.uncalibrated ? null : (m.card?.calibration?.scale ?? null),
+        residualScale: m.card?.calibration?.residualScale ?? null,
+      })),
     );
     progress.end();
     if (dtype === "input") console.error("warning: --dtype input is ignored with --ensemble (mean and disagreement are float32)");
     await writeImageOutput(out, r.mean, { dtype: "float32" });
     if (v.disagreement) await writeImageOutput(v.disagreement as string, r.disagreement, { dtype: "float32", option: "--disagreement" });
-    console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string}` : ""}`);
+    console.log(`wrote ${out} (${r.mean.shape.join("x")}, mean of ${dirs.length} models, backend ${backend})${v.disagreement ? ` and ${v.disagreement as string} (${measure === "jsd" ? "disagreement in bits" : "standard deviation"})` : ""}`);
     return 0;
   } finally {
     for (const m of members) m.model.dispose();

@@ -6,7 +6,7 @@ import { lengthToNm } from "../../image/image.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
-import { train, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage } from "../../train/index.js";
+import { train, trainEnsemble, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage, type TrainOptions } from "../../train/index.js";
 import { intOption, numberOption, parseCommandArgs, positiveOption } from "../args.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
@@ -33,6 +33,12 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --probabilistic    CARE Laplace head (care architecture)
   --kernel K         3 (default) or 5
   --seed S           default 0
+  --ensemble N       train N members (seeds and data order differ, validation split shared)
+                     into DIR/member-1..N with DIR/ensemble.json; pssr predict DIR uses them all
+  --validation-fraction F  held out for validation (default 0.1): of the images, or of the
+                     one image's area when only one image/pair is given (a region, no leakage)
+  --calibration quantile|factor|none  after training, fit the Laplace scale on the validation
+                     data (default quantile: a monotone map; factor: one multiplier); in the card
   --resume           continue from DIR/checkpoint after an interruption
   --overwrite        train a new model into a DIR that holds one (replaced after the first epoch)
   --quiet            no progress display
@@ -98,6 +104,9 @@ export async function run(args: string[]): Promise<number> {
       probabilistic: { type: "boolean" },
       kernel: { type: "string" },
       seed: { type: "string" },
+      ensemble: { type: "string" },
+      "validation-fraction": { type: "string" },
+      calibration: { type: "string" },
       resume: { type: "boolean" },
       overwrite: { type: "boolean" },
       quiet: { type: "boolean" },
@@ -124,6 +133,12 @@ export async function run(args: string[]): Promise<number> {
   const weightDecay = numberOption(v["weight-decay"], "weight-decay", 0);
   if (weightDecay < 0) throw invalidArgument(`--weight-decay must be >= 0, got ${weightDecay}`);
   const seed = intOption(v.seed, "seed", 0, 0);
+  const members = v.ensemble === undefined ? 1 : intOption(v.ensemble, "ensemble", undefined, 2, 64);
+  const calibration = (v.calibration as string | undefined) ?? "quantile";
+  if (!["quantile", "factor", "none"].includes(calibration)) throw invalidArgument(`--calibration must be quantile, factor or none, got ${calibration}`);
+  const validationFraction = numberOption(v["validation-fraction"], "validation-fraction", 0.1);
+  if (!(validationFraction > 0 && validationFraction < 1)) throw invalidArgument(`--validation-fraction must be between 0 and 1 (exclusive), got ${validationFraction}`);
+  if (members > 1 && v.resume) throw invalidArgument("--resume works on one model folder; resume an ensemble member with --out DIR/member-K --seed (see its card)");
   const outDir = resolve(v.out as string);
   if (v.resume && v.overwrite) throw invalidArgument("--resume continues the model in --out and --overwrite replaces it; give one");
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidArgument(`--out ${v.out as string} is a file; give a folder for the model`);
@@ -168,7 +183,7 @@ export async function run(args: string[]): Promise<number> {
     return 130;
   }
   {
-    const result = await train({
+    const trainOptions: TrainOptions = {
       sources,
       outDir,
       model: {
@@ -190,13 +205,27 @@ export async function run(args: string[]): Promise<number> {
       weightDecay,
       seed,
       resume: Boolean(v.resume),
+      validationFraction,
+      calibration: calibration as TrainOptions["calibration"],
       signal: controller.signal,
       card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
       onProgress: (e) => {
         if (e.type === "step") progress.update(`epoch ${e.epoch}/${e.epochs}`, e.step, e.steps, formatProgress(e), e.etaSeconds);
         else progress.line(formatProgress(e));
       },
-    });
+    };
+    if (members > 1) {
+      const e = await trainEnsemble(trainOptions, members, (k, n) => progress.line(`ensemble member ${k}/${n}`));
+      progress.end();
+      const done = e.results.filter((x) => !x.interrupted).length;
+      console.log(
+        e.interrupted
+          ? `interrupted in member ${e.results.length}; ${done} complete members in ${trainOptions.outDir} (no ensemble.json written)`
+          : `trained an ensemble of ${members} members on ${backend}; pssr predict ${trainOptions.outDir} IN -o OUT --disagreement D.tif uses them all`,
+      );
+      return e.interrupted ? 130 : 0;
+    }
+    const result = await train(trainOptions);
     progress.end();
     if (result.interrupted && result.epochsCompleted === result.startEpoch && !v.resume) {
       // No epoch of this run finished: leave no empty folder that looks like a model.

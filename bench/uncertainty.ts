@@ -1,0 +1,216 @@
+// Do the reliability maps point at real errors, and do the calibrated intervals hold, on data
+// the models never saw? Reproduces the figures of docs/UNCERTAINTY.md:
+//
+//   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|both]
+//       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
+//
+// - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
+//   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
+//   validation and calibration); rows 512-767 are the test region, never seen.
+// - "em": crappified EM (pssr-em recipe, x4): trained on the EMDiffuse demo crops (mouse liver,
+//   MICrONS cortex), tested on a left-out dataset, Janelia's FIB-SEM of Drosophila medulla
+//   (another lab, animal and microscope), crappified with the same recipe and a fixed seed.
+// Members: CARE networks (tiny preset) with Laplace heads, seeds and data order differing,
+// sharing the validation split. Measures, on the test data: the ensemble disagreement D (bits),
+// the members' standard deviation, the members' mean Laplace scale, and member 1's own scale
+// against its own error; Spearman on 8x8 block means and the AUC of flagging the worst 10 % of
+// blocks, all blocks of all test images pooled. Coverage of each member's central P-intervals,
+// raw and calibrated (calibration fitted on the validation data by pssr train).
+// Comparison in the model's output units: the truth is mapped with its own percentiles onto
+// the input's (the restoration's intensity is only defined up to that normalisation).
+// Writes bench/results/uncertainty.json (not part of `npm run bench`: it trains models) and the
+// reliability diagram docs/uncertainty-reliability.svg (`--figures-only` redraws it from the JSON).
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { selectBackend } from "../src/backend/index.js";
+import { readImage } from "../src/io/read.js";
+import { getPlane, type Image, type Plane } from "../src/image/image.js";
+import { percentiles } from "../src/image/percentile.js";
+import { crappify } from "../src/crappify/crappify.js";
+import { loadModelDir, predictEnsemble, predictImage } from "../src/predict/index.js";
+import { trainEnsemble, resolveModelDirs, sourceFromImage, type SourceImage } from "../src/train/index.js";
+import { aucWorstFraction, blockMeans, reliabilityDiagram, spearman } from "../src/metrics/uncertainty.js";
+import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
+import { repoRoot, sharedDataDir } from "../test/helpers.js";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const members = Number(arg("members", "5"));
+const epochs = Number(arg("epochs", "20"));
+const steps = Number(arg("steps", "40"));
+const batch = Number(arg("batch", "4"));
+const patchPx = Number(arg("patch", "64"));
+const work = arg("work", "/tmp/pssr-uncertainty");
+const which = arg("experiment", "both");
+const reuse = process.argv.includes("--reuse");
+// A tagged run writes bench/results/uncertainty-TAG.json and no figure (e.g. longer training).
+const tag = arg("tag", "");
+const LEVELS = [0.5, 0.8, 0.9, 0.95];
+
+function cropRows(img: Image, y0: number, y1: number): Image {
+  const p = getPlane(img, 0);
+  return { ...img, data: p.data.slice(y0 * p.width, y1 * p.width), shape: [y1 - y0, p.width], axes: "YX", dtype: "float32" };
+}
+
+interface TestCase {
+  name: string;
+  lr: Image;
+  hr: Image;
+}
+
+/** The truth in the restoration's units: own percentiles onto the input's (pmin 2, pmax 99.8). */
+function truthInOutputUnits(hr: Plane, low: number, high: number): Float32Array {
+  const [tl, th] = percentiles(hr.data, [2, 99.8]);
+  return Float32Array.from(hr.data, (v) => ((v - tl) / (th - tl)) * (high - low) + low);
+}
+
+async function runExperiment(name: string, sources: SourceImage[], recipe: string | undefined, scale: number, validationFraction: number, tests: TestCase[]) {
+  const dir = join(work, name);
+  const t0 = performance.now();
+  if (!(reuse && existsSync(join(dir, "ensemble.json")))) {
+    await trainEnsemble(
+      {
+        sources,
+        outDir: dir,
+        model: { preset: "tiny", arch: "care", scale, probabilistic: true },
+        recipe,
+        epochs,
+        stepsPerEpoch: steps,
+        batchSize: batch,
+        patchPx,
+        validationFraction,
+        seed: 7,
+        onProgress: (e) => {
+          if (e.type === "epoch" && (e.epoch === e.epochs || e.epoch % 5 === 0)) console.error(`  epoch ${e.epoch}: val PSNR ${e.validation.psnr.toFixed(2)} (bilinear ${e.validation.bilinearPsnr.toFixed(2)})`);
+        },
+      },
+      members,
+      (k, n) => console.error(`${name}: member ${k}/${n}`),
+    );
+  }
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const loaded = [];
+  for (const d of resolveModelDirs(dir)) loaded.push(await loadModelDir(d));
+  const models = loaded.map((l) => l.model);
+  const blocks: Record<string, number[]> = { error: [], jsd: [], std: [], scale: [], member1Error: [], member1Scale: [] };
+  const cover = loaded.map(() => ({ truth: [] as number[], mean: [] as number[], scale: [] as number[] }));
+  const push = (key: string, p: Plane) => blocks[key].push(...blockMeans(p, 8).data);
+  const t1 = performance.now();
+  for (const t of tests) {
+    const e = predictEnsemble(
+      models,
+      t.lr,
+      { measure: "jsd", tilePx: 256, overlapPx: 32 },
+      loaded.map((l) => ({ normalization: l.card?.normalization, calibration: l.card?.calibration?.scale ?? null })),
+    );
+    const norm = (e.mean.meta?.restoration as { normalization: { low: number; high: number } }).normalization;
+    const truthPlane = getPlane(t.hr, 0);
+    const truth = truthInOutputUnits(truthPlane, norm.low, norm.high);
+    const h = truthPlane.height;
+    const w = truthPlane.width;
+    const P = (data: Float32Array): Plane => ({ data, height: h, width: w });
+    const mean = e.mean.data as Float32Array;
+    push("error", P(Float32Array.from(mean, (v, i) => Math.abs(v - truth[i]))));
+    push("jsd", P(e.disagreement.data as Float32Array));
+    push("std", P(e.std.data as Float32Array));
+    push("scale", P(e.scale!.data as Float32Array));
+    for (const [k, l] of loaded.entries()) {
+      const r = predictImage(l.model, t.lr, { normalization: l.card?.normalization, calibration: null, tilePx: 256, overlapPx: 32 });
+      const m = r.image.data as Float32Array;
+      const b = r.scale!.data as Float32Array;
+      if (k === 0) {
+        push("member1Error", P(Float32Array.from(m, (v, i) => Math.abs(v - truth[i]))));
+        push("member1Scale", P(b));
+      }
+      for (let i = 0; i < m.length; i += 3) {
+        // Every third pixel keeps the pooled arrays small; coverage is a mean over them.
+        cover[k].truth.push(truth[i]);
+        cover[k].mean.push(m[i]);
+        cover[k].scale.push(b[i]);
+      }
+    }
+  }
+  const rank = (score: number[], err: number[]) => ({ spearman: spearman(score, err), auc: aucWorstFraction(score, err, 0.1) });
+  const measures = {
+    jsd: rank(blocks.jsd, blocks.error),
+    std: rank(blocks.std, blocks.error),
+    meanScale: rank(blocks.scale, blocks.error),
+    member1Scale: rank(blocks.member1Scale, blocks.member1Error),
+  };
+  const coverage = loaded.map((l, k) => ({
+    member: k + 1,
+    raw: reliabilityDiagram(cover[k].truth, cover[k].mean, cover[k].scale, LEVELS),
+    calibrated: reliabilityDiagram(cover[k].truth, cover[k].mean, cover[k].scale, LEVELS, l.card?.calibration?.scale ?? null),
+    validation: l.card?.calibration?.coverage ?? null,
+    calibration: l.card?.calibration?.scale ? { method: l.card.calibration.scale.method, factor: l.card.calibration.scale.factor, pixels: l.card.calibration.pixels } : null,
+  }));
+  const summary = LEVELS.map((p, i) => ({
+    nominal: p,
+    rawMean: coverage.reduce((a, c) => a + c.raw[i].observed, 0) / coverage.length,
+    calibratedMean: coverage.reduce((a, c) => a + c.calibrated[i].observed, 0) / coverage.length,
+    calibratedWorst: coverage.reduce((a, c) => (Math.abs(c.calibrated[i].observed - p) > Math.abs(a - p) ? c.calibrated[i].observed : a), p),
+  }));
+  for (const m of models) m.dispose();
+  const valPsnr = loaded.map((l) => l.card?.validation?.psnr ?? null);
+  return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
+}
+
+interface SummaryRow {
+  nominal: number;
+  rawMean: number;
+  calibratedMean: number;
+}
+
+/** docs/uncertainty-reliability.svg from the results: raw and calibrated coverage per experiment. */
+function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
+  const label: Record<string, string> = { pair: "real pair", em: "crappified EM, left-out dataset" };
+  const series = results.flatMap((r) => [
+    { name: `${label[r.name] ?? r.name}: raw scales`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name}: calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+  ]);
+  const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
+  writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
+  console.log(`wrote ${path}`);
+}
+
+async function main() {
+  const resultsPath = join(repoRoot, "bench", "results", tag ? `uncertainty-${tag}.json` : "uncertainty.json");
+  if (process.argv.includes("--figures-only")) {
+    writeFigure(JSON.parse(readFileSync(resultsPath, "utf8")).results);
+    return;
+  }
+  await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
+  mkdirSync(work, { recursive: true });
+  const results = [];
+  if (which === "pair" || which === "both") {
+    const dir = join(sharedDataDir, "pairs", "emdiffuse_brain_noisy_clean");
+    const noisy = await readImage(join(dir, "pair1_input_noisy.tif"));
+    const clean = await readImage(join(dir, "pair1_gt_clean.tif"));
+    const train = sourceFromImage("pair rows 0-511", cropRows(clean, 0, 512), cropRows(noisy, 0, 512));
+    const tests = [{ name: "pair rows 512-767", lr: cropRows(noisy, 512, 768), hr: cropRows(clean, 512, 768) }];
+    results.push(await runExperiment("pair", [train], undefined, 1, 0.25, tests));
+    console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
+  }
+  if (which === "em" || which === "both") {
+    const trainDir = join(sharedDataDir, "em", "emdiffuse_demo");
+    const sources: SourceImage[] = [];
+    for (const f of readdirSync(trainDir).filter((f) => f.endsWith(".tif")).sort()) sources.push(sourceFromImage(f, await readImage(join(trainDir, f))));
+    const testDir = join(sharedDataDir, "em", "neuroproof_fibsem_medulla_10nm", "validation_sample", "grayscale_maps");
+    const tests: TestCase[] = [];
+    for (const z of [3490, 3510, 3530, 3550]) {
+      const hr = await readImage(join(testDir, `iso.0${z}.png`));
+      const crop = { ...hr, data: Float32Array.from(getPlane(hr, 0).data), dtype: "float32" as const };
+      const { lr } = crappify(crop, "pssr-em", { scaleFactor: 4, seed: 100 + z });
+      tests.push({ name: `neuroproof z${z}`, lr, hr: crop });
+    }
+    results.push(await runExperiment("em", sources, "pssr-em", 4, 0.25, tests));
+    console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
+  }
+  writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));
+  console.log(`wrote ${resultsPath}`);
+  if (!tag) writeFigure(results);
+}
+
+await main();
