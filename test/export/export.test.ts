@@ -103,6 +103,9 @@ for (const c of CASES) {
       assert.equal(judged.onnx_ok, true);
       assert.equal(judged.opset, 17);
       assert.equal(judged.opset_declared, 17);
+      const side = judged.tensors.input.shape[2];
+      assert.deepEqual(judged.tensors.input, { shape: [1, c.frames, side, side], dtype: "float32", finite: true });
+      assert.deepEqual(judged.tensors.output, { shape: [1, c.probabilistic ? 2 : 1, side * c.scale, side * c.scale], dtype: "float32", finite: true });
       const files = unzipSync(new Uint8Array(readFileSync(zip)));
       const rdf = parse(new TextDecoder().decode(files["rdf.yaml"]));
       // Typed axes: the output's spatial scale is the input's divided by the factor.
