@@ -205,6 +205,18 @@ test("export refuses bad input with one line and never writes onto the model", a
     assert.equal(onto.status, 1);
     assert.match(onto.stderr, /refusing to write .*model directory or one of its files/);
     assert.deepEqual(readFileSync(join(dir, "model.json")), before);
+    const lr = join(tmp, "lr.tif");
+    await cropTiff(join(repoRoot, "data-samples/em/emdiffuse_demo/mouse_liver_1.tif"), lr, 1, 64, 64);
+    const lrBytes = readFileSync(lr);
+    const ontoImage = runCli(["export", dir, "-o", lr, "--test-image", lr]);
+    assert.equal(ontoImage.status, 1);
+    assert.match(ontoImage.stderr, /refusing to write .*: it is the --test-image/);
+    assert.deepEqual(readFileSync(lr), lrBytes);
+    const ontoIn = runCli(["predict", dir, lr, "-o", lr, "--engine", "onnx"]);
+    assert.equal(ontoIn.status, 1);
+    assert.match(ontoIn.stderr, /refusing to write onto the input image or the model/);
+    assert.deepEqual(readFileSync(lr), lrBytes);
+    rmSync(lr);
     const fmt = runCli(["export", dir, "-o", join(tmp, "x.zip"), "--format", "onnx-only"]);
     assert.equal(fmt.status, 1);
     assert.match(fmt.stderr, /unknown --format "onnx-only"; valid: bioimageio/);
