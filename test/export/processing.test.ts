@@ -57,3 +57,26 @@ test("an unknown step or unsupported kwargs are refused with one line", () => {
   assert.throws(() => applyStep(s, { id: "scale_range", kwargs: { axes: ["x"] } }, null), /without both y and x are not supported/);
   assert.throws(() => applyStep(s, { id: "ensure_dtype", kwargs: { dtype: "complex64" } }, null), /dtype complex64 is not supported/);
 });
+
+test("packages we cannot run are refused with one line naming the reason", async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { openModelPackage } = await import("../../src/export/package.js");
+  const dir = mkdtempSync(join(tmpdir(), "pssr-badpkg-"));
+  try {
+    const axes = (extra = "") => `axes: [{type: batch}, {type: channel, channel_names: [c]}, ${extra}{type: space, id: y, size: {min: 16, step: 8}}, {type: space, id: x, size: {min: 16, step: 8}}]`;
+    const cases: [string, RegExp][] = [
+      ["format_version: 0.4.10\ntype: model\ninputs: []\noutputs: []\nweights: {}\n", /only model descriptions of format 0\.5\.x are supported, this is type model format 0\.4\.10/],
+      [`format_version: 0.5.7\ntype: model\ninputs: [{id: a, ${axes()}}]\noutputs: [{id: b, ${axes()}}]\nweights: {torchscript: {source: w.pt}}\n`, /the package has no ONNX weights \(it has: torchscript\)/],
+      [`format_version: 0.5.7\ntype: model\ninputs: [{id: a, ${axes("{type: space, id: z, size: 8}, ")}}]\noutputs: [{id: b, ${axes()}}]\nweights: {onnx: {source: w.onnx, opset_version: 17}}\n`, /input axes batch,channel,z,y,x: only batch, channel, y and x are supported/],
+    ];
+    for (const [yaml, re] of cases) {
+      writeFileSync(join(dir, "rdf.yaml"), yaml);
+      writeFileSync(join(dir, "w.onnx"), "");
+      assert.throws(() => openModelPackage(dir), (e: Error) => re.test(e.message) && !e.message.includes("\n"));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
