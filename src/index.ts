@@ -13,3 +13,4 @@ export * from "./train/index.js";
 export * from "./predict/index.js";
 export * from "./widgets/index.js";
 export * from "./zarr/index.js";
+export * from "./export/index.js";

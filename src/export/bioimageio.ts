@@ -219,6 +219,7 @@ export async function exportBioimageio(modelDir: string, out: string, options: E
   if (outReal === dirAbs || ["model.json", "weights.bin", "card.json"].some((f) => outReal === join(dirAbs, f))) {
     throw invalidArgument(`refusing to write ${out}: it is the model directory or one of its files`);
   }
+  if (options.testImage && existsSync(options.testImage) && realpathSync(options.testImage) === outReal) throw invalidArgument(`refusing to write ${out}: it is the --test-image`);
   const { model, card } = await loadModelDir(modelDir);
   try {
     if (!card) options.onWarning?.("the model has no card.json: default normalisation 2/99.8 and no provenance in the package");

@@ -103,6 +103,9 @@ for (const c of CASES) {
       assert.equal(judged.onnx_ok, true);
       assert.equal(judged.opset, 17);
       assert.equal(judged.opset_declared, 17);
+      const side = judged.tensors.input.shape[2];
+      assert.deepEqual(judged.tensors.input, { shape: [1, c.frames, side, side], dtype: "float32", finite: true });
+      assert.deepEqual(judged.tensors.output, { shape: [1, c.probabilistic ? 2 : 1, side * c.scale, side * c.scale], dtype: "float32", finite: true });
       const files = unzipSync(new Uint8Array(readFileSync(zip)));
       const rdf = parse(new TextDecoder().decode(files["rdf.yaml"]));
       // Typed axes: the output's spatial scale is the input's divided by the factor.
@@ -202,6 +205,18 @@ test("export refuses bad input with one line and never writes onto the model", a
     assert.equal(onto.status, 1);
     assert.match(onto.stderr, /refusing to write .*model directory or one of its files/);
     assert.deepEqual(readFileSync(join(dir, "model.json")), before);
+    const lr = join(tmp, "lr.tif");
+    await cropTiff(join(repoRoot, "data-samples/em/emdiffuse_demo/mouse_liver_1.tif"), lr, 1, 64, 64);
+    const lrBytes = readFileSync(lr);
+    const ontoImage = runCli(["export", dir, "-o", lr, "--test-image", lr]);
+    assert.equal(ontoImage.status, 1);
+    assert.match(ontoImage.stderr, /refusing to write .*: it is the --test-image/);
+    assert.deepEqual(readFileSync(lr), lrBytes);
+    const ontoIn = runCli(["predict", dir, lr, "-o", lr, "--engine", "onnx"]);
+    assert.equal(ontoIn.status, 1);
+    assert.match(ontoIn.stderr, /refusing to write onto the input image or the model/);
+    assert.deepEqual(readFileSync(lr), lrBytes);
+    rmSync(lr);
     const fmt = runCli(["export", dir, "-o", join(tmp, "x.zip"), "--format", "onnx-only"]);
     assert.equal(fmt.status, 1);
     assert.match(fmt.stderr, /unknown --format "onnx-only"; valid: bioimageio/);

@@ -4,6 +4,7 @@
 # file's sha256. Prints one JSON line: {"errors": [...], "onnx_ok", "opset", "files": {...}}.
 import hashlib, json, sys, tempfile, zipfile, os
 import yaml, jsonschema, onnx
+import numpy as np
 
 package, schema_path = sys.argv[1], sys.argv[2]
 out = {"errors": [], "onnx_ok": False}
@@ -29,8 +30,13 @@ with tempfile.TemporaryDirectory() as tmp:
         files[desc["source"]] = digest == desc.get("sha256")
         if digest != desc.get("sha256"):
             out["errors"].append(f"{where}: sha256 mismatch for {desc['source']}")
+    tensors = {}
     for t in rdf["inputs"] + rdf["outputs"]:
         check(t.get("test_tensor"), t["id"])
+        # numpy itself reads the test tensors: shape and dtype as the description says.
+        a = np.load(os.path.join(root, t["test_tensor"]["source"]))
+        tensors[t["id"]] = {"shape": list(a.shape), "dtype": str(a.dtype), "finite": bool(np.isfinite(a).all())}
+    out["tensors"] = tensors
     for k, w in rdf["weights"].items():
         if w:
             check(w, f"weights/{k}")
