@@ -387,6 +387,8 @@ function contiguousPlanes(tf: TiffFile, first: TiffPage, promised: number): { pa
   const contiguous = first.compression === 1 && first.offsets.every((o, i) => i === 0 || o === first.offsets[i - 1] + first.byteCounts[i - 1]);
   if (tf.pageCount !== 1 || promised <= 1 || !contiguous) return null;
   const planeBytes = first.byteCounts.reduce((a, b) => a + b, 0);
+  // The stored plane must hold the pixels (a zero byte count would fit "infinitely many" planes).
+  if (planeBytes < Math.ceil((first.width * first.samplesPerPixel * first.bitsPerSample) / 8) * first.height) return null;
   const n = Math.min(promised, Math.floor((tf.bytes.length - first.offsets[0]) / planeBytes));
   const why = n < promised ? `plane ${n} would end at byte ${first.offsets[0] + (n + 1) * planeBytes} but the file has ${tf.bytes.length}` : null;
   const pages: TiffPage[] = [];

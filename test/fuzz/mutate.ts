@@ -278,9 +278,16 @@ export function makeCorpus(options: CorpusOptions): FuzzCase[] {
       const b = o.bytes.slice();
       const kind = mutateTiff(b, tiffLayout(b)!, rng, pick);
       if (kind) emit(o.path, b, kind);
-    } else {
+    } else if (r < 0.93) {
       const m = mutateDescription(o.bytes, lay, rng, pick);
       if (m) emit(o.path, m.bytes, m.kind);
+    } else {
+      // Two at once: a structural change, then a description promising absurd plane counts.
+      const b = o.bytes.slice();
+      const first = mutateTiff(b, tiffLayout(b)!, rng, pick);
+      const after = tiffLayout(b);
+      const m = first && after ? mutateDescription(b, after, rng, pick) : null;
+      if (m) emit(o.path, m.bytes, `combo ${first} + ${m.kind}`);
     }
   }
   return cases;

@@ -97,6 +97,10 @@ async function makeFiles(): Promise<void> {
   // The case: a time-lapse at 0.65 µm and 5 s per frame opened as 1 x 1 "pixel".
   cli(["kymograph", at("timelapse.tif"), "--line", "10,10,200,150", "--width", "3", "-o", at("kymograph.tif")]);
   expected.set("kymograph.tif", { w: 237, h: 5, unit: "microns", pw: 0.65, ph: 5, yunit: "sec" });
+  // Without a pixel size the columns stay pixels, the rows are still seconds.
+  await writeTiff(at("timelapse-uncalibrated.tif"), { ...membrane, axes: "TYX", pixelSize: null, frameIntervalS: 5 });
+  cli(["kymograph", at("timelapse-uncalibrated.tif"), "--line", "10,10,200,150", "-o", at("kymograph-uncalibrated.tif")]);
+  expected.set("kymograph-uncalibrated.tif", { w: 237, h: 5, unit: "pixels", pw: 1, ph: 5, yunit: "sec" });
 }
 
 interface IjPlane {

@@ -89,6 +89,25 @@ test("the complete files still read without a word", async () => {
   }
 });
 
+test("a tiny ImageJ file with a zero byte count and images=10^12: one error at once, not a loop", async () => {
+  const { encodeTiff } = await import("../../src/io/write.js");
+  const bytes = encodeTiff({ data: new Uint8Array(16), shape: [4, 4], axes: "YX", pixelSize: null, dtype: "uint8" });
+  const text = new TextDecoder().decode(bytes);
+  const at = text.indexOf("images=1\nloop=false\n");
+  assert.ok(at > 0);
+  const patched = bytes.slice();
+  patched.set(new TextEncoder().encode("images=999999999999\n"), at); // 10^12 planes promised, the file has one
+  const v = new DataView(patched.buffer);
+  const n = v.getUint16(8, true);
+  for (let i = 0; i < n; i++) if (v.getUint16(10 + 12 * i, true) === 279) v.setUint32(10 + 12 * i + 8, 0, true);
+  const file = join(work, "zero-count.tif");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(file, patched);
+  const t0 = Date.now();
+  await assert.rejects(readImage(file, { allowPartial: true, onWarning: () => undefined }), (e: unknown) => e instanceof PssrError && e.code === "corrupt-file");
+  assert.ok(Date.now() - t0 < 1000);
+});
+
 test("pssr on a truncated file: one line and exit 1, nothing written; --allow-partial reads it with a warning", () => {
   const half = byName("ij_timelapse_half.tif").file;
   const info = runCli(["info", half]);
