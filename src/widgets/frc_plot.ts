@@ -76,7 +76,7 @@ export class FRCPlot extends Widget<FrcPlotState> {
     });
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
-  [DISPLAY_SYMBOL](): MimeBundle {
+  override [DISPLAY_SYMBOL](): MimeBundle {
     const res = this.get("curves").map((c) => `${c.name} ${c.resolution_px === null ? "no crossing" : `${c.resolution_px.toFixed(2)} px`}`).join(", ");
     return withStaticFallback(super[DISPLAY_SYMBOL](), `FRCPlot ${this.get("title")} (${this.get("threshold")} threshold): ${res}`, []);
   }
