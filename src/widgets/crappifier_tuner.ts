@@ -287,7 +287,7 @@ export class CrappifierTuner extends Widget<TunerState> {
     return cal;
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
-  [DISPLAY_SYMBOL](): MimeBundle {
+  override [DISPLAY_SYMBOL](): MimeBundle {
     const preview = this.get("preview");
     return withStaticFallback(super[DISPLAY_SYMBOL](), `CrappifierTuner (synthetic | real low-res): ${this.code()}`, preview ? [preview, this.get("real")] : [this.get("real")]);
   }

@@ -79,7 +79,7 @@ export class ErrorMap extends Widget<ErrorMapState> {
     this.result = result;
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
-  [DISPLAY_SYMBOL](): MimeBundle {
+  override [DISPLAY_SYMBOL](): MimeBundle {
     return withStaticFallback(super[DISPLAY_SYMBOL](), `ErrorMap ${this.get("title")}: RSE ${this.result.rse.toPrecision(4)}, RSP ${this.result.rsp.toPrecision(4)}`, [this.result.map]);
   }
 }

@@ -135,7 +135,7 @@ export class ImageCompare extends Widget<ImageCompareState> {
     this.send({ type: "detail", rect: v, panels: out }, buffers);
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
-  [DISPLAY_SYMBOL](): MimeBundle {
+  override [DISPLAY_SYMBOL](): MimeBundle {
     return withStaticFallback(super[DISPLAY_SYMBOL](), `ImageCompare: ${this.get("panels").map((p) => p.name).join(" | ")}`, this.full);
   }
 }

@@ -97,7 +97,7 @@ export class Kymograph extends Widget<KymographState> {
     }
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
-  [DISPLAY_SYMBOL](): MimeBundle {
+  override [DISPLAY_SYMBOL](): MimeBundle {
     const names = this.series.map((s) => s.name).join(", ");
     return withStaticFallback(super[DISPLAY_SYMBOL](), `Kymograph of ${names}: frame ${this.get("frame_index")}${this.results.length ? " and the kymographs along the drawn line" : ""}`, [this.get("frame"), ...this.results.map((r) => r.kymograph)]);
   }

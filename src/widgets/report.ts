@@ -32,7 +32,7 @@ export interface WidgetReportOptions {
   bundlePath?: string;
   /**
    * gzip the bundle and the state (default true). false writes both as plain text (the state
-   * readable by other widget tools), about three times larger.
+   * readable by other widget tools), several times larger.
    */
   compress?: boolean;
 }

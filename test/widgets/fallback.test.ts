@@ -61,3 +61,19 @@ test("plot widgets without images say what they show in the text line", async ()
   const mon = new TrainingMonitor({ title: "run" });
   assert.match(((await toMimeBundle(mon)) as Record<string, any>)["text/plain"], /^TrainingMonitor run: waiting for the first step\. Static copy/);
 });
+
+test("FRCPlot bundle: an SVG chart whose polylines, read back through its own tick labels (Python xml + numpy), are the curves", async () => {
+  const liver = getPlane(await readImage(join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_1.tif")));
+  const fp = new FRCPlot([{ name: "bilinear", image: upsampleBilinear(pyramidCrop(liver, 4), 4) }, { name: "high-res", image: liver }], { title: "single-image FRC" });
+  const b = toMimeBundle(fp) as Record<string, any>;
+  assert.ok(b[VIEW] && typeof b["image/svg+xml"] === "string");
+  const svg = join(work, "frc.svg");
+  writeFileSync(svg, b["image/svg+xml"]);
+  const r = JSON.parse(runPython("widgets_frc_svg.py", [svg, JSON.stringify(fp.get("curves"))]));
+  assert.equal(r.curves, 2);
+  assert.equal(r.thresholds, 2);
+  assert.ok(r.max_freq_err < 1e-3 && r.max_frc_err < 1e-3, JSON.stringify(r));
+  // single-image FRC ends at 0.25 cycles/px, and so does the axis
+  assert.equal(r.x_end, 0.25);
+  assert.deepEqual(r.legend, ["bilinear", "bilinear: 1/7 threshold", "high-res", "high-res: 1/7 threshold"]);
+});

@@ -37,9 +37,14 @@ export class PssrView extends DOMWidgetView {
     // JupyterLab switches themes by swapping its CSS variables and these body attributes:
     // plots and canvas text read the colours when drawn, so they are drawn again.
     if (typeof MutationObserver !== "undefined" && typeof document !== "undefined") {
-      this.themeObserver = new MutationObserver(() => {
+      const redraw = () => {
         this.themeChanged();
         this.el.dataset.themeDraws = String(Number(this.el.dataset.themeDraws ?? "0") + 1);
+      };
+      // Now, and once more a little later in case the theme's stylesheet lands after the flag.
+      this.themeObserver = new MutationObserver(() => {
+        requestAnimationFrame(redraw);
+        setTimeout(redraw, 500);
       });
       this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
     }

@@ -83,7 +83,6 @@ export class FRCPlotView extends PssrView {
       legend: { x: 1.02, xanchor: "left", y: 1, yanchor: "top" },
     });
     Plotly.react(this.plot, data, layout, PLOT_CONFIG);
-    this.el.dataset.xRange = JSON.stringify([0, fMax]);
     this.summary.textContent = curves
       .map((c) => `${c.name}: ${c.resolution_px === null ? "no crossing" : `${formatNumber(c.resolution_px)} px` + (c.resolution_nm ? ` (${formatNumber(c.resolution_nm)} nm)` : "")}`)
       .join("   ");
