@@ -208,7 +208,9 @@ async function runChunked(
     range = { index: intOption(v["chunk-index"], "chunk-index", undefined, 0, count - 1), count };
   }
   const t0 = Date.now();
-  const r = await predictChunks(model, input, out, range, options);
+  const progress = createProgress({ quiet: Boolean(v.quiet) });
+  const r = await predictChunks(model, input, out, range, { ...options, onChunk: (_c, done, total) => progress.update("restoring chunks", done, total) });
+  progress.end();
   console.log(`wrote chunks ${r.start}..${r.end - 1} of ${r.total} to ${out} (${model.spec.arch} x${model.spec.scale}, backend ${backend}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   return 0;
 }
