@@ -57,7 +57,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       if (!current || current.label !== label) current = { label, t0: current ? now : created };
       const finished = done >= total;
       // Redraw a bar ~10 times a second, a plain line every interval; always the first and the last.
-      const first = lastDraw === -Infinity || done <= 1;
+      const first = lastDraw === -Infinity || done === 0;
       if (!first && !finished && now - lastDraw < (tty ? 100 : intervalMs)) return;
       lastDraw = now;
       const elapsedS = (now - current.t0) / 1000;

@@ -198,6 +198,7 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
   let lrW = 0;
   let upH = 0;
   let upW = 0;
+  options.onPlane?.(0, n);
   for (let k = 0; k < n; k++) {
     const out = r.apply(getPlane(img, k), { params: drawn, scaleFactor, rng, dtype: img.dtype, imageMax, pixelSizeNm });
     if (!lrData) {

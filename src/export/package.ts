@@ -612,8 +612,6 @@ export async function predictPackageCommand(path: string, input: string, out: st
   }
   const { readImage } = await import("../io/read.js");
   const { writeTiff } = await import("../io/write.js");
-  const { resolve } = await import("node:path");
-  if ([out, v["scale-map"]].some((o) => typeof o === "string" && (resolve(o) === resolve(input) || resolve(o) === resolve(path)))) throw invalidArgument("refusing to write onto the input image or the model");
   const tile = v.tile === undefined ? undefined : Number(v.tile);
   if (tile !== undefined && (!Number.isInteger(tile) || tile < 8)) throw invalidArgument(`--tile must be an integer >= 8, got ${String(v.tile)}`);
   const engine = (v.engine as string | undefined) ?? "onnx";

@@ -172,6 +172,7 @@ export function predictNormalized(model: RestorationModel, input: { data: Float3
   for (const y of ys) for (const x of xs) tiles.push([y, x]);
   const batch = Math.max(1, options.batchSize ?? 1);
   const buf = new Float32Array(batch * tileH * tileW * frames);
+  options.onTile?.(0, tiles.length); // the total is known before the first (slowest) network call
   for (let t0 = 0; t0 < tiles.length; t0 += batch) {
     const nb = Math.min(batch, tiles.length - t0);
     for (let b = 0; b < nb; b++) {

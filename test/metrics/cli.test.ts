@@ -100,7 +100,7 @@ test("pssr errormap writes a float32 map on the reference grid and reports RSE/R
     assert.ok(d.max < 0.05, `max error ${d.max}`);
     const r = runCli(["errormap", ref, GT, "--json"]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /-o MAP\.tif is required/);
+    assert.match(r.stderr, /-o\/--output FILE is required/);
   } finally {
     cleanup();
   }

@@ -3,7 +3,8 @@ import { existsSync, statSync } from "node:fs";
 import { selectBackend } from "../../backend/index.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { exportBioimageio, type Author } from "../../export/bioimageio.js";
-import { intOption, parseCommandArgs } from "../args.js";
+import { intOption, outputOption, parseCommandArgs } from "../args.js";
+import { guardOutputs } from "../outputs.js";
 
 export const summary = "export a model directory as a BioImage Model Zoo package (ONNX + tfjs weights)";
 
@@ -13,7 +14,7 @@ Writes a BioImage Model Zoo model package (format_version 0.5.7; docs/EXPORT.md)
 README.md from the model card, cover.png, weights.onnx (opset 17) and tfjs_weights.zip, test
 tensors (.npy) computed by the tfjs model. Runs in Fiji/deepImageJ, napari, ilastik, and in
 \`pssr predict OUT.zip IN -o OUT\`.
-  -o, --out FILE        the package (.zip); never the model directory or its files
+  -o, --output FILE     the package (.zip); never the model directory or its files (--out is an alias)
   --format bioimageio   the only format
   --name TEXT           package name (5-128 characters; default from the architecture)
   --description TEXT    one-paragraph description
@@ -28,7 +29,8 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
     {
-      out: { type: "string", short: "o" },
+      output: { type: "string", short: "o" },
+      out: { type: "string" },
       format: { type: "string" },
       name: { type: "string" },
       description: { type: "string" },
@@ -42,9 +44,8 @@ export async function run(args: string[]): Promise<number> {
   );
   if (!parsed) return 0;
   const v = parsed.values;
-  if (parsed.positionals.length !== 1) throw invalidArgument(`expected one MODEL_DIR\n${usage}`);
-  const out = v.out as string | undefined;
-  if (!out) throw invalidArgument(`-o OUT.zip is required\n${usage}`);
+  if (parsed.positionals.length !== 1) throw invalidArgument(`expected one MODEL_DIR`);
+  const out = outputOption(v, true);
   const format = (v.format as string | undefined) ?? "bioimageio";
   if (format !== "bioimageio") throw invalidArgument(`unknown --format "${format}"; valid: bioimageio`);
   const model = parsed.positionals[0];
@@ -52,6 +53,9 @@ export async function run(args: string[]): Promise<number> {
   if (!existsSync(model) || !statSync(model).isDirectory()) {
     throw new PssrError("file-not-found", `no model directory "${model}" (there are no bundled models yet; give a directory written by pssr train)`);
   }
+  // The model directory and the test image are inputs: the package may not land on or inside them.
+  guardOutputs([model, v["test-image"] as string | undefined], [{ path: out, option: "-o" }]);
+  if (!out.toLowerCase().endsWith(".zip")) throw invalidArgument(`-o ${out}: a model package is a .zip file`);
   const authors: Author[] = ((v.author as string[] | undefined) ?? []).map((a) => {
     const [name, affiliation] = a.split(";").map((s) => s.trim());
     if (!name) throw invalidArgument(`--author needs a name, got "${a}"`);

@@ -96,7 +96,8 @@ export async function run(args: string[]): Promise<number> {
   const v = parsed.values;
   const out = outputOption(v, true);
   const tilePx = intOption(v.tile, "tile", 256, 8);
-  const overlapPx = intOption(v.overlap, "overlap", 64, 0);
+  // The default overlap shrinks with small tiles (a package's halo sets its own); an explicit one must fit.
+  const overlapPx = v.overlap === undefined ? Math.min(64, Math.floor(tilePx / 4)) : intOption(v.overlap, "overlap", 64, 0);
   if (overlapPx >= tilePx) throw invalidArgument(`--overlap must be smaller than --tile (got overlap ${overlapPx} px, tile ${tilePx} px)`);
   if (!isZarrPath(out)) imageOutputFormat(out, "-o");
   for (const o of ["scale-map", "disagreement", "lower", "upper"]) if (v[o]) imageOutputFormat(v[o] as string, `--${o}`);
@@ -254,7 +255,9 @@ async function runChunked(
     range = { index: intOption(v["chunk-index"], "chunk-index", undefined, 0, count - 1), count };
   }
   const t0 = Date.now();
-  const r = await predictChunks(model, input, out, range, options);
+  const progress = createProgress({ quiet: Boolean(v.quiet) });
+  const r = await predictChunks(model, input, out, range, { ...options, onChunk: (_c, done, total) => progress.update("restoring chunks", done, total) });
+  progress.end();
   console.log(`wrote chunks ${r.start}..${r.end - 1} of ${r.total} to ${out} (${model.spec.arch} x${model.spec.scale}, backend ${backend}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   return 0;
 }

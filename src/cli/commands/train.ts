@@ -3,6 +3,7 @@ import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { selectBackend } from "../../backend/index.js";
 import { lengthToNm } from "../../image/image.js";
+import { modelSpec } from "../../model/index.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
@@ -139,6 +140,15 @@ export async function run(args: string[]): Promise<number> {
   const validationFraction = numberOption(v["validation-fraction"], "validation-fraction", 0.1);
   if (!(validationFraction > 0 && validationFraction < 1)) throw invalidArgument(`--validation-fraction must be between 0 and 1 (exclusive), got ${validationFraction}`);
   if (members > 1 && v.resume) throw invalidArgument("--resume works on one model folder; resume an ensemble member with --out DIR/member-K --seed (see its card)");
+  const modelOptions = {
+    preset: (v.preset as string | undefined) ?? "tiny",
+    arch: v.arch as string | undefined,
+    scale,
+    inChannels: frames,
+    kernelSize,
+    probabilistic: Boolean(v.probabilistic),
+  };
+  modelSpec(modelOptions); // unknown preset/architecture: one line now, not after loading
   const outDir = resolve(v.out as string);
   if (v.resume && v.overwrite) throw invalidArgument("--resume continues the model in --out and --overwrite replaces it; give one");
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidArgument(`--out ${v.out as string} is a file; give a folder for the model`);
@@ -186,14 +196,7 @@ export async function run(args: string[]): Promise<number> {
     const trainOptions: TrainOptions = {
       sources,
       outDir,
-      model: {
-        preset: (v.preset as string | undefined) ?? "tiny",
-        arch: v.arch as string | undefined,
-        scale,
-        inChannels: frames,
-        kernelSize,
-        probabilistic: Boolean(v.probabilistic),
-      },
+      model: modelOptions,
       recipe: lrPaths ? undefined : ((v.recipe as string | undefined) ?? (scale === 1 ? "care-denoise" : "pssr-em")),
       loss: v.loss ? parseLossName(v.loss as string) : undefined,
       epochs,
