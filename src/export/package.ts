@@ -23,6 +23,7 @@ import { DEFAULT_NORMALIZATION, reflectIndex, type NormalizationSpec } from "../
 import { inputMultiple, outputChannels } from "../model/architectures.js";
 import type { RestorationModel } from "../model/model.js";
 import { CONFIG_KEY } from "./bioimageio.js";
+import { tileStarts } from "../predict/predict.js";
 
 type Ort = typeof import("onnxruntime-node");
 let ortModule: Ort | null = null;
@@ -357,20 +358,6 @@ export function applyStep(s: Sample, step: ProcessingStep, reference: Sample | n
 function validSide(pkg: ModelPackage, side: number): number {
   if (pkg.stepPx === 0) return pkg.minPx;
   return side <= pkg.minPx ? pkg.minPx : pkg.minPx + Math.ceil((side - pkg.minPx) / pkg.stepPx) * pkg.stepPx;
-}
-
-function tileStarts(size: number, tile: number, overlap: number): number[] {
-  if (size <= tile) return [0];
-  const stride = tile - overlap;
-  const starts: number[] = [];
-  for (let a = 0; ; a += stride) {
-    if (a + tile >= size) {
-      starts.push(size - tile);
-      break;
-    }
-    starts.push(a);
-  }
-  return [...new Set(starts)];
 }
 
 export interface PackageRunOptions {

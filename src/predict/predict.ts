@@ -96,7 +96,8 @@ function reflectPad(p: Plane, h: number, w: number): Plane {
   return { data: out, height: h, width: w };
 }
 
-function tileStarts(size: number, tile: number, overlap: number): number[] {
+/** Tile origins along one axis: stride tile - overlap, the last tile flush with the end. */
+export function tileStarts(size: number, tile: number, overlap: number): number[] {
   if (size <= tile) return [0];
   const stride = tile - overlap;
   const starts: number[] = [];
