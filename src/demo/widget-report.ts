@@ -55,7 +55,7 @@ export async function demoReportItems(dir: string, metrics: DemoMetricsFile = re
     const shown = [bilinear, bestOther].filter((r): r is (typeof restored)[number] => r !== null);
     const panels = [{ name: "low-res input", image: lr }, ...shown.map((r) => ({ name: `${r.row.method} (PSNR ${r.row.psnr.toFixed(2)} dB)`, image: r.plane }))];
     if (hr) panels.push({ name: "high-res ground truth", image: hr });
-    items.push({ heading: `${name}: side by side`, caption: "Wheel to zoom, drag to pan (all panels together), double-click to reset; per-panel contrast and LUT above.", widget: new ImageCompare(panels) });
+    items.push({ heading: `${name}: side by side`, caption: "Wheel to zoom, drag to pan (all panels together), double-click to reset; per-panel contrast and LUT under each panel.", widget: new ImageCompare(panels) });
     if (best) {
       items.push({
         heading: `${name}: error map of ${best.row.method} against the low-res input`,

@@ -4,6 +4,8 @@
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
+import { percentiles } from "../image/percentile.js";
+import * as zlib from "node:zlib";
 import type { WidgetModelSpec } from "../kernel/widget.js";
 
 /** The front-end module (widgets/src/version.ts). */
@@ -72,4 +74,64 @@ export function levelFactor(height: number, width: number, maxPx: number): numbe
   let f = 1;
   while (Math.max(height, width) / f > maxPx) f *= 2;
   return f;
+}
+
+/**
+ * What a saved notebook shows where the live view cannot be drawn (GitHub, nbviewer, nbconvert,
+ * or JupyterLab after a reopen without saved widget state): the widget-view entry plus an
+ * image/png picture of the widget's images side by side and a text/plain line saying it is a
+ * static copy and how to get the interactive view back. Synchronous on purpose: a display sent
+ * later than the cell's reply is dropped by the front end (and a kernel waits only for the
+ * async displays of its own copy of this package).
+ */
+export function withStaticFallback(view: Record<string, unknown>, what: string, planes: readonly Plane[]): Record<string, unknown> {
+  const text = `${what}. Static copy: the interactive view needs a running kernel (re-run the cell) or widget state saved with the notebook (JupyterLab: Settings > Save Widget State Automatically).`;
+  if (planes.length === 0) return { ...view, "text/plain": text };
+  const p = sideBySide(planes);
+  const gray = new Uint8Array(p.data.length);
+  for (let i = 0; i < gray.length; i++) gray[i] = Math.floor(p.data[i] * 255 + 0.5);
+  return { ...view, "image/png": grayPng(gray, p.width, p.height).toString("base64"), "text/plain": text };
+}
+
+/** An 8-bit greyscale PNG (no filtering, zlib level 6) of `gray`, row by row. */
+export function grayPng(gray: Uint8Array, width: number, height: number): Buffer {
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(gray.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // colour type: greyscale
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** Planes each auto-contrasted to [0, 1] (0.35/99.65 percentiles) and reduced to at most 384 px, side by side on white. */
+export function sideBySide(planes: readonly Plane[], maxPx = 384, gapPx = 8): Plane {
+  const small = planes.map((p) => {
+    const f = levelFactor(p.height, p.width, maxPx);
+    const q = f > 1 ? pyramidCrop(p, f) : p;
+    const [lo, hi] = percentiles(q.data, [0.35, 99.65]);
+    const out = new Float32Array(q.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = hi > lo ? Math.min(1, Math.max(0, (q.data[i] - lo) / (hi - lo))) : 0;
+    return { data: out, height: q.height, width: q.width };
+  });
+  const height = Math.max(...small.map((p) => p.height));
+  const width = small.reduce((s, p) => s + p.width, 0) + gapPx * (small.length - 1);
+  const data = new Float32Array(height * width).fill(1);
+  let x0 = 0;
+  for (const p of small) {
+    for (let y = 0; y < p.height; y++) data.set(p.data.subarray(y * p.width, (y + 1) * p.width), y * width + x0);
+    x0 += p.width + gapPx;
+  }
+  // a black pixel so the whole [0, 1] range is used whatever the panels hold
+  data[data.length - 1] = 0;
+  return { data, height, width };
 }

@@ -13,7 +13,8 @@ import { calibrate, estimateNoiseCurve, type CalibrationResult, type NoiseCurveP
 import { findRecipe, RECIPE_NAMES, type Recipe } from "../crappify/recipes.js";
 import type { ParamSpec, ParamValue } from "../crappify/params.js";
 import { Widget } from "../kernel/widget.js";
-import { isImage, planeState, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { isImage, planeState, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 export interface SliderSpec {
   name: string;
@@ -146,7 +147,7 @@ export class CrappifierTuner extends Widget<TunerState> {
     super(widgetSpec("CrappifierTuner"), {
       recipe: recipe.name,
       scale_factor: scale,
-      sliders: CrappifierTuner.slidersOf(recipe, options),
+      sliders: CrappifierTuner.slidersOf(recipe, options, params),
       params,
       rendered_params: {},
       preview: null,
@@ -181,8 +182,15 @@ export class CrappifierTuner extends Widget<TunerState> {
     return { ...out, ...given };
   }
 
-  private static slidersOf(recipe: Recipe, o: CrappifierTunerOptions): SliderSpec[] {
-    return recipe.params.filter((p) => !o.show || o.show.includes(p.name)).map((p) => sliderFor(p, o.sliders?.[p.name]));
+  /** The sliders of a recipe; each range covers the value it starts from (`params`), unless the caller gave the range. */
+  private static slidersOf(recipe: Recipe, o: CrappifierTunerOptions, params: Record<string, ParamValue> = {}): SliderSpec[] {
+    return recipe.params
+      .filter((p) => !o.show || o.show.includes(p.name))
+      .map((p) => {
+        const s = sliderFor(p, o.sliders?.[p.name]);
+        const v = params[p.name];
+        return typeof v === "number" && !o.sliders?.[p.name] ? coverValue(s, p, v) : s;
+      });
   }
 
   /** The tuned recipe, ready for crappify() or train(). */
@@ -278,6 +286,30 @@ export class CrappifierTuner extends Widget<TunerState> {
     this.set({ status: `${this.get("status")}, fitted to the real image: gain ${cal.fit.gain.toPrecision(3)}, read noise variance ${cal.fit.readNoiseVariance.toPrecision(3)}, curve mismatch ${(cal.curveMismatch * 100).toFixed(1)}%` });
     return cal;
   }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    const preview = this.get("preview");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `CrappifierTuner (synthetic | real low-res): ${this.code()}`, preview ? [preview, this.get("real")] : [this.get("real")]);
+  }
+}
+
+/**
+ * The slider with a range that holds `v` away from its ends (a calibrated gain of 1236 on the
+ * default 0.01..100 range sat pinned at the top, and a nudge of the thumb threw it to 67).
+ * A value at the parameter's own limit (0 for a non-negative one) may stay at the range's end.
+ */
+export function coverValue(s: SliderSpec, spec: ParamSpec, v: number): SliderSpec {
+  if (s.lo === undefined || s.hi === undefined || !Number.isFinite(v)) return s;
+  const min = spec.min ?? -Infinity;
+  const max = spec.max ?? Infinity;
+  const t = s.log ? (v > 0 ? (Math.log(v) - Math.log(s.lo)) / (Math.log(s.hi) - Math.log(s.lo)) : -1) : (v - s.lo) / (s.hi - s.lo || 1);
+  const inside = t >= 0 && t <= 1 && (t >= 0.05 || s.lo <= min) && (t <= 0.95 || s.hi >= max);
+  if (inside) return s;
+  // A parameter that may be 0 keeps 0 reachable (linear from 0); other positive ones get a decade each way.
+  const r = min === 0 && v > 0 ? { lo: 0, hi: 10 * v } : (fittedRanges({ [spec.name]: v })[spec.name] ?? { lo: v - 10 * (Math.abs(v) + 1), hi: v + 10 * (Math.abs(v) + 1) });
+  const lo = Math.max(min, r.lo);
+  const hi = Math.min(max, r.hi);
+  return { ...s, lo, hi, log: Boolean(r.log) && lo > 0 };
 }
 
 /** Slider ranges centred on fitted values (a decade each way for positive ones). */

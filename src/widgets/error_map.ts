@@ -3,7 +3,8 @@
 import type { Image, Plane } from "../image/image.js";
 import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
 import { Widget } from "../kernel/widget.js";
-import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 export interface ErrorMapWidgetOptions extends ErrorMapOptions {
   title?: string;
@@ -52,5 +53,9 @@ export class ErrorMap extends Widget<ErrorMapState> {
       view_size_px: options.viewSizePx ?? 384,
     });
     this.result = result;
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `ErrorMap ${this.get("title")}: RSE ${this.result.rse.toPrecision(4)}, RSP ${this.result.rsp.toPrecision(4)}`, [this.result.map]);
   }
 }

@@ -6,7 +6,8 @@ import type { Image, Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
 import { frc, singleImageFrc, FRC_THRESHOLDS, type FrcResult, type FrcThreshold } from "../metrics/frc.js";
 import { Widget } from "../kernel/widget.js";
-import { asPlane, widgetSpec } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { asPlane, widgetSpec, withStaticFallback } from "./common.js";
 
 /** One curve: two independent images of the same field, one image (single-image FRC), or a result. */
 export type FrcCurveSpec =
@@ -73,6 +74,11 @@ export class FRCPlot extends Widget<FrcPlotState> {
       if ("image" in c) return singleImageFrc(asPlane(c.image, c.name), opts);
       return frc(asPlane(c.a, `${c.name} (a)`), asPlane(c.b, `${c.name} (b)`), opts);
     });
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    const res = this.get("curves").map((c) => `${c.name} ${c.resolution_px === null ? "no crossing" : `${c.resolution_px.toFixed(2)} px`}`).join(", ");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `FRCPlot ${this.get("title")} (${this.get("threshold")} threshold): ${res}`, []);
   }
 }
 

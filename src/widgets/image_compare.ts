@@ -8,7 +8,8 @@
 import type { Image, Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
-import { asPlane, levelFactor, pixelSizeNmOf, pyramidCrop, widgetSpec } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { asPlane, levelFactor, pixelSizeNmOf, pyramidCrop, widgetSpec, withStaticFallback } from "./common.js";
 
 export interface CompareImage {
   name: string;
@@ -132,5 +133,9 @@ export class ImageCompare extends Widget<ImageCompareState> {
     this.detailsSent++;
     this.lastDetail = out;
     this.send({ type: "detail", rect: v, panels: out }, buffers);
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `ImageCompare: ${this.get("panels").map((p) => p.name).join(" | ")}`, this.full);
   }
 }

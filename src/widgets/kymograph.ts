@@ -7,7 +7,8 @@ import { getPlane, planeCount, height as imageHeight, width as imageWidth } from
 import { invalidArgument } from "../errors.js";
 import { kymograph, type KymographResult, type Point } from "../metrics/kymograph.js";
 import { Widget } from "../kernel/widget.js";
-import { planeState, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
+import { planeState, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 export interface KymographSeries {
   name: string;
@@ -94,5 +95,10 @@ export class Kymograph extends Widget<KymographState> {
     } catch (e) {
       this.set({ status: `could not compute: ${(e as Error).message}` });
     }
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    const names = this.series.map((s) => s.name).join(", ");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `Kymograph of ${names}: frame ${this.get("frame_index")}${this.results.length ? " and the kymographs along the drawn line" : ""}`, [this.get("frame"), ...this.results.map((r) => r.kymograph)]);
   }
 }

@@ -11,7 +11,8 @@
 // The stop button aborts `monitor.signal` and calls the onStop callbacks; the loop ends cleanly.
 import type { Image, Plane } from "../image/image.js";
 import { Widget } from "../kernel/widget.js";
-import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, type PlaneState } from "./common.js";
+import { DISPLAY_SYMBOL, display, type DisplayHandle, type MimeBundle } from "../kernel/display.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
 
 /** The generic event: any field may be missing. */
 export interface MonitorEvent {
@@ -61,6 +62,7 @@ export class TrainingMonitor extends Widget<MonitorState> {
   private stepsPerEpoch = 0;
   private readonly intervalMs: number;
   private pendingStatus: string | null = null;
+  private readonly shown: DisplayHandle[] = [];
 
   constructor(options: TrainingMonitorOptions = {}) {
     super(widgetSpec("TrainingMonitor"), {
@@ -142,10 +144,21 @@ export class TrainingMonitor extends Widget<MonitorState> {
     this.set({ preview: planeState(f > 1 ? pyramidCrop(p, f) : p) });
   }
 
-  /** Marks the run as over and sends everything. */
+  /** Shows the monitor below the current cell, under a display id that finish() updates. */
+  override display(): DisplayHandle {
+    const handle = display(this, { displayId: true });
+    this.shown.push(handle);
+    return handle;
+  }
+
+  /**
+   * Marks the run as over and sends everything. Outputs shown with display() are re-sent, so a
+   * saved notebook's static copy (PNG and text) is the finished run, not its empty start.
+   */
   finish(summary?: string): void {
     this.flush();
     this.set({ running: false, status: summary ?? (this.controller.signal.aborted ? "stopped by the user" : "finished") });
+    for (const h of this.shown) h.update(this);
   }
 
   private push(step: number, loss: number, lr: number): void {
@@ -183,6 +196,11 @@ export class TrainingMonitor extends Widget<MonitorState> {
     if (this.pendingStatus !== null && !this.get("stop_requested")) patch.status = this.pendingStatus;
     this.pendingStatus = null;
     if (Object.keys(patch).length) this.set(patch);
+  }
+  /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
+  override [DISPLAY_SYMBOL](): MimeBundle {
+    const preview = this.get("preview");
+    return withStaticFallback(super[DISPLAY_SYMBOL](), `TrainingMonitor ${this.get("title")}: ${this.get("status")}`, preview ? [preview] : []);
   }
 }
 

@@ -291,6 +291,8 @@ describe("widgets in Chromium with a live pssr kernel", { timeout: 240_000 }, ()
     await el.locator(".pssr-stop").click();
     const run = await H.page.evaluate(() => (window as any).monitorRun);
     assert.equal(run.error, null);
+    // finish() re-sent the displayed output: its static copy is the finished run (preview PNG)
+    assert.deepEqual(run.updates, [["application/vnd.jupyter.widget-view+json", "image/png", "text/plain"]]);
     const m = /stopped at epoch (\d+)/.exec(run.stdout);
     assert.ok(m && Number(m[1]) >= 3 && Number(m[1]) < 100, run.stdout);
     const state = (await exec(H.page, `console.log(JSON.stringify({ stop: mon.get("stop_requested"), running: mon.get("running"), epochs: mon.get("val_epochs").length, steps: mon.get("steps").length, status: mon.get("status") }))`)).stdout;

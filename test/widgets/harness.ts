@@ -50,7 +50,7 @@ import { connect } from "./pssr-live.js";
 const q = new URLSearchParams(location.search);
 window.pssrReady = connect({ baseUrl: location.origin + "/", token: q.get("token"), kernelName: q.get("kernel") }).then((s) => {
   window.session = s;
-  window.exec = (code) => s.exec(code, document.getElementById("host")).then((r) => ({ stdout: r.stdout, stderr: r.stderr, error: r.error, views: r.views.length }));
+  window.exec = (code) => s.exec(code, document.getElementById("host")).then((r) => ({ stdout: r.stdout, stderr: r.stderr, error: r.error, views: r.views.length, updates: r.updates }));
   return true;
 });
 </script></body></html>`;
@@ -180,6 +180,7 @@ export interface ExecResult {
   stderr: string;
   error: string | null;
   views: number;
+  updates: string[][];
 }
 
 /** Runs code in the kernel from the page; widget views it displays are rendered into the page. */

@@ -5,7 +5,7 @@
 // that is not bundled) and `pssr kernel install --prefix` puts it where JupyterLab looks.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -93,6 +93,12 @@ describe("widget reports in Chromium, and the JupyterLab extension build", { tim
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /wrote .*report\.html \(6 widgets\)/);
     const html = readFileSync(out, "utf8");
+    // One copy of the front end for all widgets, state and bundle gzip-packed: the quick demo's
+    // report was 8.5 MB with the bundle (full plotly) and base64 state inlined as text.
+    const size = statSync(out).size;
+    console.log(`quick demo report.html: ${(size / 1e6).toFixed(2)} MB`);
+    assert.ok(size <= 8.5e6 / 3, `report.html is ${size} bytes`);
+    assert.equal(html.match(/id="pssr-bundle-gz"/g)?.length, 1);
     assert.ok(!/<script[^>]+src=/.test(html), "no external scripts");
     assert.ok(!/https?:\/\/cdn/.test(html.slice(0, 200_000)), "no CDN");
     const c = await renderFile(out, "report-demo.png", 6);
@@ -136,12 +142,18 @@ describe("widget reports in Chromium, and the JupyterLab extension build", { tim
     await (widgets[4] as CrappifierTuner).settled();
     const out = join(work, "all.html");
     await writeWidgetReport(widgets.map((w) => ({ widget: w, heading: w.constructor.name })), out, { title: "all widgets" });
-    const c = await renderFile(out, "report-all-widgets.png", 6);
-    assert.equal(c.rendered, 6);
-    assert.deepEqual(c.errors, []);
-    assert.deepEqual(c.requests, []);
-    assert.equal(c.blankCanvases, 0);
-    assert.equal(c.plots, 4);
+    // and uncompressed: the plain widget-state element other tools can read
+    const plain = join(work, "all-plain.html");
+    await writeWidgetReport(widgets.map((w) => ({ widget: w, heading: w.constructor.name })), plain, { title: "all widgets", compress: false });
+    assert.ok(statSync(out).size < statSync(plain).size / 2, `${statSync(out).size} vs ${statSync(plain).size} bytes`);
+    for (const [file, png] of [[out, "report-all-widgets.png"], [plain, "report-all-widgets-plain.png"]]) {
+      const c = await renderFile(file, png, 6);
+      assert.equal(c.rendered, 6);
+      assert.deepEqual(c.errors, []);
+      assert.deepEqual(c.requests, []);
+      assert.equal(c.blankCanvases, 0);
+      assert.equal(c.plots, 4);
+    }
   });
 
   test("the prebuilt JupyterLab extension is complete and pssr kernel install copies it", () => {

@@ -28,10 +28,34 @@ export function modelClass(modelName: string, viewName: string, defaults: Record
 }
 
 export class PssrView extends DOMWidgetView {
+  private themeObserver: MutationObserver | null = null;
+
   initialize(parameters: any): void {
     super.initialize(parameters);
     injectStyle();
     this.el.classList.add("pssr-widget");
+    // JupyterLab switches themes by swapping its CSS variables and these body attributes:
+    // plots and canvas text read the colours when drawn, so they are drawn again.
+    if (typeof MutationObserver !== "undefined" && typeof document !== "undefined") {
+      const redraw = () => {
+        this.themeChanged();
+        this.el.dataset.themeDraws = String(Number(this.el.dataset.themeDraws ?? "0") + 1);
+      };
+      // Now, and once more a little later in case the theme's stylesheet lands after the flag.
+      this.themeObserver = new MutationObserver(() => {
+        requestAnimationFrame(redraw);
+        setTimeout(redraw, 500);
+      });
+      this.themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
+    }
+  }
+
+  /** Redraws what holds theme colours outside CSS (plots, canvas text). */
+  protected themeChanged(): void {}
+
+  remove(): any {
+    this.themeObserver?.disconnect();
+    return super.remove();
   }
 
   /** Sets state and sends it to the kernel at once (the widget manager coalesces while one update is in flight). */

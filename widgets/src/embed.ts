@@ -36,6 +36,8 @@ export async function renderEmbedded(root: ParentNode = document): Promise<numbe
     n++;
   }
   document.body.dataset.widgetsRendered = String(n);
+  // For a look from the console (and the tests): the classes and the manager of this page.
+  (globalThis as any).pssrLabWidgets = { ...widgetExports, manager };
   return n;
 }
 

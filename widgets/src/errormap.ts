@@ -1,10 +1,10 @@
 // ErrorMap: the NanoJ-SQUIRREL error map with a colour bar and the RSE / RSP readouts; the
 // display ceiling (a percentile of the map) is a slider whose value is kept in the model.
 import { modelClass, PssrView } from "./base.js";
-import { colorBar, formatNumber, h, percentiles, planeToCanvas, toPlane, type FloatPlane } from "./common.js";
+import { colorBar, formatNumber, h, percentiles, planeToCanvas, themeColors, toPlane, type FloatPlane } from "./common.js";
 
 export const ErrorMapModel = modelClass("ErrorMapModel", "ErrorMapView", {
-  title: "error map",
+  title: "error map (NanoJ-SQUIRREL)",
   map: null,
   rse: 0,
   rsp: 0,
@@ -22,16 +22,22 @@ export class ErrorMapView extends PssrView {
   private row!: HTMLDivElement;
   private stats!: HTMLDivElement;
   private slider!: HTMLInputElement;
+  private sliderValue!: HTMLSpanElement;
 
   render(): void {
     this.row = h("div", { className: "pssr-row" });
     this.stats = h("div", { className: "pssr-stats" });
     this.slider = h("input", { type: "range", min: 50, max: 100, step: 0.1, value: this.model.get("vmax_percentile"), className: "pssr-vmax" });
+    this.sliderValue = h("span", { className: "pssr-value" });
     this.slider.addEventListener("input", () => this.push({ vmax_percentile: Number(this.slider.value) }));
-    this.el.append(h("div", { className: "pssr-panel-title", textContent: this.model.get("title") }), this.row, h("div", { className: "pssr-controls" }, h("label", {}, "colour ceiling (percentile)", this.slider)), this.stats);
+    this.el.append(h("div", { className: "pssr-panel-title", textContent: this.model.get("title") }), this.row, h("div", { className: "pssr-controls" }, h("label", {}, "colour ceiling (percentile)", this.slider, this.sliderValue)), this.stats);
     this.listenTo(this.model, "change:map", () => this.update());
     this.listenTo(this.model, "change:vmax_percentile change:lut change:rse change:rsp", () => this.draw());
     this.update();
+  }
+
+  protected themeChanged(): void {
+    this.draw();
   }
 
   update(): void {
@@ -45,6 +51,7 @@ export class ErrorMapView extends PssrView {
     if (!p) return;
     const pct = this.model.get("vmax_percentile") as number;
     this.slider.value = String(pct);
+    this.sliderValue.textContent = pct.toFixed(1);
     const [vmax] = percentiles(p.data, [pct]);
     const lutName = this.model.get("lut") as string;
     const src = planeToCanvas(p, 0, vmax, lutName);
@@ -53,7 +60,7 @@ export class ErrorMapView extends PssrView {
     const ctx = canvas.getContext("2d")!;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
-    this.row.append(canvas, colorBar(0, vmax, lutName, canvas.height, "|error|"));
+    this.row.append(canvas, colorBar(0, vmax, lutName, canvas.height, "|error|", themeColors(this.el).text));
     const m = this.model;
     this.stats.textContent =
       `RSE ${formatNumber(m.get("rse"))}   RSP ${formatNumber(m.get("rsp"))}   sigma ${formatNumber(m.get("sigma_px"))} px` +

@@ -63,12 +63,26 @@ export class ImageCompareView extends PssrView {
   private controls!: HTMLDivElement;
   private sendTimer: any = null;
   private scheduleDraw = rafThrottle(() => this.draw());
+  private resizeObserver: ResizeObserver | null = null;
 
   render(): void {
     this.body = h("div", { className: "pssr-row" });
     this.controls = h("div", { className: "pssr-controls" });
     this.readout = h("div", { className: "pssr-readout" });
     this.el.append(this.controls, this.body, this.readout);
+    // Canvases are sized to the cell: refit when its width changes (JupyterLab's panels resize).
+    if (typeof ResizeObserver !== "undefined") {
+      // Only a change of width matters (the height follows from the fit); refitting in the next
+      // frame keeps the observer from seeing its own change in the same frame.
+      let lastWidth = -1;
+      this.resizeObserver = new ResizeObserver((entries) => {
+        const w = Math.round(entries[entries.length - 1].contentRect.width);
+        if (w === lastWidth) return;
+        lastWidth = w;
+        requestAnimationFrame(() => this.fit());
+      });
+      this.resizeObserver.observe(this.el);
+    }
     this.viewRect = { ...this.model.get("view") };
     this.loadPanels();
     this.listenTo(this.model, "change:panels", () => {
@@ -153,6 +167,10 @@ export class ImageCompareView extends PssrView {
       col.style.width = `${cw}px`;
       this.body.append(col);
     }
+    // Four panels as 2x2, fewer in one row.
+    this.body.style.display = "grid";
+    this.body.style.gridTemplateColumns = `repeat(${nCanvases === 4 ? 2 : nCanvases}, auto)`;
+    this.body.style.justifyContent = "start";
     if (swipe) {
       const s = h("input", { type: "range", min: 0, max: 1, step: 0.001, value: this.model.get("swipe"), className: "pssr-swipe" });
       s.addEventListener("input", () => {
@@ -188,7 +206,43 @@ export class ImageCompareView extends PssrView {
       if (col) col.append(box);
       else this.controls.append(h("b", { textContent: p.name }), box);
     });
+    this.fit();
     this.renderOverviews();
+  }
+
+  /**
+   * Display size of the canvases: at most view_size_px, the columns within the widget's width,
+   * and the rows within 85% of the window's height (a 2x2 view fits the screen). The pixels of
+   * the canvas stay at view_size_px; pointer positions go through getBoundingClientRect.
+   */
+  private fit(): void {
+    const n = this.canvases.length;
+    if (n === 0) return;
+    const panels = this.panels();
+    const size = this.model.get("view_size_px") as number;
+    const aspect = panels[0].full_height / panels[0].full_width;
+    const cols = n === 4 ? 2 : n;
+    const rows = Math.ceil(n / cols);
+    const gap = 8;
+    const avail = this.el.clientWidth || size * cols + gap * (cols - 1);
+    let w = Math.min(size, Math.floor((avail - gap * (cols - 1)) / cols) - 2);
+    // Room each row needs besides the image: title and per-panel contrast controls.
+    const perRowExtraPx = 90;
+    const winH = typeof window !== "undefined" && window.innerHeight ? window.innerHeight : 1000;
+    const maxH = (winH * 0.85 - this.controls.offsetHeight - 40) / rows - perRowExtraPx;
+    w = Math.max(96, Math.min(w, Math.floor(maxH / aspect)));
+    const hgt = Math.round(w * aspect);
+    this.canvases.forEach((c) => {
+      c.style.width = `${w}px`;
+      c.style.height = `${hgt}px`;
+      const col = c.parentElement as HTMLElement;
+      if (col) col.style.width = `${w + 2}px`;
+    });
+  }
+
+  remove(): any {
+    this.resizeObserver?.disconnect();
+    return super.remove();
   }
 
   private renderOverviews(): void {
@@ -248,7 +302,7 @@ export class ImageCompareView extends PssrView {
       const p = panels[swipe ? 0 : k];
       if (p.pixel_size_nm) {
         const nmPerCanvasPx = ((this.viewRect.x1 - this.viewRect.x0) * p.full_width * p.pixel_size_nm) / W;
-        drawScaleBar(ctx, nmPerCanvasPx, W, H);
+        drawScaleBar(ctx, nmPerCanvasPx, W, H, W / (canvas.clientWidth || W));
       }
     });
     this.markDrawn("image");
@@ -298,14 +352,15 @@ export class ImageCompareView extends PssrView {
         const dy = ((e.clientY - drag.y) / b.height) * (drag.v.y1 - drag.v.y0);
         this.setView(clampRect({ x0: drag.v.x0 - dx, y0: drag.v.y0 - dy, x1: drag.v.x1 - dx, y1: drag.v.y1 - dy }));
       }
-      this.readout.textContent = this.panels()
-        .map((p, i) => {
+      // One entry per panel; the entries wrap as whole lines rather than run off the right edge.
+      this.readout.replaceChildren(
+        ...this.panels().map((p, i) => {
           const col = Math.min(p.full_width - 1, Math.max(0, Math.floor(f.x * p.full_width)));
           const row = Math.min(p.full_height - 1, Math.max(0, Math.floor(f.y * p.full_height)));
           const where = p.pixel_size_nm ? `x ${formatLengthNm((col + 0.5) * p.pixel_size_nm)}, y ${formatLengthNm((row + 0.5) * p.pixel_size_nm)}` : `x ${col} px, y ${row} px`;
-          return `${p.name}: ${where} = ${formatNumber(this.valueAt(i, f.x, f.y))}`;
-        })
-        .join("   ");
+          return h("span", { textContent: `${p.name}: ${where} = ${formatNumber(this.valueAt(i, f.x, f.y))}` });
+        }),
+      );
     });
   }
 

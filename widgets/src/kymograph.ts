@@ -13,7 +13,7 @@ export const KymographModel = modelClass("KymographModel", "KymographView", {
   reduce: "mean",
   kymographs: [],
   length_px: 0,
-  status: "",
+  status: "draw a line on the frame",
   view_size_px: 384,
 });
 
@@ -31,16 +31,25 @@ export class KymographView extends PssrView {
     this.kymoRow = h("div", { className: "pssr-row" });
     this.status = h("div", { className: "pssr-stats" });
     const width = h("input", { type: "range", min: 1, max: 25, step: 2, value: this.model.get("width_px"), className: "pssr-width" });
+    // Each slider shows its value beside it, while dragging too.
+    const widthValue = h("span", { className: "pssr-value pssr-width-value" });
+    const showWidth = () => (widthValue.textContent = `${width.value} px`);
+    width.addEventListener("input", showWidth);
     width.addEventListener("change", () => this.push({ width_px: Number(width.value) }));
     const reduce = h("select", { className: "pssr-reduce", onchange: (e: Event) => this.push({ reduce: (e.target as HTMLSelectElement).value }) }, h("option", { value: "mean", textContent: "mean" }), h("option", { value: "max", textContent: "max" }));
     reduce.value = this.model.get("reduce");
     const frame = h("input", { type: "range", min: 0, max: Math.max(0, this.model.get("n_frames") - 1), step: 1, value: this.model.get("frame_index"), className: "pssr-frame-index" });
+    const frameValue = h("span", { className: "pssr-value pssr-frame-value" });
+    const showFrame = () => (frameValue.textContent = `${frame.value} / ${Math.max(0, this.model.get("n_frames") - 1)}`);
+    frame.addEventListener("input", showFrame);
     frame.addEventListener("change", () => this.push({ frame_index: Number(frame.value) }));
+    showWidth();
+    showFrame();
     const controls = h(
       "div",
       { className: "pssr-controls" },
-      h("label", {}, "frame", frame),
-      h("label", {}, "width (px)", width),
+      h("label", {}, "frame", frame, frameValue),
+      h("label", {}, "band width", width, widthValue),
       h("label", {}, "across the band", reduce),
       h("button", { textContent: "done", className: "pssr-done", onclick: () => this.finish() }),
       h("button", { textContent: "clear", onclick: () => ((this.draft = []), this.push({ polyline: [] })) }),
@@ -57,7 +66,14 @@ export class KymographView extends PssrView {
     this.listenTo(this.model, "change:frame", () => this.loadFrame());
     this.listenTo(this.model, "change:polyline", () => this.drawFrame());
     this.listenTo(this.model, "change:kymographs change:status", () => this.drawKymographs());
-    this.listenTo(this.model, "change:width_px", () => (width.value = String(this.model.get("width_px"))));
+    this.listenTo(this.model, "change:width_px", () => {
+      width.value = String(this.model.get("width_px"));
+      showWidth();
+    });
+    this.listenTo(this.model, "change:frame_index", () => {
+      frame.value = String(this.model.get("frame_index"));
+      showFrame();
+    });
     this.listenTo(this.model, "change:reduce", () => (reduce.value = this.model.get("reduce")));
     this.loadFrame();
     this.drawKymographs();

@@ -34,6 +34,8 @@ export interface ExecuteResult {
   stderr: string;
   error: string | null;
   views: HTMLElement[];
+  /** The mime types of each update_display_data the cell sent (an update replaces an earlier output). */
+  updates: string[][];
 }
 
 /** Connects to a Jupyter Server and starts a kernel; `exec` runs code and renders widget views into `host`. */
@@ -43,7 +45,7 @@ export async function connect(options: { baseUrl: string; token: string; kernelN
   const kernel = await kernelManager.startNew({ name: options.kernelName });
   const manager = new LiveWidgetManager(kernel);
   async function exec(code: string, host: HTMLElement): Promise<ExecuteResult> {
-    const out: ExecuteResult = { stdout: "", stderr: "", error: null, views: [] };
+    const out: ExecuteResult = { stdout: "", stderr: "", error: null, views: [], updates: [] };
     const future = kernel.requestExecute({ code, stop_on_error: true });
     const pending: Promise<void>[] = [];
     future.onIOPub = (msg: any) => {
@@ -52,6 +54,8 @@ export async function connect(options: { baseUrl: string; token: string; kernelN
       if (t === "stream") {
         if (c.name === "stdout") out.stdout += c.text;
         else out.stderr += c.text;
+      } else if (t === "update_display_data") {
+        out.updates.push(Object.keys(c.data).sort());
       } else if (t === "error") {
         out.error = `${c.ename}: ${c.evalue}\n${(c.traceback ?? []).join("\n")}`;
       } else if ((t === "display_data" || t === "execute_result") && c.data["application/vnd.jupyter.widget-view+json"]) {

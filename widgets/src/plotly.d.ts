@@ -1,4 +1,4 @@
-declare module "plotly.js-dist-min" {
+declare module "plotly.js-basic-dist-min" {
   const Plotly: any;
   export default Plotly;
 }

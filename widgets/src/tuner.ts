@@ -3,9 +3,9 @@
 // beside a real low-res acquisition and both noise curves. While the kernel is busy the widget
 // manager holds at most one pending update and merges later slider moves into it, so a drag
 // never builds a backlog of stale renders. "fit to real" asks the kernel to run calibrate().
-import Plotly from "plotly.js-dist-min";
+import Plotly from "plotly.js-basic-dist-min";
 import { modelClass, PssrView } from "./base.js";
-import { formatNumber, h, percentiles, planeToCanvas, toPlane } from "./common.js";
+import { formatNumber, h, mergeLayout, percentiles, planeToCanvas, PLOT_CONFIG, plotTheme, themeColors, toPlane } from "./common.js";
 
 interface SliderSpec {
   name: string;
@@ -52,7 +52,7 @@ export class CrappifierTunerView extends PssrView {
     const size = this.model.get("view_size_px") as number;
     this.previewCanvas = h("canvas", { className: "pssr-canvas pssr-preview", width: size, height: size });
     this.realCanvas = h("canvas", { className: "pssr-canvas pssr-real", width: size, height: size });
-    this.plot = h("div", { className: "pssr-plot", style: { width: "420px", height: "300px" } });
+    this.plot = h("div", { className: "pssr-plot", style: { width: "440px", height: "280px" } });
     this.json = h("pre", { className: "pssr-code" });
     this.status = h("div", { className: "pssr-stats" });
     const sliders = h("div", { className: "pssr-sliders" });
@@ -63,7 +63,7 @@ export class CrappifierTunerView extends PssrView {
     buildSliders();
     const fit = h("button", { textContent: "fit to real", className: "pssr-fit", onclick: () => this.send({ type: "fit" }) });
     this.el.append(
-      h("div", { className: "pssr-row" }, h("div", {}, h("div", { className: "pssr-panel-title", textContent: `recipe ${this.model.get("recipe")}` }), sliders, h("div", { className: "pssr-controls" }, fit)), this.plot),
+      h("div", { className: "pssr-row" }, h("div", {}, h("div", { className: "pssr-panel-title", textContent: `recipe ${this.model.get("recipe")}` }), sliders, h("div", { className: "pssr-controls" }, fit)), h("div", { className: "pssr-panel" }, h("div", { className: "pssr-panel-title pssr-plot-title", textContent: "noise curve" }), this.plot)),
       h(
         "div",
         { className: "pssr-row" },
@@ -97,9 +97,12 @@ export class CrappifierTunerView extends PssrView {
     const hi = s.hi ?? 1;
     const t = k / STEPS;
     let v = s.log ? Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))) : lo + t * (hi - lo);
-    if (s.kind === "integer") v = Math.round(v);
-    else v = Number(v.toPrecision(4));
-    return v;
+    if (s.kind === "integer") return Math.round(v);
+    // Rounded to a tenth of the local step: a nudge by one step never loses itself in rounding
+    // (an offset of 64078 stays 64078.2, not 64080).
+    const stepSize = s.log ? v * (Math.exp((Math.log(hi) - Math.log(lo)) / STEPS) - 1) : (hi - lo) / STEPS;
+    const decimals = stepSize > 0 ? Math.min(12, Math.max(0, Math.ceil(-Math.log10(stepSize)) + 1)) : 4;
+    return Number(v.toFixed(decimals));
   }
 
   private slider(s: SliderSpec): HTMLElement {
@@ -181,12 +184,19 @@ export class CrappifierTunerView extends PssrView {
     const real = (this.model.get("real_curve") ?? []) as [number, number][];
     const syn = (this.model.get("synthetic_curve") ?? []) as [number, number][];
     const trace = (pts: [number, number][], name: string, color: string) => ({ x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), name, type: "scatter", mode: "lines+markers", line: { color } });
-    Plotly.react(
-      this.plot,
-      [trace(real, "real low-res", "#222"), trace(syn, "synthetic", "#d62728")],
-      { title: { text: "noise curve" }, xaxis: { title: { text: "local mean" } }, yaxis: { title: { text: "noise variance" } }, margin: { l: 55, r: 10, t: 35, b: 40 }, legend: { x: 0.02, y: 0.98 } },
-      { displaylogo: false },
-    );
+    // The real curve in the theme's text colour (black on white, light on a dark theme).
+    const layout = mergeLayout(plotTheme(this.el), {
+      xaxis: { title: { text: "local mean" }, tickformat: "~s" },
+      yaxis: { title: { text: "noise variance" }, tickformat: "~s" },
+      margin: { l: 55, r: 10, t: 30, b: 40 },
+      // Right of the plot area, under the mode bar's strip: never over the curves or the mode bar.
+      legend: { x: 1.02, xanchor: "left", y: 1, yanchor: "top" },
+    });
+    Plotly.react(this.plot, [trace(real, "real low-res", themeColors(this.el).text), trace(syn, "synthetic", "#d62728")], layout, PLOT_CONFIG);
+  }
+
+  protected themeChanged(): void {
+    this.drawPlot();
   }
 
   private drawText(): void {
