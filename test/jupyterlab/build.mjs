@@ -59,6 +59,8 @@ export function ensureBuild(app = "app", { log = console.error } = {}) {
   if (existsSync(join(dest, "BUILD-INFO.json"))) return { dir: dest, built: false, seconds: 0 };
   const t0 = Date.now();
   mkdirSync(cacheRoot(), { recursive: true });
+  // leftovers of earlier builds whose background delete was cut short
+  for (const name of readdirSync(cacheRoot())) if (name.endsWith(".trash")) spawn("nice", ["-n", "19", "rm", "-rf", join(cacheRoot(), name)], { detached: true, stdio: "ignore" }).unref();
   const work = `${dest}.tmp-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
   log(`# jupyterlab build: ${appDir} -> ${dest} (npm ci + rspack; a few minutes the first time)`);
