@@ -36,6 +36,11 @@ export const CONSOLE_ALLOW: { pattern: RegExp; reason: string; frontends?: Front
       "JupyterLab's debugger extension, after each cell, asks the debugger service about the kernel's session and rejects a promise uncaught when there is none; it happens with every kernel that does not debug (ours says debugger: false), and nothing the user sees changes",
   },
   {
+    pattern: /^Error: A kernel is required to send debug messages\.$/,
+    reason:
+      "JupyterLab's debugger extension sends its debug_request through the session's kernel; when the tests shut a notebook's kernel down (before closing it) a pending query finds no kernel and rejects uncaught; the kernel is gone on purpose",
+  },
+  {
     pattern: /^Failed to load resource: the server responded with a status of 404 \(Not Found\)$/,
     reason:
       "Chromium's line for a 404 gives no URL; the harness records each failed response with its URL and fails on any not in HTTP_404_ALLOW",

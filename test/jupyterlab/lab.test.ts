@@ -33,11 +33,11 @@ let L: Lab;
 const timings: Record<string, number> = {};
 
 /** A notebook file with the pssr kernel and these code cells. */
-function writeNotebook(relPath: string, cells: string[]): void {
+function writeNotebook(relPath: string, cells: string[], kernel = { name: KERNEL, display: "TypeScript (pssr-lab)", language: "typescript" }): void {
   const nb = {
     nbformat: 4,
     nbformat_minor: 5,
-    metadata: { kernelspec: { name: KERNEL, display_name: "TypeScript (pssr-lab)", language: "typescript" } },
+    metadata: { kernelspec: { name: kernel.name, display_name: kernel.display, language: kernel.language } },
     cells: cells.map((source, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null })),
   };
   writeFileSync(join(L.ws.project, relPath), JSON.stringify(nb, null, 1));
@@ -342,31 +342,51 @@ describe("JupyterLab 4 built from npm, with the pssr-lab kernel and widgets", { 
     });
   });
 
-  // todo until branch kernel's fix of the status order (issue 17) is merged: the test runs and
-  // reports, without failing the suite; drop the todo then.
-  test("kernel status during Run All: busy while queued cells run, idle only at the end", { timeout: 180_000, todo: "issue 17: the kernel publishes idle when each queued request ends" }, async () => {
-    // Six cells of 0.8 s each: JupyterLab sends all six execute requests at once, which is where a
-    // kernel that reports idle when each request ends (rather than when the queue is empty) goes wrong.
-    const cells = Array.from({ length: 6 }, (_, i) => `await new Promise((r) => setTimeout(r, 800));\nconsole.log("cell ${i}");`);
-    writeNotebook("status.ipynb", cells);
-    await openNotebook(L.page, "status.ipynb", L);
+  /** Run All over six 0.8 s cells with `kernel`, sampling the status the lab shows about every 0.1 s. */
+  async function sampleRunAll(kernel: { name: string; display: string; language: string }, cells: string[]) {
+    const file = `status-${kernel.name}.ipynb`;
+    writeNotebook(file, cells, kernel);
+    await openNotebook(L.page, file, L);
     const samples: { display: string; pending: number }[] = [];
     await runAll(L.page, 120_000, async () => {
       const [st, pending] = await Promise.all([kernelStatus(L.page), pendingCells(L.page)]);
       samples.push({ display: st.display, pending });
     });
-    const whileRunning = samples.filter((s) => s.pending > 0);
-    const idle = whileRunning.filter((s) => s.display === "idle").length;
-    console.log(`# kernel status while cells were pending: ${idle} idle of ${whileRunning.length} samples (${JSON.stringify(samples.map((s) => s.display[0] + s.pending).join(" "))})`);
-    writeFileSync(join(artifactsDir, "kernel-status-samples.json"), JSON.stringify(samples) + "\n");
-    assert.ok(whileRunning.length >= 20, `enough samples: ${whileRunning.length}`);
-    // A kernel that goes idle between two queued requests may be seen idle for an instant; not for long.
-    assert.ok(idle <= Math.max(2, whileRunning.length * 0.05), `the lab showed the kernel idle in ${idle} of ${whileRunning.length} samples while cells were still queued`);
     await L.page.waitForFunction(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus === "idle", null, { timeout: 10_000 });
+    await closeNotebook();
+    const whileRunning = samples.filter((s) => s.pending > 0);
+    // the longest run of consecutive idle samples while cells were still pending, from the first
+    // busy on (before it, the first request is on its way to the kernel)
+    let longest = 0;
+    let run = 0;
+    const firstBusy = whileRunning.findIndex((s) => s.display === "busy");
+    for (const s of whileRunning.slice(Math.max(0, firstBusy))) {
+      run = s.display === "idle" ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    return { idle: whileRunning.filter((s) => s.display === "idle").length, running: whileRunning.length, longestIdleRun: longest, trace: samples.map((s) => s.display[0] + s.pending).join(" ") };
+  }
+
+  test("kernel status during Run All: busy while queued cells run, idle only between them", { timeout: 240_000 }, async () => {
+    // JupyterLab sends all six execute requests at once; a kernel that publishes busy when each
+    // request arrives and idle when each ends shows Idle while later cells still run (the bug of
+    // issue 17: idle in 35-44 of ~47 samples, 6-8 in a row, i.e. whole cells).
+    const ours = await sampleRunAll({ name: KERNEL, display: "TypeScript (pssr-lab)", language: "typescript" }, Array.from({ length: 6 }, (_, i) => `await new Promise((r) => setTimeout(r, 800));\nconsole.log("cell ${i}");`));
+    // For the record, not asserted: Debian's ipykernel (6.17) under the same sampling; it shows
+    // the same symptom in this lab.
+    const ipykernel = await sampleRunAll({ name: "python3", display: "Python 3", language: "python" }, Array.from({ length: 6 }, (_, i) => `import time\ntime.sleep(0.8)\nprint("cell ${i}")`));
+    console.log(`# kernel status while cells were pending (i/b = idle/busy, then the number of cells pending): pssr ${ours.idle} idle of ${ours.running}, longest idle run ${ours.longestIdleRun} [${ours.trace}]; ipykernel ${ipykernel.idle} of ${ipykernel.running}, longest ${ipykernel.longestIdleRun} [${ipykernel.trace}]`);
+    writeFileSync(join(artifactsDir, "kernel-status-samples.json"), JSON.stringify({ pssr: ours, ipykernel }, null, 1) + "\n");
+    assert.ok(ours.running >= 30, `enough samples: ${ours.running}`);
+    // Idle may show for an instant between two requests (a sample or two); never for a cell (6-8 samples).
+    assert.ok(ours.longestIdleRun <= 3, `the lab showed our kernel idle for ${ours.longestIdleRun} samples in a row while cells were queued: ${ours.trace}`);
+    assert.ok(ours.idle <= ours.running * 0.25, `idle in ${ours.idle} of ${ours.running} samples while cells were queued: ${ours.trace}`);
     assertNoProblems("status");
   });
 
-  test("kernel status while a cell runs and a widget sends comm messages: busy until the cell ends", { timeout: 180_000, todo: "issue 17: comm messages handled during a running cell publish idle" }, async () => {
+  test("kernel status while a cell runs and a widget sends comm messages: busy until the cell ends", { timeout: 180_000 }, async () => {
+    writeNotebook("status-comms.ipynb", []);
+    await openNotebook(L.page, "status-comms.ipynb", L);
     await runCell(L.page, `import { ImageCompare, pyramidCrop, readImage, getPlane, samplePath } from "pssr-lab";\nconst img = getPlane(await readImage(samplePath("em/emdiffuse_demo/mouse_liver_1.tif")));\nnew ImageCompare([{ name: "a", image: img }, { name: "b", image: img }]).display();`, 120_000, "status-cmp");
     const canvas = L.page.locator(`[data-pssr-test="status-cmp"] canvas.pssr-canvas`).first();
     await canvas.waitFor();
