@@ -205,6 +205,14 @@ export class KernelServer implements KernelRuntime {
           worker.unref();
           this.ioWorker = worker;
           this.interruptBySignal = true;
+          // Without its I/O thread the kernel answers no heartbeat, control or interrupt: exit, so
+          // that Jupyter's restarter sees a dead kernel instead of one that hangs.
+          worker.on("error", (e) => logKernel(`I/O thread failed: ${e.stack ?? e}`));
+          worker.on("exit", (code) => {
+            if (this.stopped) return;
+            logKernel(`I/O thread ended (exit code ${code}); the kernel exits so that Jupyter restarts it`);
+            process.exit(1);
+          });
           return;
         }
         logKernel(`I/O thread failed (${answer.kind === "error" ? answer.message : answer.kind}); heartbeat and control run on the main thread`);
