@@ -273,8 +273,9 @@ export class KernelServer implements KernelRuntime {
       ((chunk: unknown, encodingOrCb?: unknown, cb?: unknown) => {
         const ctx = requestStorage().getStore() ?? this.lastExecute;
         if (!ctx || this.stopped) return original.call(name === "stdout" ? process.stdout : process.stderr, chunk as string, encodingOrCb as BufferEncoding, cb as () => void);
-        // Output of an interrupted cell's leftovers (a detached async loop) ends them.
-        if (ctx.run?.stopped) throw new InterruptError();
+        // Output of an interrupted cell's leftovers (a detached async loop) is refused (not that of
+        // code with no context, which only falls back to the last cell's output).
+        if (requestStorage().getStore()?.run?.stopped) throw new InterruptError();
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
         if (!ctx.silent) this.writeStream(ctx.parent, name, text);
         const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
