@@ -372,7 +372,17 @@ export class KernelServer implements KernelRuntime {
     const turn = this.statusTurns.then(async () => {
       this.publishStatus("busy", msg.header);
       started();
-      await done;
+      if (type === "execute_request") await done;
+      else {
+        // A comm handler that never settles must not hold every later cell back (as it would
+        // in ipykernel): its turn ends after OUT_OF_TURN_LIMIT_MS, its idle then published.
+        let timer: NodeJS.Timeout | undefined;
+        const limitMs = outOfTurnLimitMs();
+        const limit = new Promise<void>((r) => (timer = real.setTimeout(r, limitMs)));
+        const finished = await Promise.race([done.then(() => true), limit.then(() => false)]);
+        real.clearTimeout(timer);
+        if (!finished) logKernel(`${type} still running after ${limitMs / 1000} s: later requests go ahead`);
+      }
       this.flushStream();
       this.publishStatus("idle", msg.header);
     });
@@ -668,6 +678,12 @@ export class KernelServer implements KernelRuntime {
     this.options.onShutdown?.(restart);
     this.resolveDone(restart);
   }
+}
+
+/** How long a comm/completion/control request's handler may hold the status turn (default 30 s). */
+function outOfTurnLimitMs(): number {
+  const v = Number(process.env.PSSR_KERNEL_OUT_OF_TURN_LIMIT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 30_000;
 }
 
 /** Output messages of a cell (what an interrupted cell's leftovers may no longer publish). */

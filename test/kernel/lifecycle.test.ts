@@ -126,6 +126,15 @@ describe("kernel lifecycle with jupyter_client", () => {
     assert.equal(stillAlive, false, "kernel still running 30 s after its parent died");
   });
 
+  test("a comm handler that never settles holds later cells back only until the limit", () => {
+    const r = runRef(["stuck-comm", KERNEL], { PSSR_KERNEL_OUT_OF_TURN_LIMIT_MS: "1500" });
+    assert.equal(r.status, 0, r.stderr);
+    const res = lastJson(r.stdout);
+    assert.equal(res.status, "ok", JSON.stringify(res));
+    assert.ok(res.seconds >= 1.4 && res.seconds < 20, JSON.stringify(res));
+    assert.equal(res.comm_idle, true, JSON.stringify(res));
+  });
+
   test("debug_request gets a Debug Adapter Protocol error response; kernel_info says debugger false", () => {
     const r = runRef(["debug", KERNEL]);
     assert.equal(r.status, 0, r.stderr);

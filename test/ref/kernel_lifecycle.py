@@ -17,6 +17,9 @@ usage:
       kernel's pid and sleeps: the caller kills this process and watches whether the kernel ends.
   kernel_lifecycle.py debug KERNEL
       Sends debug_request on the control channel; prints the debug_reply's content as JSON.
+  kernel_lifecycle.py stuck-comm KERNEL
+      A comm handler that never settles, then a cell; prints JSON: the cell's status, how long it
+      waited, whether the comm message got its idle.
 """
 import asyncio
 import json
@@ -262,6 +265,30 @@ def parent():
     time.sleep(600)
 
 
+def stuck_comm():
+    """A comm handler that never settles: its idle comes after the limit and later cells still run."""
+    km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=90)
+    try:
+        msg_id = kc.execute("kernel.registerCommTarget('stuck', (comm) => { comm.onMsg(() => new Promise(() => {})); });")
+        shell_reply(kc, msg_id, 60)
+        iopub_until_idle(kc, msg_id)
+        opened = kc.session.msg("comm_open", {"comm_id": "stuck1", "target_name": "stuck", "data": {}})
+        kc.session.send(kc.shell_channel.socket, opened)
+        iopub_until_idle(kc, opened["header"]["msg_id"])
+        stuck = kc.session.msg("comm_msg", {"comm_id": "stuck1", "data": {}})
+        kc.session.send(kc.shell_channel.socket, stuck)
+        t0 = time.time()
+        msg_id = kc.execute("6 * 7")
+        reply = shell_reply(kc, msg_id, 60)
+        took = time.time() - t0
+        comm_idle = any(m["msg_type"] == "status" and m["content"]["execution_state"] == "idle" for m in iopub_until_idle(kc, stuck["header"]["msg_id"], 5))
+        out({"status": reply["content"]["status"], "seconds": round(took, 2), "comm_idle": comm_idle})
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    finish(0)
+
+
 def debug():
     km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=90)
     try:
@@ -287,6 +314,8 @@ elif mode == "parent":
     parent()
 elif mode == "debug":
     debug()
+elif mode == "stuck-comm":
+    stuck_comm()
 else:
     print("unknown mode", mode, file=sys.stderr)
     finish(2)
