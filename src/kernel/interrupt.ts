@@ -8,8 +8,9 @@
 //   breakOnSigint (SIGINT breaks that part cleanly).
 // - CellRun and the timer hooks: every timer a cell (or its async continuations) creates is
 //   recorded on the cell's run, so that an interrupted cell leaves no interval ticking, an
-//   abandoned one no pending timeout, and its later console output throws KeyboardInterrupt
-//   (which ends detached async loops that print).
+//   abandoned one no pending timeout, its code schedules no new timer once it was stopped (a
+//   detached async loop freezes at its next timer), and its later output is refused
+//   (process.stdout.write throws KeyboardInterrupt; console.log swallows that).
 import { requestStorage } from "./context.js";
 
 const SLOT = {
@@ -145,6 +146,13 @@ export function installTimerHooks(): void {
     const hooked = function (this: unknown, cb: unknown, ...rest: unknown[]): unknown {
       const run = currentRun();
       if (!run || typeof cb !== "function") return original.call(this, cb, ...rest);
+      if (run.stopped) {
+        // An interrupted cell's leftovers (a detached async loop) schedule nothing more: the
+        // handle is real (callers may clear or unref it) but already cleared.
+        const h = original.call(this, () => undefined, ...rest);
+        (kind === "interval" ? real.clearInterval : kind === "immediate" ? real.clearImmediate : real.clearTimeout)(h as never);
+        return h;
+      }
       const timer: Timer = { kind, handle: null };
       const wrapped = function (this: unknown, ...args: unknown[]) {
         if (kind !== "interval") run.timers.delete(timer);

@@ -138,7 +138,33 @@ async function main(port: NonNullable<typeof parentPort>, data: IoWorkerData): P
       });
     }
   });
+  watchParentFromIoThread();
   port.postMessage({ kind: "ready" } satisfies IoMessage);
+}
+
+/**
+ * The main thread exits with the Jupyter process that started the kernel (main.ts); when it
+ * is stuck in a cell's synchronous code it cannot, so this thread ends the process if the
+ * parent has been gone for a while (no orphaned kernel spinning a CPU).
+ */
+function watchParentFromIoThread(): void {
+  const ppid = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(ppid) || ppid <= 1) return;
+  let goneSince = 0;
+  const timer = setInterval(() => {
+    try {
+      process.kill(ppid, 0);
+      goneSince = 0;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") return;
+      goneSince ||= Date.now();
+      if (Date.now() - goneSince > 8000) {
+        log(`parent process ${ppid} is gone and the kernel did not stop; ending it`);
+        process.kill(process.pid, "SIGKILL");
+      }
+    }
+  }, 2000);
+  timer.unref();
 }
 
 if (parentPort && workerData && typeof workerData.heartbeatAddress === "string") {

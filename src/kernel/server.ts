@@ -205,6 +205,14 @@ export class KernelServer implements KernelRuntime {
           worker.unref();
           this.ioWorker = worker;
           this.interruptBySignal = true;
+          // Without its I/O thread the kernel answers no heartbeat, control or interrupt: exit, so
+          // that Jupyter's restarter sees a dead kernel instead of one that hangs.
+          worker.on("error", (e) => logKernel(`I/O thread failed: ${e.stack ?? e}`));
+          worker.on("exit", (code) => {
+            if (this.stopped) return;
+            logKernel(`I/O thread ended (exit code ${code}); the kernel exits so that Jupyter restarts it`);
+            process.exit(1);
+          });
           return;
         }
         logKernel(`I/O thread failed (${answer.kind === "error" ? answer.message : answer.kind}); heartbeat and control run on the main thread`);
@@ -265,8 +273,9 @@ export class KernelServer implements KernelRuntime {
       ((chunk: unknown, encodingOrCb?: unknown, cb?: unknown) => {
         const ctx = requestStorage().getStore() ?? this.lastExecute;
         if (!ctx || this.stopped) return original.call(name === "stdout" ? process.stdout : process.stderr, chunk as string, encodingOrCb as BufferEncoding, cb as () => void);
-        // Output of an interrupted cell's leftovers (a detached async loop) ends them.
-        if (ctx.run?.stopped) throw new InterruptError();
+        // Output of an interrupted cell's leftovers (a detached async loop) is refused (not that of
+        // code with no context, which only falls back to the last cell's output).
+        if (requestStorage().getStore()?.run?.stopped) throw new InterruptError();
         const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
         if (!ctx.silent) this.writeStream(ctx.parent, name, text);
         const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
@@ -363,7 +372,17 @@ export class KernelServer implements KernelRuntime {
     const turn = this.statusTurns.then(async () => {
       this.publishStatus("busy", msg.header);
       started();
-      await done;
+      if (type === "execute_request") await done;
+      else {
+        // A comm handler that never settles must not hold every later cell back (as it would
+        // in ipykernel): its turn ends after OUT_OF_TURN_LIMIT_MS, its idle then published.
+        let timer: NodeJS.Timeout | undefined;
+        const limitMs = outOfTurnLimitMs();
+        const limit = new Promise<void>((r) => (timer = real.setTimeout(r, limitMs)));
+        const finished = await Promise.race([done.then(() => true), limit.then(() => false)]);
+        real.clearTimeout(timer);
+        if (!finished) logKernel(`${type} still running after ${limitMs / 1000} s: later requests go ahead`);
+      }
       this.flushStream();
       this.publishStatus("idle", msg.header);
     });
@@ -659,6 +678,12 @@ export class KernelServer implements KernelRuntime {
     this.options.onShutdown?.(restart);
     this.resolveDone(restart);
   }
+}
+
+/** How long a comm/completion/control request's handler may hold the status turn (default 30 s). */
+function outOfTurnLimitMs(): number {
+  const v = Number(process.env.PSSR_KERNEL_OUT_OF_TURN_LIMIT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 30_000;
 }
 
 /** Output messages of a cell (what an interrupted cell's leftovers may no longer publish). */
