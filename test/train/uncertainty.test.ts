@@ -159,7 +159,7 @@ test("pssr train --ensemble N: members with their own seeds, one shared split, p
       [["predict", "--backend", "wasm", m1, input, "-o", join(dir, "x.tif"), "--interval", "1.5", "--lower", lo, "--upper", up], /--interval must be a level between 0 and 1/],
       [["predict", "--backend", "wasm", ens, input, "-o", join(dir, "x.tif"), "--measure", "kl"], /--measure must be one of std, jsd/],
       [["predict", "--backend", "wasm", ens, input, "-o", join(dir, "x.tif"), "--interval", "0.9", "--lower", lo, "--upper", up], /for one model, not an ensemble/],
-      [["predict", "--backend", "wasm", m1, input, "-o", join(dir, "x.tif"), "--scale-map", input], /would overwrite the input or the output/],
+      [["predict", "--backend", "wasm", m1, input, "-o", join(dir, "x.tif"), "--scale-map", input], /refusing to write over the input .*names the same file/],
       [["train", "--backend", "wasm", "--hr", join(dir, "hr.tif"), "--out", join(dir, "e2"), "--ensemble", "1"], /--ensemble must be an integer in 2..64/],
     ];
     for (const [args, re] of bad) {
