@@ -1,13 +1,13 @@
 // Do the reliability maps point at real errors, and do the calibrated intervals hold, on data
 // the models never saw? Reproduces the figures of docs/UNCERTAINTY.md:
 //
-//   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|both]
+//   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|em-denoise|both|all] (both: pair and em)
 //       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
 //   validation and calibration); rows 512-767 are the test region, never seen.
-// - "em": crappified EM (pssr-em recipe, x4): trained on the EMDiffuse demo crops (mouse liver,
+// - "em" / "em-denoise": crappified EM (pssr-em recipe, x4 / care-denoise, scale 1): trained on the EMDiffuse demo crops (mouse liver,
 //   MICrONS cortex), tested on a left-out dataset, Janelia's FIB-SEM of Drosophila medulla
 //   (another lab, animal and microscope), crappified with the same recipe and a fixed seed.
 // Members: CARE networks (tiny preset) with Laplace heads, seeds and data order differing,
@@ -165,7 +165,7 @@ interface SummaryRow {
 
 /** docs/uncertainty-reliability.svg from the results: raw and calibrated coverage per experiment. */
 function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
-  const label: Record<string, string> = { pair: "real pair", em: "crappified EM, left-out dataset" };
+  const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
   const series = results.flatMap((r) => [
     { name: `${label[r.name] ?? r.name}: raw scales`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
     { name: `${label[r.name] ?? r.name}: calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
@@ -184,7 +184,7 @@ async function main() {
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
   mkdirSync(work, { recursive: true });
   const results = [];
-  if (which === "pair" || which === "both") {
+  if (which === "pair" || which === "both" || which === "all") {
     const dir = join(sharedDataDir, "pairs", "emdiffuse_brain_noisy_clean");
     const noisy = await readImage(join(dir, "pair1_input_noisy.tif"));
     const clean = await readImage(join(dir, "pair1_gt_clean.tif"));
@@ -193,7 +193,11 @@ async function main() {
     results.push(await runExperiment("pair", [train], undefined, 1, 0.25, tests));
     console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
   }
-  if (which === "em" || which === "both") {
+  for (const [exp, recipe, scale] of [
+    ["em", "pssr-em", 4],
+    ["em-denoise", "care-denoise", 1],
+  ] as const) {
+    if (!(which === exp || which === "all" || (which === "both" && exp === "em"))) continue;
     const trainDir = join(sharedDataDir, "em", "emdiffuse_demo");
     const sources: SourceImage[] = [];
     for (const f of readdirSync(trainDir).filter((f) => f.endsWith(".tif")).sort()) sources.push(sourceFromImage(f, await readImage(join(trainDir, f))));
@@ -202,10 +206,10 @@ async function main() {
     for (const z of [3490, 3510, 3530, 3550]) {
       const hr = await readImage(join(testDir, `iso.0${z}.png`));
       const crop = { ...hr, data: Float32Array.from(getPlane(hr, 0).data), dtype: "float32" as const };
-      const { lr } = crappify(crop, "pssr-em", { scaleFactor: 4, seed: 100 + z });
+      const { lr } = crappify(crop, recipe, { scaleFactor: scale, seed: 100 + z });
       tests.push({ name: `neuroproof z${z}`, lr, hr: crop });
     }
-    results.push(await runExperiment("em", sources, "pssr-em", 4, 0.25, tests));
+    results.push(await runExperiment(exp, sources, recipe, scale, 0.25, tests));
     console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
   }
   writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));
