@@ -31,6 +31,7 @@ import { loadModelDir, predictEnsemble, predictImage } from "../src/predict/inde
 import { trainEnsemble, resolveModelDirs, sourceFromImage, type SourceImage } from "../src/train/index.js";
 import { aucWorstFraction, blockMeans, reliabilityDiagram, spearman } from "../src/metrics/uncertainty.js";
 import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
+import { ErrorMap, ImageCompare, writeWidgetReport } from "../src/widgets/index.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
 
 function arg(name: string, fallback: string): string {
@@ -97,6 +98,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   const blocks: Record<string, number[]> = { error: [], jsd: [], std: [], scale: [], member1Error: [], member1Scale: [] };
   const cover = loaded.map(() => ({ truth: [] as number[], mean: [] as number[], scale: [] as number[] }));
   const push = (key: string, p: Plane) => blocks[key].push(...blockMeans(p, 8).data);
+  let firstPlanes: Record<string, Plane> | null = null;
   const t1 = performance.now();
   for (const t of tests) {
     const e = predictEnsemble(
@@ -116,6 +118,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
     push("jsd", P(e.disagreement.data as Float32Array));
     push("std", P(e.std.data as Float32Array));
     push("scale", P(e.scale!.data as Float32Array));
+    firstPlanes ??= { mean: P(mean), truth: P(truth), jsd: P(e.disagreement.data as Float32Array), scale: P(e.scale!.data as Float32Array), std: P(e.std.data as Float32Array) };
     for (const [k, l] of loaded.entries()) {
       const r = predictImage(l.model, t.lr, { normalization: l.card?.normalization, calibration: null, tilePx: 256, overlapPx: 32 });
       const m = r.image.data as Float32Array;
@@ -154,7 +157,45 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   }));
   for (const m of models) m.dispose();
   const valPsnr = loaded.map((l) => l.card?.validation?.psnr ?? null);
+  if (firstPlanes) await writeReport(name, tests[0].name, firstPlanes, summary, measures, join(work, `${name}-report.html`));
   return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
+}
+
+/**
+ * An offline HTML report of one experiment's first test image: the coverage plot, the
+ * measures' scores, the restoration beside D, the scale and the real error, and the error map
+ * with the regions the mean Laplace scale flags (threshold slider).
+ */
+async function writeReport(name: string, testName: string, p: Record<string, Plane>, summary: SummaryRow[], measures: Record<string, { spearman: number; auc: number }>, path: string): Promise<void> {
+  const svg = reliabilityDiagramSvg(
+    [
+      { name: "raw network scales", points: summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+      { name: "calibrated on validation data", points: summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+    ],
+    { title: `coverage on unseen data (${name}, mean over members)` },
+  );
+  const rows = Object.entries(measures)
+    .map(([k, v]) => `<tr><td>${k}</td><td>${v.spearman.toFixed(3)}</td><td>${v.auc.toFixed(3)}</td></tr>`)
+    .join("");
+  const preamble =
+    `${svg}<table><tr><th>measure</th><th>Spearman (8x8 blocks)</th><th>AUC, worst 10 %</th></tr>${rows}</table>` +
+    "<p>High values mark where errors are more likely. Low values are no guarantee (members can share a hallucination; " +
+    "calibration holds on average over data like the validation data), and nothing here is fit for intensity quantification.</p>";
+  const err: Plane = { ...p.truth, data: Float32Array.from(p.mean.data, (v, i) => Math.abs(v - p.truth.data[i])) };
+  await writeWidgetReport(
+    [
+      { heading: `${testName}: restoration and reliability maps`, widget: new ImageCompare([
+        { name: "ensemble mean", image: p.mean },
+        { name: "disagreement D (bits)", image: p.jsd },
+        { name: "mean Laplace scale", image: p.scale },
+        { name: "actual |error|", image: err },
+      ]) },
+      { heading: "error against the truth, flagged by the mean Laplace scale", caption: "Cyan: above the chosen percentile of the scale map.", widget: new ErrorMap(p.truth, p.mean, { uncertainty: p.scale, uncertaintyLabel: "the Laplace scale" }) },
+    ],
+    path,
+    { title: `pssr-lab reliability: ${name}`, intro: "Measured on data no ensemble member saw in training or validation.", preambleHtml: preamble },
+  );
+  console.error(`wrote ${path}`);
 }
 
 interface SummaryRow {
