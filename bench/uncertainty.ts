@@ -204,12 +204,17 @@ interface SummaryRow {
   calibratedMean: number;
 }
 
-/** docs/uncertainty-reliability.svg from the results: raw and calibrated coverage per experiment. */
-function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
+type FigureResult = { name: string; epochs: number; steps: number; summary: SummaryRow[] };
+
+/**
+ * docs/uncertainty-reliability.svg: raw and calibrated coverage per experiment, from `results`
+ * or, with --figures-only, from every bench/results/uncertainty*.json (tagged runs included).
+ */
+function writeFigure(results: FigureResult[]): void {
   const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
   const series = results.flatMap((r) => [
-    { name: `${label[r.name] ?? r.name}: raw scales`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
-    { name: `${label[r.name] ?? r.name}: calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): raw`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
   ]);
   const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
   writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
@@ -219,7 +224,9 @@ function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
 async function main() {
   const resultsPath = join(repoRoot, "bench", "results", tag ? `uncertainty-${tag}.json` : "uncertainty.json");
   if (process.argv.includes("--figures-only")) {
-    writeFigure(JSON.parse(readFileSync(resultsPath, "utf8")).results);
+    const dir = join(repoRoot, "bench", "results");
+    const files = readdirSync(dir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
+    writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")).results as FigureResult[]));
     return;
   }
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
