@@ -157,7 +157,8 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   }));
   for (const m of models) m.dispose();
   const valPsnr = loaded.map((l) => l.card?.validation?.psnr ?? null);
-  if (firstPlanes) await writeReport(name, tests[0].name, firstPlanes, summary, measures, join(work, `${name}-report.html`));
+  // The report is a by-product: a failure to write it (e.g. no widget bundle) must not lose the numbers.
+  if (firstPlanes) await writeReport(name, tests[0].name, firstPlanes, summary, measures, join(work, `${name}-report.html`)).catch((e: Error) => console.error(`report not written: ${e.message}`));
   return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
 }
 
