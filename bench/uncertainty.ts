@@ -213,9 +213,10 @@ type FigureResult = { name: string; epochs: number; steps: number; summary: Summ
  */
 function writeFigure(results: FigureResult[]): void {
   const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
-  const series = results.flatMap((r) => [
-    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): raw`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
-    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const series = results.flatMap((r, i) => [
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): raw`, color: colors[i % colors.length], dashed: true, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): calibrated`, color: colors[i % colors.length], points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
   ]);
   const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
   writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
