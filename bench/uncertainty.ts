@@ -18,7 +18,7 @@
 // raw and calibrated (calibration fitted on the validation data by pssr train).
 // Comparison in the model's output units: the truth is mapped with its own percentiles onto
 // the input's (the restoration's intensity is only defined up to that normalisation).
-// Writes bench/results/uncertainty.json (not part of `npm run bench`: it trains models) and the
+// Writes bench/results/uncertainty/uncertainty[-TAG].json (not part of `npm run bench`: it trains models) and the
 // reliability diagram docs/uncertainty-reliability.svg (`--figures-only` redraws it from the JSON).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,7 +46,7 @@ const patchPx = Number(arg("patch", "64"));
 const work = arg("work", "/tmp/pssr-uncertainty");
 const which = arg("experiment", "both");
 const reuse = process.argv.includes("--reuse");
-// A tagged run writes bench/results/uncertainty-TAG.json and no figure (e.g. longer training).
+// A tagged run writes bench/results/uncertainty/uncertainty-TAG.json and no figure (e.g. longer training).
 const tag = arg("tag", "");
 const LEVELS = [0.5, 0.8, 0.9, 0.95];
 
@@ -209,7 +209,7 @@ type FigureResult = { name: string; epochs: number; steps: number; summary: Summ
 
 /**
  * docs/uncertainty-reliability.svg: raw and calibrated coverage per experiment, from `results`
- * or, with --figures-only, from every bench/results/uncertainty*.json (tagged runs included).
+ * or, with --figures-only, from every bench/results/uncertainty/*.json (tagged runs included).
  */
 function writeFigure(results: FigureResult[]): void {
   const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
@@ -224,11 +224,13 @@ function writeFigure(results: FigureResult[]): void {
 }
 
 async function main() {
-  const resultsPath = join(repoRoot, "bench", "results", tag ? `uncertainty-${tag}.json` : "uncertainty.json");
+  // A folder of its own: bench/run.ts reads every bench/results/*.json as rows of its table.
+  const resultsDir = join(repoRoot, "bench", "results", "uncertainty");
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsPath = join(resultsDir, tag ? `uncertainty-${tag}.json` : "uncertainty.json");
   if (process.argv.includes("--figures-only")) {
-    const dir = join(repoRoot, "bench", "results");
-    const files = readdirSync(dir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
-    writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")).results as FigureResult[]));
+    const files = readdirSync(resultsDir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
+    writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")).results as FigureResult[]));
     return;
   }
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
