@@ -1,13 +1,13 @@
 // Do the reliability maps point at real errors, and do the calibrated intervals hold, on data
 // the models never saw? Reproduces the figures of docs/UNCERTAINTY.md:
 //
-//   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|both]
+//   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|em-denoise|both|all] (both: pair and em)
 //       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
 //   validation and calibration); rows 512-767 are the test region, never seen.
-// - "em": crappified EM (pssr-em recipe, x4): trained on the EMDiffuse demo crops (mouse liver,
+// - "em" / "em-denoise": crappified EM (pssr-em recipe, x4 / care-denoise, scale 1): trained on the EMDiffuse demo crops (mouse liver,
 //   MICrONS cortex), tested on a left-out dataset, Janelia's FIB-SEM of Drosophila medulla
 //   (another lab, animal and microscope), crappified with the same recipe and a fixed seed.
 // Members: CARE networks (tiny preset) with Laplace heads, seeds and data order differing,
@@ -18,7 +18,7 @@
 // raw and calibrated (calibration fitted on the validation data by pssr train).
 // Comparison in the model's output units: the truth is mapped with its own percentiles onto
 // the input's (the restoration's intensity is only defined up to that normalisation).
-// Writes bench/results/uncertainty.json (not part of `npm run bench`: it trains models) and the
+// Writes bench/results/uncertainty/uncertainty[-TAG].json (not part of `npm run bench`: it trains models) and the
 // reliability diagram docs/uncertainty-reliability.svg (`--figures-only` redraws it from the JSON).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { loadModelDir, predictEnsemble, predictImage } from "../src/predict/inde
 import { trainEnsemble, resolveModelDirs, sourceFromImage, type SourceImage } from "../src/train/index.js";
 import { aucWorstFraction, blockMeans, reliabilityDiagram, spearman } from "../src/metrics/uncertainty.js";
 import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
+import { ErrorMap, ImageCompare, writeWidgetReport } from "../src/widgets/index.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
 
 function arg(name: string, fallback: string): string {
@@ -45,7 +46,7 @@ const patchPx = Number(arg("patch", "64"));
 const work = arg("work", "/tmp/pssr-uncertainty");
 const which = arg("experiment", "both");
 const reuse = process.argv.includes("--reuse");
-// A tagged run writes bench/results/uncertainty-TAG.json and no figure (e.g. longer training).
+// A tagged run writes bench/results/uncertainty/uncertainty-TAG.json and no figure (e.g. longer training).
 const tag = arg("tag", "");
 const LEVELS = [0.5, 0.8, 0.9, 0.95];
 
@@ -97,6 +98,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   const blocks: Record<string, number[]> = { error: [], jsd: [], std: [], scale: [], member1Error: [], member1Scale: [] };
   const cover = loaded.map(() => ({ truth: [] as number[], mean: [] as number[], scale: [] as number[] }));
   const push = (key: string, p: Plane) => blocks[key].push(...blockMeans(p, 8).data);
+  let firstPlanes: Record<string, Plane> | null = null;
   const t1 = performance.now();
   for (const t of tests) {
     const e = predictEnsemble(
@@ -116,6 +118,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
     push("jsd", P(e.disagreement.data as Float32Array));
     push("std", P(e.std.data as Float32Array));
     push("scale", P(e.scale!.data as Float32Array));
+    firstPlanes ??= { mean: P(mean), truth: P(truth), jsd: P(e.disagreement.data as Float32Array), scale: P(e.scale!.data as Float32Array), std: P(e.std.data as Float32Array) };
     for (const [k, l] of loaded.entries()) {
       const r = predictImage(l.model, t.lr, { normalization: l.card?.normalization, calibration: null, tilePx: 256, overlapPx: 32 });
       const m = r.image.data as Float32Array;
@@ -154,7 +157,46 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
   }));
   for (const m of models) m.dispose();
   const valPsnr = loaded.map((l) => l.card?.validation?.psnr ?? null);
+  // The report is a by-product: a failure to write it (e.g. no widget bundle) must not lose the numbers.
+  if (firstPlanes) await writeReport(name, tests[0].name, firstPlanes, summary, measures, join(work, `${name}-report.html`)).catch((e: Error) => console.error(`report not written: ${e.message}`));
   return { name, members: loaded.length, epochs, steps, batch, patchPx, trainSeconds, predictSeconds: (performance.now() - t1) / 1000, blocks: blocks.error.length, valPsnr, measures, coverage, summary };
+}
+
+/**
+ * An offline HTML report of one experiment's first test image: the coverage plot, the
+ * measures' scores, the restoration beside D, the scale and the real error, and the error map
+ * with the regions the mean Laplace scale flags (threshold slider).
+ */
+async function writeReport(name: string, testName: string, p: Record<string, Plane>, summary: SummaryRow[], measures: Record<string, { spearman: number; auc: number }>, path: string): Promise<void> {
+  const svg = reliabilityDiagramSvg(
+    [
+      { name: "raw network scales", points: summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+      { name: "calibrated on validation data", points: summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+    ],
+    { title: `coverage on unseen data (${name}, mean over members)` },
+  );
+  const rows = Object.entries(measures)
+    .map(([k, v]) => `<tr><td>${k}</td><td>${v.spearman.toFixed(3)}</td><td>${v.auc.toFixed(3)}</td></tr>`)
+    .join("");
+  const preamble =
+    `${svg}<table><tr><th>measure</th><th>Spearman (8x8 blocks)</th><th>AUC, worst 10 %</th></tr>${rows}</table>` +
+    "<p>High values mark where errors are more likely. Low values are no guarantee (members can share a hallucination; " +
+    "calibration holds on average over data like the validation data), and nothing here is fit for intensity quantification.</p>";
+  const err: Plane = { ...p.truth, data: Float32Array.from(p.mean.data, (v, i) => Math.abs(v - p.truth.data[i])) };
+  await writeWidgetReport(
+    [
+      { heading: `${testName}: restoration and reliability maps`, widget: new ImageCompare([
+        { name: "ensemble mean", image: p.mean },
+        { name: "disagreement D (bits)", image: p.jsd },
+        { name: "mean Laplace scale", image: p.scale },
+        { name: "actual |error|", image: err },
+      ]) },
+      { heading: "error against the truth, flagged by the mean Laplace scale", caption: "Cyan: above the chosen percentile of the scale map.", widget: new ErrorMap(p.truth, p.mean, { uncertainty: p.scale, uncertaintyLabel: "the Laplace scale" }) },
+    ],
+    path,
+    { title: `pssr-lab reliability: ${name}`, intro: "Measured on data no ensemble member saw in training or validation.", preambleHtml: preamble },
+  );
+  console.error(`wrote ${path}`);
 }
 
 interface SummaryRow {
@@ -163,12 +205,18 @@ interface SummaryRow {
   calibratedMean: number;
 }
 
-/** docs/uncertainty-reliability.svg from the results: raw and calibrated coverage per experiment. */
-function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
-  const label: Record<string, string> = { pair: "real pair", em: "crappified EM, left-out dataset" };
-  const series = results.flatMap((r) => [
-    { name: `${label[r.name] ?? r.name}: raw scales`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
-    { name: `${label[r.name] ?? r.name}: calibrated`, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+type FigureResult = { name: string; epochs: number; steps: number; summary: SummaryRow[] };
+
+/**
+ * docs/uncertainty-reliability.svg: raw and calibrated coverage per experiment, from `results`
+ * or, with --figures-only, from every bench/results/uncertainty/*.json (tagged runs included).
+ */
+function writeFigure(results: FigureResult[]): void {
+  const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const series = results.flatMap((r, i) => [
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): raw`, color: colors[i % colors.length], dashed: true, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): calibrated`, color: colors[i % colors.length], points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
   ]);
   const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
   writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
@@ -176,15 +224,19 @@ function writeFigure(results: { name: string; summary: SummaryRow[] }[]): void {
 }
 
 async function main() {
-  const resultsPath = join(repoRoot, "bench", "results", tag ? `uncertainty-${tag}.json` : "uncertainty.json");
+  // A folder of its own: bench/run.ts reads every bench/results/*.json as rows of its table.
+  const resultsDir = join(repoRoot, "bench", "results", "uncertainty");
+  mkdirSync(resultsDir, { recursive: true });
+  const resultsPath = join(resultsDir, tag ? `uncertainty-${tag}.json` : "uncertainty.json");
   if (process.argv.includes("--figures-only")) {
-    writeFigure(JSON.parse(readFileSync(resultsPath, "utf8")).results);
+    const files = readdirSync(resultsDir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
+    writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")).results as FigureResult[]));
     return;
   }
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
   mkdirSync(work, { recursive: true });
   const results = [];
-  if (which === "pair" || which === "both") {
+  if (which === "pair" || which === "both" || which === "all") {
     const dir = join(sharedDataDir, "pairs", "emdiffuse_brain_noisy_clean");
     const noisy = await readImage(join(dir, "pair1_input_noisy.tif"));
     const clean = await readImage(join(dir, "pair1_gt_clean.tif"));
@@ -193,7 +245,11 @@ async function main() {
     results.push(await runExperiment("pair", [train], undefined, 1, 0.25, tests));
     console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
   }
-  if (which === "em" || which === "both") {
+  for (const [exp, recipe, scale] of [
+    ["em", "pssr-em", 4],
+    ["em-denoise", "care-denoise", 1],
+  ] as const) {
+    if (!(which === exp || which === "all" || (which === "both" && exp === "em"))) continue;
     const trainDir = join(sharedDataDir, "em", "emdiffuse_demo");
     const sources: SourceImage[] = [];
     for (const f of readdirSync(trainDir).filter((f) => f.endsWith(".tif")).sort()) sources.push(sourceFromImage(f, await readImage(join(trainDir, f))));
@@ -202,10 +258,10 @@ async function main() {
     for (const z of [3490, 3510, 3530, 3550]) {
       const hr = await readImage(join(testDir, `iso.0${z}.png`));
       const crop = { ...hr, data: Float32Array.from(getPlane(hr, 0).data), dtype: "float32" as const };
-      const { lr } = crappify(crop, "pssr-em", { scaleFactor: 4, seed: 100 + z });
+      const { lr } = crappify(crop, recipe, { scaleFactor: scale, seed: 100 + z });
       tests.push({ name: `neuroproof z${z}`, lr, hr: crop });
     }
-    results.push(await runExperiment("em", sources, "pssr-em", 4, 0.25, tests));
+    results.push(await runExperiment(exp, sources, recipe, scale, 0.25, tests));
     console.error(JSON.stringify(results.at(-1)!.measures), JSON.stringify(results.at(-1)!.summary));
   }
   writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), command: process.argv.slice(2).join(" "), results }, null, 1));

@@ -5,9 +5,11 @@ export interface CoverageSeries {
   points: { nominal: number; observed: number }[];
   /** CSS colour; defaults cycle through a short palette. */
   color?: string;
+  /** Draw the line dashed (e.g. raw scales, beside the calibrated ones in the same colour). */
+  dashed?: boolean;
 }
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2"];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -25,7 +27,9 @@ export function reliabilityDiagramSvg(series: CoverageSeries[], options: { title
   const X = (v: number) => (m.l + v * w).toFixed(1);
   const Y = (v: number) => (m.t + (1 - v) * hgt).toFixed(1);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${S}" height="${S + 18 * series.length}" font-family="sans-serif" font-size="11">`);
+  // Wide enough for the longest legend entry (about 6.5 px per character at 11 px).
+  const width = Math.max(S, Math.ceil(m.l + 24 + 6.5 * Math.max(0, ...series.map((x) => x.name.length))));
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${S + 18 * series.length}" font-family="sans-serif" font-size="11">`);
   parts.push(`<rect x="0" y="0" width="100%" height="100%" fill="white"/>`);
   if (options.title) parts.push(`<text x="${S / 2}" y="16" text-anchor="middle" font-size="12">${esc(options.title)}</text>`);
   // +-5 points band and the diagonal.
@@ -41,10 +45,11 @@ export function reliabilityDiagramSvg(series: CoverageSeries[], options: { title
   series.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length];
     const pts = [...s.points].sort((a, b) => a.nominal - b.nominal);
-    parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${pts.map((p) => `${X(p.nominal)},${Y(p.observed)}`).join(" ")}"/>`);
+    const dash = s.dashed ? ` stroke-dasharray="5 3"` : "";
+    parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5"${dash} points="${pts.map((p) => `${X(p.nominal)},${Y(p.observed)}`).join(" ")}"/>`);
     for (const p of pts) parts.push(`<circle cx="${X(p.nominal)}" cy="${Y(p.observed)}" r="3" fill="${c}"><title>${esc(s.name)}: P ${p.nominal} observed ${p.observed.toFixed(3)}</title></circle>`);
     const ly = S + 4 + 18 * i;
-    parts.push(`<line x1="${m.l}" y1="${ly}" x2="${m.l + 18}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${m.l + 24}" y="${ly + 4}">${esc(s.name)}</text>`);
+    parts.push(`<line x1="${m.l}" y1="${ly}" x2="${m.l + 18}" y2="${ly}" stroke="${c}" stroke-width="2"${dash}/><text x="${m.l + 24}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   parts.push("</svg>");
   return parts.join("");

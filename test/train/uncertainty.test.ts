@@ -160,6 +160,7 @@ test("pssr train --ensemble N: members with their own seeds, one shared split, p
       [["predict", "--backend", "wasm", ens, input, "-o", join(dir, "x.tif"), "--measure", "kl"], /--measure must be one of std, jsd/],
       [["predict", "--backend", "wasm", ens, input, "-o", join(dir, "x.tif"), "--interval", "0.9", "--lower", lo, "--upper", up], /for one model, not an ensemble/],
       [["predict", "--backend", "wasm", m1, input, "-o", join(dir, "x.tif"), "--scale-map", input], /refusing to write over the input .*names the same file/],
+      [["predict", "--backend", "wasm", m1, input, "-o", join(dir, "x.tif"), "--interval", "0.9", "--lower", lo, "--upper", up, "--dtype", "input"], /--interval needs the float32 output/],
       [["train", "--backend", "wasm", "--hr", join(dir, "hr.tif"), "--out", join(dir, "e2"), "--ensemble", "1"], /--ensemble must be an integer in 2..64/],
     ];
     for (const [args, re] of bad) {

@@ -4,8 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Plane } from "../../src/image/image.js";
 import { blockMean } from "../../src/metrics/errormap.js";
-import { ErrorMap, reliabilityDiagramSvg } from "../../src/widgets/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ErrorMap, reliabilityDiagramSvg, writeWidgetReport } from "../../src/widgets/index.js";
 import { runPython } from "../helpers.js";
+import { ensureWidgetBundle, launchBrowser } from "./harness.js";
 
 function plane(h: number, w: number, f: (y: number, x: number) => number): Plane {
   return { data: Float32Array.from({ length: h * w }, (_, i) => f(Math.floor(i / w), i % w)), height: h, width: w };
@@ -54,3 +58,46 @@ print(json.dumps([[float(c.get("cx")), float(c.get("cy"))] for c in root.iter(ns
 function runPythonInline(code: string, input: string): string {
   return runPython("uncertainty_ref.py", ["exec", code], input);
 }
+
+test("the ErrorMap overlay renders offline in Chromium: flagged area follows the threshold slider, cyan drawn over the map", { timeout: 180_000 }, async () => {
+  const work = mkdtempSync(join(tmpdir(), "pssr-unc-widget-"));
+  ensureWidgetBundle();
+  const browser = await launchBrowser(join(work, "profile"));
+  try {
+    const ref = plane(64, 64, (y, x) => Math.sin(x / 5) * Math.cos(y / 7));
+    const restored = plane(64, 64, (y, x) => Math.sin(x / 5) * Math.cos(y / 7) + (x > 40 ? 0.3 * Math.sin(x * y) : 0));
+    const unc = plane(64, 64, (y, x) => x);
+    const out = join(work, "overlay.html");
+    await writeWidgetReport([{ widget: new ErrorMap(ref, restored, { uncertainty: unc, uncertaintyLabel: "D", flagPercentile: 90 }) }], out);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`file://${out}`);
+    await page.waitForFunction(() => document.querySelectorAll(".pssr-widget[data-draws]").length >= 1, null, { timeout: 60_000 });
+    const stats = () => page.locator(".pssr-stats").textContent();
+    const flagged = async () => Number(/flagged ([\d.]+) %/.exec((await stats()) ?? "")?.[1]);
+    const cyan = () =>
+      page.evaluate(() => {
+        const c = document.querySelector("canvas.pssr-canvas") as HTMLCanvasElement;
+        const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 1] > d[i] + 60 && d[i + 2] > d[i] + 60) n++;
+        return n / (d.length / 4);
+      });
+    const f90 = await flagged();
+    assert.ok(f90 > 5 && f90 < 15, `about 10 % flagged at the 90th percentile: ${await stats()}`);
+    assert.match((await stats()) ?? "", /no flag is not a guarantee/);
+    const c90 = await cyan();
+    await page.locator(".pssr-flag").evaluate((el: HTMLInputElement) => {
+      el.value = "60";
+      el.dispatchEvent(new Event("input"));
+    });
+    await page.waitForFunction(() => /flagged (3[5-9]|4[0-5])\./.test(document.querySelector(".pssr-stats")!.textContent ?? ""), null, { timeout: 10_000 });
+    const c60 = await cyan();
+    assert.ok(c60 > c90 * 2.5, `more cyan at a lower threshold: ${c90} -> ${c60}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -134,6 +134,8 @@ export async function run(args: string[]): Promise<number> {
   const level = v.interval === undefined ? null : numberOption(v.interval, "interval");
   if (level !== null && !(level > 0 && level < 1)) throw invalidArgument(`--interval must be a level between 0 and 1 (e.g. 0.9), got ${String(v.interval)}`);
   if ((level !== null) !== Boolean(v.lower && v.upper) || (!v.lower !== !v.upper)) throw invalidArgument("--interval P, --lower FILE and --upper FILE go together");
+  // Intervals are centred on the float mean: a mean rounded into the input's type would shift them.
+  if (level !== null && dtype === "input") throw invalidArgument("--interval needs the float32 output (leave out --dtype input)");
   const dirs = [...resolveModelDirs(modelDir), ...((v.ensemble as string | undefined) ?? "").split(",").filter((d) => d !== "").flatMap((d) => resolveModelDirs(d))];
   if (dirs.length > 1) {
     if (isZarrPath(input) || isZarrPath(out)) throw invalidArgument("ensembles work on TIFF/PNG images, not OME-Zarr chunks");
