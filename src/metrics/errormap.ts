@@ -83,7 +83,8 @@ function fitAffine(ref: Float32Array, x: Float32Array): { alpha: number; beta: n
   return { alpha, beta, rmse: Math.sqrt(se / n) };
 }
 
-function pearson(a: Float32Array, b: Float32Array): number {
+/** Pearson correlation of two equal-length arrays; `whenConstant` when either has no variance. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant = 0): number {
   const n = a.length;
   let ma = 0;
   let mb = 0;
@@ -103,7 +104,7 @@ function pearson(a: Float32Array, b: Float32Array): number {
     saa += da * da;
     sbb += db * db;
   }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : whenConstant;
 }
 
 /**

@@ -11,7 +11,7 @@
 // not that a confident pixel is right, and never license intensity quantification.
 import type { Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
-import { blockMean } from "./errormap.js";
+import { blockMean, pearson } from "./errormap.js";
 
 const LN2 = Math.LN2;
 
@@ -258,32 +258,11 @@ export function rankData(v: ArrayLike<number>): Float64Array {
   return r;
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
 /** Spearman rank correlation (ties averaged, as scipy.stats.spearmanr). NaN when one side is constant. */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw invalidArgument(`spearman: ${a.length} values against ${b.length}`);
   if (a.length < 3) throw invalidArgument("spearman needs at least 3 values");
-  return pearson(rankData(a), rankData(b));
+  return pearson(rankData(a), rankData(b), NaN);
 }
 
 /**
