@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds a Jupyter front end of test/jupyterlab once and caches it outside the clone, keyed by a
-// hash of the app's files (package.json, package-lock.json, rspack.config.cjs, upstream/), so a
+// hash of the app's files (package.json, package-lock.json, rspack.config.cjs, src/), so a
 // fresh clone on the same machine (CI) reuses it. Apps: `app` (JupyterLab) and `notebook-app`
 // (Notebook 7). Prints the folder holding static/ schemas/ themes/ [templates/] package.json.
 //   node test/jupyterlab/build.mjs [app|notebook-app] [--print-key]

@@ -1,12 +1,13 @@
 // pssr-lab's build of the JupyterLab front end for the lab tests (see ../README.md).
-// Written for this project after JupyterLab's staging build; what it keeps: the handlebars
-// entry (upstream/index.js lists the plugins of package.json's jupyterlab.extensions), the
-// federation container "CORE_FEDERATION" that prebuilt extensions such as pssr-lab-widgets
-// join, and schemas/themes copied next to the bundle. Left out: watch mode, linked packages,
-// bundle analysis, licence reports and source maps (a test fixture, not a release).
+// Every file of this app is pssr-lab's own: src/ holds the entry (start.js: prebuilt extensions
+// join the share scope, then lab.js gathers the plugins and starts JupyterLab) and the page
+// template (index.html); this config writes build/extensions.js, the list of bundled extension
+// packages, from package.json's jupyterlab.extensions / mimeExtensions. The federation container
+// "CORE_FEDERATION" is what prebuilt extensions such as pssr-lab-widgets join; schemas and
+// themes are copied next to the bundle. No watch mode, linked packages, bundle analysis,
+// licence reports or source maps (a test fixture, not a release).
 const fs = require("fs");
 const path = require("path");
-const Handlebars = require("handlebars");
 const HtmlWebpackPlugin = require("html-webpack-plugin");
 const rspack = require("@rspack/core");
 const merge = require("webpack-merge").default;
@@ -16,22 +17,38 @@ const pkg = require("./package.json");
 
 const jlab = pkg.jupyterlab;
 const here = __dirname;
-const upstream = path.join(here, "upstream");
+const src = path.join(here, "src");
+const generated = path.join(here, "build"); // build/extensions.js (not hashed by ../build.mjs: an output)
 const buildDir = path.resolve(here, jlab.buildDir); // static/: bundle + index.html (the server's template)
 const outputDir = path.resolve(here, jlab.outputDir); // schemas/, themes/, style.js
 const extensionPackages = [...new Set([...Object.keys(jlab.extensions), ...Object.keys(jlab.mimeExtensions)])];
 
-fs.rmSync(buildDir, { recursive: true, force: true });
-fs.mkdirSync(buildDir, { recursive: true });
+for (const d of [buildDir, generated]) {
+  fs.rmSync(d, { recursive: true, force: true });
+  fs.mkdirSync(d, { recursive: true });
+}
 
 // Schemas and themes of every extension package, and style.js importing their styles.
 const assetConfigs = Build.ensureAssets({ packageNames: extensionPackages, output: outputDir });
 
-// The entry: upstream's index.js is a handlebars template over the extension lists.
-const template = Handlebars.compile(fs.readFileSync(path.join(upstream, "index.js"), "utf8"));
-fs.writeFileSync(path.join(buildDir, "index.out.js"), template({ jupyterlab_extensions: jlab.extensions, jupyterlab_mime_extensions: jlab.mimeExtensions }));
-fs.copyFileSync(path.join(upstream, "bootstrap.js"), path.join(buildDir, "bootstrap.js"));
-fs.copyFileSync(path.join(outputDir, "style.js"), path.join(buildDir, "style.js"));
+// build/extensions.js: each bundled extension package as [name, () => its module]; the loaders
+// are thunks so that lab.js evaluates them only after the prebuilt extensions joined the share
+// scope, and can report one that throws without losing the others. A value in package.json's
+// lists is a module path inside the package ("" for its main module).
+const loaders = (list) =>
+  Object.entries(list)
+    .map(([name, sub]) => `  [${JSON.stringify(name)}, () => require(${JSON.stringify(sub ? `${name}/${sub}` : name)})],`)
+    .join("\n");
+fs.writeFileSync(
+  path.join(generated, "extensions.js"),
+  [
+    "// Written by rspack.config.cjs (pssr-lab) from package.json's jupyterlab lists; not edited by hand.",
+    `import ${JSON.stringify(path.join(outputDir, "style.js"))}; // every extension package's stylesheet (Build.ensureAssets)`,
+    `export const bundledExtensions = [\n${loaders(jlab.extensions)}\n];`,
+    `export const bundledMimeExtensions = [\n${loaders(jlab.mimeExtensions)}\n];`,
+    "",
+  ].join("\n"),
+);
 fs.copyFileSync(path.join(here, "package.json"), path.join(buildDir, "package.json"));
 
 // Module federation: every pinned core package is shared at its resolved range; the
@@ -57,7 +74,8 @@ module.exports = [
   merge(baseConfig, {
     mode: "production",
     devtool: false,
-    entry: { main: [path.join(upstream, "publicpath.js"), path.join(buildDir, "bootstrap.js")] },
+    entry: { main: path.join(src, "start.js") },
+    resolve: { alias: { "pssr-lab-generated": generated } },
     output: {
       path: buildDir,
       publicPath: "{{page_config.fullStaticUrl}}/",
@@ -70,7 +88,7 @@ module.exports = [
     },
     externals: ["ws"],
     plugins: [
-      new HtmlWebpackPlugin({ chunksSortMode: "none", template: path.join(upstream, "templates", "template.html"), title: jlab.name || "JupyterLab" }),
+      new HtmlWebpackPlugin({ chunksSortMode: "none", template: path.join(src, "index.html"), title: jlab.name || "JupyterLab" }),
       new rspack.container.ModuleFederationPlugin({ library: { type: "var", name: ["_JUPYTERLAB", "CORE_LIBRARY_FEDERATION"] }, name: "CORE_FEDERATION", shared }),
     ],
   }),

@@ -1,0 +1,7 @@
+// pssr-lab's own code (test/jupyterlab): lazy chunks load from the static URL the server announces.
+// The build's publicPath is a Jinja placeholder that only the HTML template gets filled in, so
+// the runtime needs the real value before the first dynamic import.
+import { pageConfig } from "./page-config.js";
+
+const staticUrl = pageConfig().fullStaticUrl;
+if (staticUrl) __webpack_public_path__ = staticUrl.endsWith("/") ? staticUrl : `${staticUrl}/`;
