@@ -6,7 +6,7 @@
 // the `webgpu` package) is never chosen by default, only when asked for. PSSR_BACKEND or an
 // explicit name forces one; a forced backend that cannot start is a PssrError
 // ("backend-unavailable") that says why.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { PssrError, unknownName } from "../errors.js";
@@ -69,10 +69,29 @@ async function importOptional(pkg: string): Promise<{ mod?: unknown; why?: strin
   }
 }
 
+/**
+ * Why an installed tfjs-node(-gpu) has no native binding (lib/napi-v<N>/tfjs_binding.node, put there
+ * by its install script), or null. Checked before importing: a package installed with scripts off
+ * would otherwise load tfjs, register every kernel a second time (about 150 warnings), then fail.
+ */
+export function missingNativeBinding(pkg: string, resolveFrom: string = import.meta.url): string | null {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(resolveFrom).resolve(`${pkg}/package.json`));
+  } catch {
+    return null; // not installed: importOptional says so
+  }
+  const lib = join(dir, "lib");
+  const found = existsSync(lib) && readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+  return found ? null : `${pkg} is installed without its native binding (its install script, which downloads libtensorflow, did not run or failed; \`npm rebuild ${pkg}\` with internet access fixes it)`;
+}
+
 async function startNode(pkg: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu"): Promise<Attempt> {
   const other = pkg === "@tensorflow/tfjs-node" ? "tfjs-node-gpu" : "tfjs-node";
   const otherAttempt = attempts.get(other);
   if (otherAttempt && (await otherAttempt).ok) return { ok: false, why: `${other} is already loaded in this process (both register the "tensorflow" backend)` };
+  const broken = missingNativeBinding(pkg);
+  if (broken) return { ok: false, why: broken };
   const { mod, why } = await importOptional(pkg);
   if (!mod) return { ok: false, why: why! };
   // The package re-exports all of tfjs, from whichever tfjs-core copy it depends on.

@@ -1,10 +1,13 @@
 // Backend selection: `pssr backend`, forcing, errors, and wasm/cpu agreement.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { PssrError } from "../../src/errors.js";
 import { describeBackends, selectBackend } from "../../src/backend/index.js";
+import { missingNativeBinding } from "../../src/backend/select.js";
 import { repoRoot, runCli } from "../helpers.js";
 import { maxAbsError, randomArray } from "./arrays.js";
 
@@ -67,4 +70,22 @@ test("wasm and cpu give the same conv2d forward result within 1e-4", async () =>
     y.dispose();
   }
   assert.ok(maxAbsError(out[0], out[1]) < 1e-4, `max abs error ${maxAbsError(out[0], out[1])}`);
+});
+
+test("a tfjs-node installed with its install script off is reported as lacking its binding, not imported", () => {
+  // The layout npm leaves with --ignore-scripts: the package without lib/napi-v*/tfjs_binding.node.
+  const root = mkdtempSync(join(tmpdir(), "pssr-tfn-"));
+  try {
+    const pkgDir = join(root, "node_modules", "@tensorflow", "tfjs-node");
+    mkdirSync(pkgDir, { recursive: true });
+    writeFileSync(join(pkgDir, "package.json"), JSON.stringify({ name: "@tensorflow/tfjs-node", version: "4.22.0" }));
+    const from = pathToFileURL(join(root, "index.js")).href;
+    assert.match(missingNativeBinding("@tensorflow/tfjs-node", from) ?? "", /installed without its native binding .*npm rebuild @tensorflow\/tfjs-node/);
+    mkdirSync(join(pkgDir, "lib", "napi-v8"), { recursive: true });
+    writeFileSync(join(pkgDir, "lib", "napi-v8", "tfjs_binding.node"), "");
+    assert.equal(missingNativeBinding("@tensorflow/tfjs-node", from), null);
+    assert.equal(missingNativeBinding("@tensorflow/no-such-package", from), null, "absence is importOptional's to report");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
