@@ -58,6 +58,8 @@ export interface TrainOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
+  /** One-line warnings (an image skipped as smaller than the patch). */
+  onWarning?: (message: string) => void;
   /** Extra fields for the model card (data provenance, pixel size...). */
   card?: Partial<ModelCard>;
 }
@@ -258,10 +260,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (frames > 1) {
     for (const src of options.sources) if (src.hr.length < 2) throw invalidArgument(`${src.name}: a ${frames}-frame model needs time-lapses or stacks, this image has 1 plane`);
   }
+  // An image smaller than the patch (after cropping to a multiple of the scale) cannot give a
+  // patch: skip it with a warning rather than abort the run; padding would train on invented pixels.
+  const fitsPatch = (src: SourceImage) => Math.floor(src.hr[0].height / s) * s >= patch && Math.floor(src.hr[0].width / s) * s >= patch;
+  const tooSmall = options.sources.filter((src) => !fitsPatch(src));
+  if (tooSmall.length === options.sources.length) {
+    const sizes = tooSmall.map((src) => `${src.hr[0].height}x${src.hr[0].width}`);
+    throw invalidArgument(
+      tooSmall.length === 1
+        ? `${tooSmall[0].name}: the patch (${patch} px) is larger than the image (${sizes[0]}); give a smaller --patch`
+        : `the patch (${patch} px) is larger than every training image (${tooSmall.length} images, ${[...new Set(sizes)].slice(0, 3).join(", ")}${new Set(sizes).size > 3 ? ", ..." : ""} px); give a smaller --patch`,
+    );
+  }
+  for (const src of tooSmall) options.onWarning?.(`skipping ${src.name}: ${src.hr[0].height}x${src.hr[0].width} px is smaller than the ${patch} px patch`);
+  const usable = tooSmall.length > 0 ? options.sources.filter(fitsPatch) : options.sources;
   const pairOpts = { recipe: options.recipe, scale: s, frames, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION };
 
   // Split by image: files, or the planes of a single 2D stack.
-  let units = options.sources;
+  let units = usable;
   if (units.length === 1 && frames === 1 && units[0].hr.length > 1) {
     const only = units[0];
     units = only.hr.map((p, i) => ({ name: `${only.name}[${i}]`, hr: [p], lr: only.lr ? [only.lr[i]] : undefined }));

@@ -1,12 +1,12 @@
 // `pssr train` and `pssr predict` end to end through the built CLI.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readImage } from "../../src/io/read.js";
-import { repoRoot, runCli, sharedDataDir } from "../helpers.js";
+import { python, repoRoot, runCli, sharedDataDir } from "../helpers.js";
 
 const em = join(sharedDataDir, "em", "emdiffuse_demo");
 
@@ -91,7 +91,7 @@ test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
     const cases: [string[], RegExp][] = [
       [["train", "--hr", em, "--out", dir, "--preset", "huge"], /unknown preset "huge"; valid: tiny, small, pssr/],
       [["train", "--hr", join(em, "mouse_liver_0.tif"), "--out", dir, "--patch", "192"], /too small to hold out a validation region of 192 px and keep a 192 px training patch/],
-      [["train", "--hr", em, "--out", dir, "--patch", "1024"], /larger than the image/],
+      [["train", "--hr", em, "--out", dir, "--patch", "1024"], /larger than every training image \(4 images, 256x256 px\)/],
       [["train", "--hr", join(dir, "nope"), "--out", dir], /no such file/],
       [["predict", join(dir, "no-model"), join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /model.json is missing/],
       [["predict", "--baseline", "lanczos", "--scale", "2", join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /valid: nearest, bilinear, bicubic/],
@@ -133,6 +133,42 @@ test("Ctrl-C stops pssr train after the current step; --resume continues at the 
     assert.match(r.stderr, /resuming after epoch 1/);
     assert.doesNotMatch(r.stderr, /epoch 1\/3 train loss/);
     assert.match(r.stderr, /epoch 3\/3 train loss/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pssr train skips an image smaller than the patch with a one-line warning; all too small is one error", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
+  try {
+    const data = join(dir, "data");
+    const small = join(dir, "small");
+    // Real TIFFs written by tifffile: two full EM images and one 24x40 crop of a third.
+    const w = spawnSync(python, [
+      "-c",
+      `import sys, os, tifffile
+em, data, small = sys.argv[1:4]
+os.makedirs(data); os.makedirs(small)
+for n in ["mouse_liver_0", "microns_mouse_cortex_0"]:
+    tifffile.imwrite(os.path.join(data, n + ".tif"), tifffile.imread(os.path.join(em, n + ".tif")))
+a = tifffile.imread(os.path.join(em, "mouse_liver_1.tif"))
+tifffile.imwrite(os.path.join(data, "tiny.tif"), a[:24, :40])
+tifffile.imwrite(os.path.join(small, "s1.tif"), a[:24, :40])
+tifffile.imwrite(os.path.join(small, "s2.tif"), a[:16, :16])`,
+      em, data, small,
+    ], { encoding: "utf8" });
+    assert.equal(w.status, 0, w.stderr);
+    const t = runCli(["train", "--hr", data, "--out", join(dir, "m"), "--epochs", "1", "--steps", "1", "--batch", "2", "--patch", "32", "--quiet"]);
+    assert.equal(t.status, 0, t.stderr);
+    const warnings = t.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+    assert.equal(warnings.length, 1, t.stderr);
+    assert.match(warnings[0], /^warning: skipping .*tiny\.tif: 24x40 px is smaller than the 32 px patch$/);
+    assert.ok(existsSync(join(dir, "m", "model.json")));
+    const bad = runCli(["train", "--hr", small, "--out", join(dir, "m2"), "--epochs", "1", "--steps", "1", "--patch", "32"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /the patch \(32 px\) is larger than every training image \(2 images, 24x40, 16x16 px\); give a smaller --patch/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    assert.ok(!existsSync(join(dir, "m2")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

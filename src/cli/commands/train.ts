@@ -212,6 +212,7 @@ export async function run(args: string[]): Promise<number> {
       calibration: calibration as TrainOptions["calibration"],
       signal: controller.signal,
       card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
+      onWarning: (m) => (v.quiet ? console.error(`warning: ${m}`) : progress.line(`warning: ${m}`)),
       onProgress: (e) => {
         if (e.type === "step") progress.update(`epoch ${e.epoch}/${e.epochs}`, e.step, e.steps, formatProgress(e), e.etaSeconds);
         else progress.line(formatProgress(e));
