@@ -2,3 +2,4 @@
 export * from "./predict.js";
 export { loadModelDir, type LoadedModel } from "./load.js";
 export * from "./chunks.js";
+export { matchPixelSize, checkPixelSizeNm, PIXEL_SIZE_TOLERANCE, type PixelSizeMatch } from "./resample.js";

@@ -2,7 +2,7 @@
 import { selectBackend } from "../../backend/index.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument } from "../../errors.js";
-import { BASELINE_METHODS, DISAGREEMENT_MEASURES, loadModelDir, predictBaseline, predictEnsemble, predictImage, predictionInterval, type Baseline, type DisagreementMeasure } from "../../predict/index.js";
+import { BASELINE_METHODS, DISAGREEMENT_MEASURES, checkPixelSizeNm, loadModelDir, matchPixelSize, predictBaseline, predictEnsemble, predictImage, predictionInterval, type Baseline, type DisagreementMeasure } from "../../predict/index.js";
 import { resolveModelDirs } from "../../train/ensemble.js";
 import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict/chunks.js";
 import { isZarrPath } from "../../zarr/ome.js";
@@ -43,6 +43,11 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   What the maps mean: where the networks are unsure or disagree, errors are more likely.
   They are not a guarantee: a confident, agreeing region can still be wrong (all members can
   share a hallucination), and no restored value is fit for intensity quantification.
+  --pixel-size NM     the input's pixel size in nm (when the file lacks it, or to override it)
+  --no-resample       keep the input's grid when its pixel size differs (>2%) from the model's
+                      card (lrPixelSizeNm); by default it is resampled onto the model's grid
+                      (cubic spline when enlarging, area average when shrinking) and the output
+                      carries its true pixel size (model LR pixel size / scale)
   --backend NAME      compute backend (or PSSR_BACKEND)
   --engine tfjs|onnx  onnx: run the model on onnxruntime-node (1 thread, tiles overlapping by the
                       network's halo; about 2x faster than wasm here); packages always use onnx
@@ -89,6 +94,8 @@ export async function run(args: string[]): Promise<number> {
       halo: { type: "string" },
       compressor: { type: "string" },
       quiet: { type: "boolean" },
+      "pixel-size": { type: "string" },
+      "no-resample": { type: "boolean" },
     },
     usage,
   );
@@ -112,6 +119,7 @@ export async function run(args: string[]): Promise<number> {
       v.upper ? { path: v.upper as string, option: "--upper" } : null,
     ],
   );
+  const inputPixelSizeNm = v["pixel-size"] === undefined ? null : checkPixelSizeNm(numberOption(v["pixel-size"], "pixel-size"));
   const dtype = (v.dtype as string | undefined) ?? "float32";
   if (dtype !== "float32" && dtype !== "input") throw invalidArgument(`--dtype must be float32 or input, got ${dtype}`);
   if (v.baseline) {
@@ -127,7 +135,10 @@ export async function run(args: string[]): Promise<number> {
   if (parsed.positionals.length !== 2) throw invalidArgument(`expected MODEL_DIR and IN`);
   const [modelDir, input] = parsed.positionals;
   // A BioImage Model Zoo package (zip or folder), or --engine onnx: onnxruntime-node (docs/EXPORT.md).
-  if (isModelPackage(modelDir) || (v.engine !== undefined && v.engine !== "tfjs")) return predictPackageCommand(modelDir, input, out, v);
+  if (isModelPackage(modelDir) || (v.engine !== undefined && v.engine !== "tfjs")) {
+    if (inputPixelSizeNm !== null || v["no-resample"]) throw invalidArgument("--pixel-size and --no-resample work with model folders (tfjs engine), not packages or --engine onnx; resample the input first");
+    return predictPackageCommand(modelDir, input, out, v);
+  }
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const measure = (v.measure as string | undefined) ?? "std";
   if (!(DISAGREEMENT_MEASURES as readonly string[]).includes(measure)) throw invalidArgument(`--measure must be one of ${DISAGREEMENT_MEASURES.join(", ")}, got ${measure}`);
@@ -146,9 +157,12 @@ export async function run(args: string[]): Promise<number> {
   if (v.measure) throw invalidArgument("--measure needs --ensemble DIRS (or a model folder with ensemble.json)");
   const { model, card } = await loadModelDir(modelDir);
   try {
-    if (isZarrPath(input) || isZarrPath(out)) return await runChunked(model, card, input, out, v, backend);
+    if (isZarrPath(input) || isZarrPath(out)) {
+      if (inputPixelSizeNm !== null || v["no-resample"]) throw invalidArgument("--pixel-size and --no-resample work on TIFF/PNG images, not OME-Zarr chunks (which are restored on their own grid)");
+      return await runChunked(model, card, input, out, v, backend);
+    }
     if ((v["scale-map"] || level !== null) && !model.spec.probabilistic) throw invalidArgument("--scale-map and --interval need a probabilistic (Laplace) model (pssr train --arch care --probabilistic)");
-    const img = await readImage(input);
+    const img = matchInput(await readImage(input), card?.lrPixelSizeNm ?? null, inputPixelSizeNm, v);
     warnSmallTile(model.spec, tilePx, img);
     const calibration = v.uncalibrated ? null : (card?.calibration?.scale ?? null);
     if ((v["scale-map"] || level !== null) && !calibration && !v.uncalibrated) console.error("warning: the model's card has no scale calibration; the scales are the network's raw ones");
@@ -180,6 +194,13 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
+/** Sets the input's pixel size (--pixel-size) and resamples it onto the model's grid unless --no-resample; says so on stderr. */
+function matchInput(img: Image, modelLrPixelSizeNm: number | null, inputPixelSizeNm: number | null, v: Record<string, unknown>): Image {
+  const m = matchPixelSize(img, modelLrPixelSizeNm, { inputPixelSizeNm, resample: !v["no-resample"] });
+  if (m.message) console.error(m.resampled ? m.message : `warning: ${m.message}`);
+  return m.image;
+}
+
 /** Warns when tiles give the network less context than its receptive field (and the image allows more). */
 function warnSmallTile(spec: Parameters<typeof receptiveFieldPx>[0], tilePx: number, img: Image): void {
   const rf = receptiveFieldPx(spec);
@@ -190,10 +211,16 @@ function warnSmallTile(spec: Parameters<typeof receptiveFieldPx>[0], tilePx: num
 }
 
 async function runEnsemble(dirs: string[], input: string, out: string, v: Record<string, unknown>, dtype: string, backend: string, measure: DisagreementMeasure): Promise<number> {
-  const img = await readImage(input);
+  const raw = await readImage(input);
   const members: Awaited<ReturnType<typeof loadModelDir>>[] = [];
   try {
     for (const dir of dirs) members.push(await loadModelDir(dir));
+    // One grid for all members: they must agree on their input pixel size to be resampled onto it.
+    const sizes = members.map((m) => m.card?.lrPixelSizeNm ?? null).filter((x): x is number => x !== null);
+    if (!v["no-resample"] && sizes.some((x) => Math.abs(x / sizes[0] - 1) > 0.02)) {
+      throw invalidArgument(`the ensemble's members expect different input pixel sizes (${[...new Set(sizes.map((x) => x.toPrecision(3)))].join(", ")} nm); give --no-resample to restore on the input's grid`);
+    }
+    const img = matchInput(raw, sizes[0] ?? null, v["pixel-size"] === undefined ? null : Number(v["pixel-size"]), v);
     const tilePx = intOption(v.tile, "tile", 256, 8);
     for (const m of members) warnSmallTile(m.model.spec, tilePx, img);
     const progress: Progress = createProgress({ quiet: Boolean(v.quiet) });

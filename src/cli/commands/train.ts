@@ -9,6 +9,7 @@ import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
 import { train, trainEnsemble, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage, type TrainOptions } from "../../train/index.js";
 import { intOption, numberOption, parseCommandArgs, positiveOption } from "../args.js";
+import { checkPixelSizeNm } from "../../predict/resample.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
 
@@ -42,6 +43,8 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
                      data (default quantile: a monotone map; factor: one multiplier); in the card
   --resume           continue from DIR/checkpoint after an interruption
   --overwrite        train a new model into a DIR that holds one (replaced after the first epoch)
+  --pixel-size NM    the HR images' pixel size in nm, recorded in the card (when the files
+                     lack it, or to override it); pssr predict then matches inputs to it
   --quiet            no progress display
   --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
 Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise.
@@ -111,6 +114,7 @@ export async function run(args: string[]): Promise<number> {
       resume: { type: "boolean" },
       overwrite: { type: "boolean" },
       quiet: { type: "boolean" },
+      "pixel-size": { type: "string" },
       backend: { type: "string" },
     },
     usage,
@@ -149,6 +153,7 @@ export async function run(args: string[]): Promise<number> {
     probabilistic: Boolean(v.probabilistic),
   };
   modelSpec(modelOptions); // unknown preset/architecture: one line now, not after loading
+  const givenPixelSizeNm = v["pixel-size"] === undefined ? null : checkPixelSizeNm(numberOption(v["pixel-size"], "pixel-size"));
   const outDir = resolve(v.out as string);
   if (v.resume && v.overwrite) throw invalidArgument("--resume continues the model in --out and --overwrite replaces it; give one");
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw invalidArgument(`--out ${v.out as string} is a file; give a folder for the model`);
@@ -181,10 +186,10 @@ export async function run(args: string[]): Promise<number> {
   progress.status(`loading ${hrPaths.length} training image${hrPaths.length > 1 ? "s" : ""} and starting the compute backend...`);
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const sources: SourceImage[] = [];
-  let hrPixelSizeNm: number | null = null;
+  let hrPixelSizeNm: number | null = givenPixelSizeNm;
   for (const [i, path] of hrPaths.entries()) {
     const hr = await readImage(path);
-    if (i === 0 && hr.pixelSize) hrPixelSizeNm = lengthToNm(hr.pixelSize);
+    if (i === 0 && hr.pixelSize && givenPixelSizeNm === null) hrPixelSizeNm = lengthToNm(hr.pixelSize);
     const lr = lrPaths ? await readImage(lrPaths[i]) : undefined;
     sources.push(sourceFromImage(path, hr, lr));
   }
