@@ -161,3 +161,17 @@ test("5-frame models train on time-lapses; real LR/HR pairs train without a reci
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test("train() skips a source smaller than the patch through onWarning and trains on the rest", async () => {
+  const out = tmp();
+  try {
+    const tiny: SourceImage = { name: "tiny", hr: [{ data: new Float32Array(20 * 40).fill(1), height: 20, width: 40 }] };
+    const warnings: string[] = [];
+    const r = await train({ ...SMALL, outDir: out, epochs: 1, stepsPerEpoch: 1, sources: [...sources, tiny], onWarning: (m) => warnings.push(m) });
+    assert.deepEqual(warnings, ["skipping tiny: 20x40 px is smaller than the 32 px patch"]);
+    assert.equal(r.epochsCompleted, 1);
+    await assert.rejects(train({ ...SMALL, outDir: out, sources: [tiny] }), /tiny: the patch \(32 px\) is larger than the image \(20x40\)/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
