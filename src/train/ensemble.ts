@@ -39,7 +39,7 @@ export async function trainEnsemble(options: TrainOptions, n: number, onMember?:
   for (let k = 0; k < n; k++) {
     onMember?.(k + 1, n);
     const name = `member-${k + 1}`;
-    const r = await train({ ...options, outDir: join(options.outDir, name), seed: memberSeed(seed, k), splitSeed: options.splitSeed ?? seed });
+    const r = await train({ ...options, outDir: join(options.outDir, name), seed: memberSeed(seed, k), splitSeed: options.splitSeed ?? seed, onWarning: k === 0 ? options.onWarning : undefined }); // the same data: warn once
     results.push(r);
     if (r.interrupted) return { results, interrupted: true };
     members.push(name);
