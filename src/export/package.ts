@@ -593,7 +593,17 @@ export async function packageFromModelDir(dir: string): Promise<ModelPackage> {
  * `pssr predict PACKAGE IN -o OUT`: reads IN, restores it with the package, writes OUT (and
  * the Laplace scale map with --scale-map). Options of model directories that packages lack are refused.
  */
-export async function predictPackageCommand(path: string, input: string, out: string, v: Record<string, unknown>): Promise<number> {
+/**
+ * `pssr predict PACKAGE|MODEL_DIR --engine onnx`. `prepareInput` (the CLI's pixel-size matching)
+ * sees the image before restoration, with our card when the package has one.
+ */
+export async function predictPackageCommand(
+  path: string,
+  input: string,
+  out: string,
+  v: Record<string, unknown>,
+  prepareInput: (img: Image, card: ModelCard | null) => Image = (img) => img,
+): Promise<number> {
   for (const opt of ["baseline", "ensemble", "disagreement", "init", "chunks", "chunk-index", "chunk-count", "block", "halo", "compressor", "overlap"]) {
     if (v[opt] !== undefined) throw invalidArgument(`--${opt} is not available with a model package or --engine onnx (tiles overlap by the halo)`);
   }
@@ -609,7 +619,7 @@ export async function predictPackageCommand(path: string, input: string, out: st
     await selectBackend({ name: (v.backend as string | undefined) ?? null });
   }
   const pkg = isModelPackage(path) ? openModelPackage(path) : await packageFromModelDir(path);
-  const img = await readImage(input);
+  const img = prepareInput(await readImage(input), pkg.card);
   const r = await predictWithPackage(pkg, img, { tilePx: tile });
   let image = r.image;
   if (v.dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16")) {

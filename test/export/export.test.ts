@@ -56,7 +56,7 @@ async function makeModelDir(dir: string, c: Case): Promise<void> {
     frames: c.frames,
     recipe: "pssr-em",
     seed: 4,
-    hrPixelSizeNm: 5,
+    hrPixelSizeNm: 20 / c.scale, // the test images are 20 nm: the LR grid the card expects
     data: { hr: ["data-samples/em/emdiffuse_demo/mouse_liver_0.tif (provenance: data-samples/README.md)"] },
   });
   model.dispose();
@@ -112,7 +112,7 @@ for (const c of CASES) {
       const inY = rdf.inputs[0].axes[2];
       const outY = rdf.outputs[0].axes[2];
       assert.equal(inY.unit, "micrometer");
-      assert.ok(Math.abs(inY.scale - (5 * c.scale) / 1000) < 1e-12);
+      assert.ok(Math.abs(inY.scale - 20 / 1000) < 1e-12, `input scale ${inY.scale} µm = the card's 20 nm LR pixels`);
       assert.ok(Math.abs(outY.scale - inY.scale / c.scale) < 1e-12);
       assert.equal(rdf.inputs[0].axes[1].channel_names.length, c.frames);
       assert.equal(rdf.outputs[0].axes[1].channel_names.length, c.probabilistic ? 2 : 1);

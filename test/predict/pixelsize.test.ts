@@ -105,11 +105,21 @@ test("pssr predict resamples to the card's pixel size; --no-resample, --pixel-si
     assert.deepEqual(info(ens).shape, [160, 160]);
     assert.ok(Math.abs(info(ens).pixelSizeNm! - 5) < 1e-3);
 
+    // --engine onnx (onnxruntime on the exported network) restores on the same grid.
+    const onnx = join(dir, "onnx.tif");
+    const o = runCli(["predict", model, coarse, "-o", onnx, "--engine", "onnx"]);
+    assert.equal(o.status, 0, o.stderr);
+    assert.match(o.stderr, /64x64 -> 80x80 px/);
+    assert.deepEqual(info(onnx).shape, [160, 160]);
+    assert.ok(Math.abs(info(onnx).pixelSizeNm! - 5) < 1e-3);
+    const onnxKept = join(dir, "onnx-kept.tif");
+    assert.equal(runCli(["predict", model, coarse, "-o", onnxKept, "--engine", "onnx", "--no-resample"]).status, 0);
+    assert.deepEqual(info(onnxKept).shape, [128, 128]);
+
     const bad: [string[], RegExp][] = [
       [["predict", model, bare, "-o", join(dir, "x.tif"), "--pixel-size", "0"], /--pixel-size must be a positive pixel size in nm, got 0/],
       [["predict", model, bare, "-o", join(dir, "x.tif"), "--pixel-size", "-3"], /--pixel-size must be a positive pixel size in nm, got -3/],
       [["predict", model, bare, "-o", join(dir, "x.tif"), "--pixel-size", "ten"], /--pixel-size/],
-      [["predict", model, bare, "-o", join(dir, "x.tif"), "--pixel-size", "10", "--engine", "onnx"], /--pixel-size and --no-resample work with model folders/],
       [["train", "--hr", em, "--out", join(dir, "m2"), "--pixel-size", "nan"], /--pixel-size/],
     ];
     for (const [args, re] of bad) {

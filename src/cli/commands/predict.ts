@@ -136,8 +136,8 @@ export async function run(args: string[]): Promise<number> {
   const [modelDir, input] = parsed.positionals;
   // A BioImage Model Zoo package (zip or folder), or --engine onnx: onnxruntime-node (docs/EXPORT.md).
   if (isModelPackage(modelDir) || (v.engine !== undefined && v.engine !== "tfjs")) {
-    if (inputPixelSizeNm !== null || v["no-resample"]) throw invalidArgument("--pixel-size and --no-resample work with model folders (tfjs engine), not packages or --engine onnx; resample the input first");
-    return predictPackageCommand(modelDir, input, out, v);
+    // The same pixel-size matching as the tfjs path, so both engines restore on one grid.
+    return predictPackageCommand(modelDir, input, out, v, (img, card) => matchInput(img, card?.lrPixelSizeNm ?? null, inputPixelSizeNm, v));
   }
   const { name: backend } = await selectBackend({ name: (v.backend as string | undefined) ?? null });
   const measure = (v.measure as string | undefined) ?? "std";
