@@ -1,6 +1,6 @@
 // Shared test plumbing: where the repo, the shared data and the Python references are.
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,4 +42,35 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     env: { ...process.env, ...options.env },
     maxBuffer: 1 << 30,
   });
+}
+
+/**
+ * An environment whose Jupyter folders (data, runtime, config) live under `dir` and whose
+ * JUPYTER_PATH is `prefix`/share/jupyter, with our kernel installed there as `kernelName`:
+ * a test never reads or writes the home folder's Jupyter. `extra` is added to the environment.
+ */
+export function isolatedJupyter(dir: string, prefix: string, kernelName: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JUPYTER_PATH: join(prefix, "share", "jupyter"),
+    JUPYTER_DATA_DIR: join(dir, "data"),
+    JUPYTER_RUNTIME_DIR: join(dir, "runtime"),
+    JUPYTER_CONFIG_DIR: join(dir, "config"),
+    JUPYTER_PLATFORM_DIRS: "0",
+    ...extra,
+  };
+  mkdirSync(join(dir, "runtime"), { recursive: true });
+  const r = runCli(["kernel", "install", "--prefix", prefix, "--name", kernelName], { env });
+  if (r.status !== 0) throw new Error(`pssr kernel install failed: ${r.stderr}`);
+  return env;
+}
+
+/** SIGTERM, then SIGKILL when the process has not exited after `graceMs`; resolves once it is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -5,11 +5,19 @@ import { planeCount, getPlane } from "../image/image.js";
 import { selectIndices, type AxisSelection } from "../image/select.js";
 import { readImage } from "../io/read.js";
 import { invalidArgument, PssrError } from "../errors.js";
-import { intOption, type Parsed } from "./args.js";
+import { intOption, type Options, type Parsed } from "./args.js";
 
 /** Usage lines for the selection options (commands append them to their usage text). */
 export const SELECT_USAGE = `  --time N, --channel N, --plane N   pick time point / channel / Z plane N (0-based) of stacks
   --select t=N,c=N,z=N               the same in one option`;
+
+/** The selection options' entries for a command's option table (spread into it). */
+export const SELECT_OPTIONS: Options = {
+  time: { type: "string" },
+  channel: { type: "string" },
+  plane: { type: "string" },
+  select: { type: "string" },
+};
 
 const LETTER: Record<string, "T" | "C" | "Z"> = { t: "T", time: "T", c: "C", channel: "C", z: "Z", plane: "Z" };
 

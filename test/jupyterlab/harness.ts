@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { python, repoRoot } from "../helpers.js";
+import { python, repoRoot, stopProcess } from "../helpers.js";
 import { createWorkspace, type Workspace } from "../notebooks/harness.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -185,17 +185,7 @@ export async function startLab(options: { prefix?: string; frontend?: Frontend }
         })
         .catch(() => undefined);
       await browser.close().catch(() => undefined);
-      server.kill("SIGTERM");
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          server.kill("SIGKILL");
-          r(null);
-        }, 10_000);
-        server.once("exit", () => {
-          clearTimeout(t);
-          r(null);
-        });
-      });
+      await stopProcess(server);
       ws.dispose();
     },
   };

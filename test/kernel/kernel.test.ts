@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { python, repoRoot, runCli } from "../helpers.js";
+import { isolatedJupyter, python, repoRoot, runCli } from "../helpers.js";
 
 const KERNEL = "pssr-ts-test";
 let work = "";
@@ -34,18 +34,7 @@ function passed(stdout: string): string[] {
 describe("kernel with Jupyter clients", () => {
   before(() => {
     work = mkdtempSync(join(tmpdir(), "pssr-kernel-test-"));
-    const prefix = join(work, "prefix");
-    env = {
-      ...process.env,
-      JUPYTER_PATH: join(prefix, "share", "jupyter"),
-      JUPYTER_DATA_DIR: join(work, "data"),
-      JUPYTER_RUNTIME_DIR: join(work, "runtime"),
-      JUPYTER_CONFIG_DIR: join(work, "config"),
-      JUPYTER_PLATFORM_DIRS: "0",
-    };
-    mkdirSync(join(work, "runtime"), { recursive: true });
-    const r = runCli(["kernel", "install", "--prefix", prefix, "--name", KERNEL], { env });
-    assert.equal(r.status, 0, r.stderr);
+    env = isolatedJupyter(work, join(work, "prefix"), KERNEL);
   });
 
   after(() => {

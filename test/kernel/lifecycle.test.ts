@@ -5,11 +5,11 @@
 // Jupyter process dies, and debug_request answered.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { python, repoRoot, runCli } from "../helpers.js";
+import { isolatedJupyter, python, repoRoot } from "../helpers.js";
 
 const KERNEL = "pssr-ts-lifecycle";
 const SCRIPT = join(repoRoot, "test", "ref", "kernel_lifecycle.py");
@@ -39,18 +39,7 @@ function alive(pid: number): boolean {
 describe("kernel lifecycle with jupyter_client", () => {
   before(() => {
     work = mkdtempSync(join(tmpdir(), "pssr-kernel-life-"));
-    const prefix = join(work, "prefix");
-    env = {
-      ...process.env,
-      JUPYTER_PATH: join(prefix, "share", "jupyter"),
-      JUPYTER_DATA_DIR: join(work, "data"),
-      JUPYTER_RUNTIME_DIR: join(work, "runtime"),
-      JUPYTER_CONFIG_DIR: join(work, "config"),
-      JUPYTER_PLATFORM_DIRS: "0",
-    };
-    mkdirSync(join(work, "runtime"), { recursive: true });
-    const r = runCli(["kernel", "install", "--prefix", prefix, "--name", KERNEL], { env });
-    assert.equal(r.status, 0, r.stderr);
+    env = isolatedJupyter(work, join(work, "prefix"), KERNEL);
   });
 
   after(() => {

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot, runCli } from "../helpers.js";
+import { isolatedJupyter, repoRoot } from "../helpers.js";
 
 export const NBCONVERT = "/usr/bin/jupyter-nbconvert";
 export const WIDGET_VIEW = "application/vnd.jupyter.widget-view+json";
@@ -30,19 +30,7 @@ export interface Workspace {
 export function createWorkspace(prefix: string, kernelName: string): Workspace {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const jprefix = join(root, "prefix");
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    JUPYTER_PATH: join(jprefix, "share", "jupyter"),
-    JUPYTER_DATA_DIR: join(root, "data"),
-    JUPYTER_RUNTIME_DIR: join(root, "runtime"),
-    JUPYTER_CONFIG_DIR: join(root, "config"),
-    JUPYTER_PLATFORM_DIRS: "0",
-    PSSR_QUICK: "1",
-    PSSR_NOTEBOOK_OUT: join(root, "runs"),
-  };
-  mkdirSync(join(root, "runtime"), { recursive: true });
-  const r = runCli(["kernel", "install", "--prefix", jprefix, "--name", kernelName], { env });
-  if (r.status !== 0) throw new Error(`pssr kernel install failed: ${r.stderr}`);
+  const env = isolatedJupyter(root, jprefix, kernelName, { PSSR_QUICK: "1", PSSR_NOTEBOOK_OUT: join(root, "runs") });
   const project = join(root, "project");
   cpSync(join(repoRoot, "notebooks"), project, { recursive: true, filter: (src) => !/(^|\/)(runs|\.ipynb_checkpoints|node_modules)$/.test(src) });
   mkdirSync(join(project, "node_modules"), { recursive: true });

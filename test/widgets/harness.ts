@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { python, repoRoot, runCli } from "../helpers.js";
+import { isolatedJupyter, python, repoRoot, stopProcess } from "../helpers.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const artifactsDir = join(repoRoot, "test-artifacts", "widgets");
@@ -81,17 +81,7 @@ export async function startHarness(): Promise<Harness> {
   const aux = mkdtempSync(join(tmpdir(), "pssr-widgets-aux-"));
   const prefix = join(aux, "prefix");
   const kernelName = "pssr-ts-widgets-test";
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    JUPYTER_PATH: join(prefix, "share", "jupyter"),
-    JUPYTER_DATA_DIR: join(aux, "data"),
-    JUPYTER_RUNTIME_DIR: join(aux, "runtime"),
-    JUPYTER_CONFIG_DIR: join(aux, "config"),
-    JUPYTER_PLATFORM_DIRS: "0",
-  };
-  mkdirSync(join(aux, "runtime"), { recursive: true });
-  const inst = runCli(["kernel", "install", "--prefix", prefix, "--name", kernelName], { env });
-  if (inst.status !== 0) throw new Error(`kernel install failed: ${inst.stderr}`);
+  const env = isolatedJupyter(aux, prefix, kernelName);
   // Cells import the toolkit from a private copy of dist/src: the kernel's TypeScript watch
   // program watches imported declaration files and the folders it resolved them through, and a
   // change there between cells (a concurrent `tsc` rewriting dist/) leaves tslab's converter
@@ -158,17 +148,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await page.evaluate(() => (window as any).session?.shutdown()).catch(() => undefined);
       await browser.close().catch(() => undefined);
-      server.kill("SIGTERM");
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          server.kill("SIGKILL");
-          r(null);
-        }, 10_000);
-        server.once("exit", () => {
-          clearTimeout(t);
-          r(null);
-        });
-      });
+      await stopProcess(server);
       rmSync(work, { recursive: true, force: true });
       rmSync(aux, { recursive: true, force: true });
     },

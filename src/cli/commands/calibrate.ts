@@ -3,7 +3,7 @@ import { calibrate } from "../../crappify/index.js";
 import { planeCount } from "../../image/image.js";
 import { invalidArgument } from "../../errors.js";
 import { intOption, numberOption, parseCommandArgs } from "../args.js";
-import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
 /** Above this synthetic-vs-real noise-curve mismatch the fitted recipe is not trusted. */
 const MISMATCH_WARN = 0.25;
@@ -32,10 +32,7 @@ export async function run(args: string[]): Promise<number> {
       offset: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
-      time: { type: "string" },
-      channel: { type: "string" },
-      plane: { type: "string" },
-      select: { type: "string" },
+      ...SELECT_OPTIONS,
     },
     usage,
   );

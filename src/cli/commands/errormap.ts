@@ -4,7 +4,7 @@ import { errorMap } from "../../metrics/errormap.js";
 import { invalidArgument } from "../../errors.js";
 import { numberOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
-import { onlyPlane, parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+import { onlyPlane, parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
 export const summary = "NanoJ-SQUIRREL error map of a restoration against a reference (RSE, RSP)";
 
@@ -25,10 +25,7 @@ export async function run(args: string[]): Promise<number> {
       out: { type: "string" },
       "sigma-max": { type: "string" },
       json: { type: "boolean" },
-      time: { type: "string" },
-      channel: { type: "string" },
-      plane: { type: "string" },
-      select: { type: "string" },
+      ...SELECT_OPTIONS,
     }, usage);
   if (!parsed) return 0;
   const [refPath, srPath, ...rest] = parsed.positionals;

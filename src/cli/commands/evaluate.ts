@@ -6,7 +6,7 @@ import { planes } from "../../image/image.js";
 import { evaluate, type EvaluateResult } from "../../metrics/pixel.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { numberOption, parseCommandArgs } from "../args.js";
-import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
 export const summary = "PSNR, SSIM, NRMSE, MS-SSIM of a restoration against ground truth (CARE/PSSR protocol)";
 
@@ -67,10 +67,7 @@ export async function run(args: string[]): Promise<number> {
       "data-range": { type: "string" },
       "pixel-size": { type: "string" },
       json: { type: "boolean" },
-      time: { type: "string" },
-      channel: { type: "string" },
-      plane: { type: "string" },
-      select: { type: "string" },
+      ...SELECT_OPTIONS,
     },
     usage,
   );

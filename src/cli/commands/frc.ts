@@ -7,7 +7,7 @@ import { estimateNoiseCurve, fitPoissonGaussian } from "../../crappify/calibrate
 import type { Plane } from "../../image/image.js";
 import { numberOption, parseCommandArgs } from "../args.js";
 import { isSameFile } from "../outputs.js";
-import { onlyPlane, parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+import { onlyPlane, parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
 export const summary = "Fourier ring correlation resolution of two images (or one, single-image FRC)";
 
@@ -57,10 +57,7 @@ export async function run(args: string[]): Promise<number> {
       single: { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
-      time: { type: "string" },
-      channel: { type: "string" },
-      plane: { type: "string" },
-      select: { type: "string" },
+      ...SELECT_OPTIONS,
     },
     usage,
   );

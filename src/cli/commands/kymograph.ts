@@ -4,7 +4,7 @@ import { kymograph, type Point } from "../../metrics/kymograph.js";
 import { invalidArgument } from "../../errors.js";
 import { intOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
-import { parseSelection, readSelected, SELECT_USAGE } from "../select.js";
+import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
 export const summary = "kymograph (time x position) of a time-lapse along a polyline";
 
@@ -43,10 +43,7 @@ export async function run(args: string[]): Promise<number> {
       output: { type: "string", short: "o" },
       out: { type: "string" },
       json: { type: "boolean" },
-      time: { type: "string" },
-      channel: { type: "string" },
-      plane: { type: "string" },
-      select: { type: "string" },
+      ...SELECT_OPTIONS,
     },
     usage,
   );
