@@ -13,6 +13,7 @@
 // `img.meta` (recipe, seed, provenance) is stored as JSON in private tag 65000 and comes back
 // as `meta` from readImage.
 import { endianness } from "node:os";
+import * as zlib from "node:zlib";
 import sharp from "sharp";
 import { getPlane, lengthToNm, numel, type Image, type Plane } from "../image/image.js";
 import { PssrError, invalidArgument } from "../errors.js";
@@ -309,6 +310,29 @@ export function autoContrast8(plane: Plane, options: PngOptions = {}): Uint8Arra
     out[i] = y <= 0 ? 0 : y >= 255 ? 255 : Math.floor(y + 0.5);
   }
   return out;
+}
+
+/**
+ * An 8-bit greyscale PNG (no filtering, zlib level 6) of `gray`, row by row, synchronously: for
+ * display bundles that must be complete when a cell's reply goes out (encodePng is async, via sharp).
+ */
+export function grayPng(gray: Uint8Array, width: number, height: number): Buffer {
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(gray.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // colour type: greyscale
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
 /** An 8-bit greyscale PNG of `plane` with auto-contrast (see autoContrast8). */

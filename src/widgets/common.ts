@@ -5,7 +5,7 @@ import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
 import { percentiles } from "../image/percentile.js";
-import * as zlib from "node:zlib";
+import { grayPng } from "../io/write.js";
 import type { WidgetModelSpec } from "../kernel/widget.js";
 
 /** The front-end module (widgets/src/version.ts). */
@@ -93,25 +93,6 @@ export function withStaticFallback(view: Record<string, unknown>, what: string, 
   return { ...view, "image/png": grayPng(gray, p.width, p.height).toString("base64"), "text/plain": text };
 }
 
-/** An 8-bit greyscale PNG (no filtering, zlib level 6) of `gray`, row by row. */
-export function grayPng(gray: Uint8Array, width: number, height: number): Buffer {
-  const raw = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) raw.set(gray.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, "latin1");
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // colour type: greyscale
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /** Planes each auto-contrasted to [0, 1] (0.35/99.65 percentiles) and reduced to at most 384 px, side by side on white. */
 export function sideBySide(planes: readonly Plane[], maxPx = 384, gapPx = 8): Plane {
