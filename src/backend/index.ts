@@ -12,5 +12,5 @@ export {
   parseBackendName,
   wasmBinaryDir,
 } from "./select.js";
-export { registerWasmTrainingKernels, fixBatchedGradientKernels, WASM_TRAINING_KERNELS, wasmConvStatus } from "./wasm_kernels.js";
+export { installBackendKernels, KERNEL_TABLE, CONV_MODULE_KERNELS, wasmConvStatus, type KernelRow } from "./kernel-table.js";
 export { registerMissingGradients, spaceToDepth } from "./gradients.js";

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { PssrError, unknownName } from "../errors.js";
 import { bundledTf, setTf, type Tf } from "./tf.js";
 import { registerMissingGradients } from "./gradients.js";
-import { fixBatchedGradientKernels, registerWasmTrainingKernels, wasmConvStatus } from "./wasm_kernels.js";
+import { installBackendKernels, wasmConvStatus } from "./kernel-table.js";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -133,7 +133,7 @@ async function startWasm(): Promise<Attempt> {
     if (!ok) return { ok: false, why: "the WebAssembly module did not initialise" };
     const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
     const threads = Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
-    registerWasmTrainingKernels(tf, "wasm");
+    installBackendKernels(tf, "wasm");
     registerMissingGradients(tf);
     const conv = wasmConvStatus();
     const convolutions = conv === "on" ? "pssr-lab SIMD GEMM (native/conv.c)" : `tfjs XNNPACK; ours ${conv}`;
@@ -150,7 +150,7 @@ async function startCpu(): Promise<Attempt> {
     quiet(tf);
     const ok = await tf.setBackend("cpu");
     if (!ok) return { ok: false, why: "the cpu backend did not initialise" };
-    fixBatchedGradientKernels(tf, "cpu");
+    installBackendKernels(tf, "cpu");
     registerMissingGradients(tf);
     return { ok: true, started: { tf, tfName: "cpu", details: { tfjsBackend: "cpu", tfjsCore: tf.version_core } } };
   } catch (e) {
