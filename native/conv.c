@@ -280,11 +280,12 @@ static void pack_b(const float* b, int sk, int sj, int k0, int kc, int j0, int n
 enum { A_PLAIN, A_IM2COL, A_IM2COL_T };
 
 /*
- * C[M x N] (ldc) = (or += when accumulate) A[M x K] * B[K x N], with A given by `a_kind`
- * (A_PLAIN: `a` row-major with row stride lda; the others: image `a` and geometry `g`) and
- * B[k, j] = b[k * sbk + j * sbj].
+ * Rows [r0, r1) of C[M x N] (ldc) = (or += when accumulate) A[M x K] * B[K x N], with A given
+ * by `a_kind` (A_PLAIN: `a` row-major with row stride lda; the others: image `a` and geometry
+ * `g`) and B[k, j] = b[k * sbk + j * sbj]. Each element's sum runs over the same K blocks in
+ * the same order whatever the row range, so threads that split the rows give the same bits.
  */
-static void gemm(int M, int N, int K, int a_kind, const float* a, int lda, const int* g, const float* b, int sbk, int sbj, float* c, int ldc,
+static void gemm(int r0, int r1, int N, int K, int a_kind, const float* a, int lda, const int* g, const float* b, int sbk, int sbj, float* c, int ldc,
                  int accumulate, float* ws) {
   float* ap = ws + WS_A;
   float* bp = ws + WS_B;
@@ -295,8 +296,8 @@ static void gemm(int M, int N, int K, int a_kind, const float* a, int lda, const
       int kc = K - pc < KC ? K - pc : KC;
       pack_b(b, sbk, sbj, pc, kc, jc, nc, bp);
       int acc = accumulate || pc > 0;
-      for (int ic = 0; ic < M; ic += MC) {
-        int mc = M - ic < MC ? M - ic : MC;
+      for (int ic = r0; ic < r1; ic += MC) {
+        int mc = r1 - ic < MC ? r1 - ic : MC;
         if (a_kind == A_PLAIN) pack_a_plain(a, lda, ic, mc, pc, kc, ap);
         else if (a_kind == A_IM2COL) pack_a_im2col(a, g, ic, mc, pc, kc, ap);
         else pack_a_im2col_t(a, g, ic, mc, pc, kc, ap);
@@ -311,23 +312,24 @@ static void gemm(int M, int N, int K, int a_kind, const float* a, int lda, const
     }
   }
   if (K == 0 && !accumulate) {
-    for (int i = 0; i < M; i++) for (int j = 0; j < N; j++) c[(long)i * ldc + j] = 0.0f;
+    for (int i = r0; i < r1; i++) for (int j = 0; j < N; j++) c[(long)i * ldc + j] = 0.0f;
   }
 }
 
 /*
  * y[n, ho, wo, cout] = conv(x[n, h, w, cin], filter[kh, kw, cin, cout]) (+ bias[cout] or a
- * scalar bias when bias_len is 1) (then ReLU when relu).
+ * scalar bias when bias_len is 1) (then ReLU when relu), for output pixels [r0, r1).
  */
-EXPORT(conv2d) void conv2d(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g, float* ws) {
-  const int M = g[G_N] * g[G_HO] * g[G_WO], cout = g[G_COUT], K = g[G_KH] * g[G_KW] * g[G_CIN];
+EXPORT(conv2d) void conv2d(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g, float* ws, int r0,
+                           int r1) {
+  const int cout = g[G_COUT], K = g[G_KH] * g[G_KW] * g[G_CIN];
   const int pointwise = g[G_KH] == 1 && g[G_KW] == 1 && g[G_SH] == 1 && g[G_SW] == 1 && g[G_PT] == 0 && g[G_PL] == 0 &&
                         g[G_HO] == g[G_H] && g[G_WO] == g[G_W];
-  if (pointwise) gemm(M, cout, K, A_PLAIN, x, K, g, filter, cout, 1, y, cout, 0, ws);
-  else gemm(M, cout, K, A_IM2COL, x, 0, g, filter, cout, 1, y, cout, 0, ws);
+  if (pointwise) gemm(r0, r1, cout, K, A_PLAIN, x, K, g, filter, cout, 1, y, cout, 0, ws);
+  else gemm(r0, r1, cout, K, A_IM2COL, x, 0, g, filter, cout, 1, y, cout, 0, ws);
   if (bias_len == 0 && !relu) return;
-  const long total = (long)M * cout;
-  for (long p = 0; p < total; p += cout) {
+  const long total = (long)r1 * cout;
+  for (long p = (long)r0 * cout; p < total; p += cout) {
     float* row = y + p;
     for (int o = 0; o < cout; o++) {
       float v = row[o] + (bias_len == cout ? bias[o] : bias_len == 1 ? bias[0] : 0.0f);
@@ -336,24 +338,32 @@ EXPORT(conv2d) void conv2d(const float* x, const float* filter, const float* bia
   }
 }
 
-/* dw[kh, kw, cin, cout] = sum over pixels of im2col(x)^T * dy[n, ho, wo, cout]. */
-EXPORT(conv2d_backprop_filter) void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const int* g, float* ws) {
-  const int M = g[G_KH] * g[G_KW] * g[G_CIN], cout = g[G_COUT], K = g[G_N] * g[G_HO] * g[G_WO];
-  gemm(M, cout, K, A_IM2COL_T, x, 0, g, dy, cout, 1, dw, cout, 0, ws);
+/* Rows [r0, r1) (filter entries (ty, tx, c)) of dw[kh, kw, cin, cout] = sum over pixels of
+   im2col(x)^T * dy[n, ho, wo, cout]. */
+EXPORT(conv2d_backprop_filter) void conv2d_backprop_filter(const float* x, const float* dy, float* dw, const int* g, float* ws, int r0, int r1) {
+  const int cout = g[G_COUT], K = g[G_N] * g[G_HO] * g[G_WO];
+  gemm(r0, r1, cout, K, A_IM2COL_T, x, 0, g, dy, cout, 1, dw, cout, 0, ws);
 }
 
 /*
- * cols[n*ho*wo, kh*kw*cin] = dy[n*ho*wo, cout] * filter[kh*kw*cin, cout]^T for the output
- * pixels [p0, p0 + count), then scattered (col2im) into dx[n, h, w, cin] (which the caller
- * zeroed). Any stride, dilation and padding.
+ * Rows [r0, r1) of cols[count, kh*kw*cin] = dy[n*ho*wo, cout] * filter[kh*kw*cin, cout]^T for
+ * the output pixels [p0, p0 + count): the input gradient's columns, before col2im.
  */
-EXPORT(conv2d_backprop_input_col2im) void conv2d_backprop_input_col2im(const float* dy, const float* filter, float* dx, float* cols, int p0, int count,
-                                                                       const int* g, float* ws) {
+EXPORT(conv2d_backprop_input_cols) void conv2d_backprop_input_cols(const float* dy, const float* filter, float* cols, int p0, const int* g, float* ws,
+                                                                   int r0, int r1) {
+  const int cout = g[G_COUT], taps = g[G_KH] * g[G_KW] * g[G_CIN];
+  gemm(r0, r1, taps, cout, A_PLAIN, dy + (long)p0 * cout, cout, g, filter, 1, cout, cols, taps, 0, ws);
+}
+
+/*
+ * Scatters (col2im) the columns of output pixels [p0, p0 + count) into dx[n, h, w, cin] (which
+ * the caller zeroed). Any stride, dilation and padding. One thread: taps of pixels overlap.
+ */
+EXPORT(conv2d_backprop_input_scatter) void conv2d_backprop_input_scatter(float* dx, const float* cols, int p0, int count, const int* g) {
   const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
   const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
-  const int ho = g[G_HO], wo = g[G_WO], cout = g[G_COUT];
+  const int ho = g[G_HO], wo = g[G_WO];
   const int taps = kh * kw * cin;
-  gemm(count, taps, cout, A_PLAIN, dy + (long)p0 * cout, cout, g, filter, 1, cout, cols, taps, 0, ws);
   for (int q = 0; q < count; q++) {
     int p = p0 + q;
     int b = p / (ho * wo);
@@ -414,15 +424,18 @@ static inline float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
 
-/* y[n, ho, wo, 1] = conv(x, filter[kh, kw, cin, 1]) (+ bias[0]) (then ReLU). */
-EXPORT(conv2d_cout1) void conv2d_cout1(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g) {
-  const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+/* Output rows [r0, r1) of n*ho of y[n, ho, wo, 1] = conv(x, filter[kh, kw, cin, 1]) (+ bias[0])
+   (then ReLU). */
+EXPORT(conv2d_cout1) void conv2d_cout1(const float* x, const float* filter, const float* bias, int bias_len, int relu, float* y, const int* g, int r0,
+                                       int r1) {
+  const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
   const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
   const int ho = g[G_HO], wo = g[G_WO];
   const float b0 = bias_len > 0 ? bias[0] : 0.0f;
-  for (int b = 0; b < n; b++) {
+  for (int row = r0; row < r1; row++) {
+    const int b = row / ho, oy = row - b * ho;
     const float* xb = x + b * h * w * cin;
-    for (int oy = 0; oy < ho; oy++) {
+    {
       float* yr = y + (b * ho + oy) * wo;
       for (int ox = 0; ox < wo; ox++) {
         /* one vector sum over every tap and channel, reduced once per pixel */
@@ -510,13 +523,15 @@ EXPORT(conv2d_backprop_filter_cout1) void conv2d_backprop_filter_cout1(const flo
   }
 }
 
-/* dx[n, h, w, cin] = sum over taps of dy[pixel the tap came from] * filter[tap, c]. */
-EXPORT(conv2d_backprop_input_cout1) void conv2d_backprop_input_cout1(const float* dy, const float* filter, float* dx, const int* g) {
-  const int n = g[G_N], h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
+/* Input rows [r0, r1) of n*h of dx[n, h, w, cin] = sum over taps of dy[pixel the tap came from]
+   * filter[tap, c]. */
+EXPORT(conv2d_backprop_input_cout1) void conv2d_backprop_input_cout1(const float* dy, const float* filter, float* dx, const int* g, int r0, int r1) {
+  const int h = g[G_H], w = g[G_W], cin = g[G_CIN], kh = g[G_KH], kw = g[G_KW];
   const int sh = g[G_SH], sw = g[G_SW], dh = g[G_DH], dw = g[G_DW], pt = g[G_PT], pl = g[G_PL];
   const int ho = g[G_HO], wo = g[G_WO];
-  for (int b = 0; b < n; b++) {
-    for (int iy = 0; iy < h; iy++) {
+  for (int row = r0; row < r1; row++) {
+    const int b = row / h, iy = row - b * h;
+    {
       for (int ix = 0; ix < w; ix++) {
         float* d = dx + ((b * h + iy) * w + ix) * cin;
         /* channel blocks of 16 (then 4, then 1) accumulate in registers over the taps */

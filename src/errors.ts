@@ -14,7 +14,8 @@ export type ErrorCode =
   | "backend-unavailable"
   | "model-invalid"
   | "training-failed"
-  | "interrupted";
+  | "interrupted"
+  | "worker-died";
 
 export class PssrError extends Error {
   readonly code: ErrorCode;

@@ -10,6 +10,8 @@
 // tensor's heap offset. Anything it does not cover (NCHW, other activations) goes to the
 // kernel it replaces.
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import { CONV_CALLS, STACK_BYTES, type ConvCallName, type ConvExports } from "./conv-calls.js";
+import { ConvPool } from "./conv-pool.js";
 import { CONV_WASM_BASE64 } from "./conv-wasm-binary.js";
 import type { Tf } from "./tf.js";
 
@@ -21,27 +23,51 @@ interface WasmBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-interface ConvExports {
-  workspace_floats(): number;
-  geometry_ints(): number;
-  conv2d(x: number, filter: number, bias: number, biasLen: number, relu: number, y: number, g: number, ws: number): void;
-  conv2d_backprop_filter(x: number, dy: number, dw: number, g: number, ws: number): void;
-  conv2d_backprop_input_col2im(dy: number, filter: number, dx: number, cols: number, p0: number, count: number, g: number, ws: number): void;
-  flip_swap_filter(filter: number, out: number, kh: number, kw: number, cin: number, cout: number): void;
-  conv2d_cout1(x: number, filter: number, bias: number, biasLen: number, relu: number, y: number, g: number): void;
-  conv2d_backprop_filter_cout1(x: number, dy: number, dw: number, g: number): void;
-  conv2d_backprop_input_cout1(dy: number, filter: number, dx: number, g: number): void;
-  __stack_pointer: WebAssembly.Global;
-}
-
-const STACK_BYTES = 64 * 1024;
+const STACK_BYTES_MAIN = STACK_BYTES;
 /** Most floats the col2im input gradient's column buffer may hold at once (16 MiB). */
 const COL2IM_FLOATS = 4 * 1024 * 1024;
+/** Smaller calls stay on the main thread, in place: waking the workers costs more than they save. */
+const MIN_POOL_FLOPS = 4e6;
+
+/** An argument of a module call: a number, a tensor (with what the call does with it), or a geometry block. */
+type Operand = { tensor: TensorInfo; role: "in" | "out" | "zeroed-out" | "scratch" };
+type Arg = number | Operand | { geometry: ConvInfo };
+interface Step {
+  call: ConvCallName;
+  args: Arg[];
+  /** The rows the call's output splits into (threads take blocks of them). */
+  rows: number;
+}
+
+const tensorBytes = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1) * 4;
+
+function geometryValues(info: ConvInfo): number[] {
+  const p = info.padInfo;
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    p.top,
+    p.left,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+  ];
+}
 
 /** Our module bound to one backend's memory, with its workspace allocated there. */
 export class ConvModule {
   private readonly g: number;
   private readonly ws: number;
+  /** Threads beyond the main one, when the pool runs (big calls go there; see conv-pool.ts). */
+  pool: ConvPool | null = null;
 
   private constructor(
     readonly backend: WasmBackend,
@@ -50,10 +76,10 @@ export class ConvModule {
     const m = backend.wasm;
     this.ws = m._malloc(fns.workspace_floats() * 4 + 16);
     this.g = m._malloc(fns.geometry_ints() * 4);
-    const stack = m._malloc(STACK_BYTES);
+    const stack = m._malloc(STACK_BYTES_MAIN);
     if (!this.ws || !this.g || !stack) throw new Error("could not allocate the convolution workspace in the wasm heap");
     // Any stack our code needs lives in this block (the stack grows down, 16-byte aligned).
-    fns.__stack_pointer.value = ((stack + STACK_BYTES) & ~15) >>> 0;
+    fns.__stack_pointer.value = ((stack + STACK_BYTES_MAIN) & ~15) >>> 0;
   }
 
   /** Instantiates the module in `backend`'s memory; null (with the reason) where it cannot. */
@@ -76,54 +102,95 @@ export class ConvModule {
     return d.memoryOffset;
   }
 
-  private geometry(info: ConvInfo): number {
-    const p = info.padInfo;
-    const values = [
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      p.top,
-      p.left,
-      info.outHeight,
-      info.outWidth,
-      info.outChannels,
-    ];
-    new Int32Array(this.backend.wasm.HEAPU8.buffer, this.g, values.length).set(values);
-    return this.g;
+  /**
+   * Runs `steps` in place in tfjs's heap, or, when the pool runs and the work is big enough,
+   * in the pool's shared memory: operands copied in, rows split between the threads, outputs
+   * copied back. Both run the same code on the same rows, so the results are the same bits.
+   */
+  private exec(steps: Step[], flops: number): void {
+    const pool = this.pool;
+    if (!pool || flops < MIN_POOL_FLOPS) {
+      const heap = this.backend.wasm.HEAPU8;
+      const zeroed = new Set<object>();
+      const resolve = (a: Arg): number => {
+        if (typeof a === "number") return a;
+        if ("geometry" in a) {
+          const v = geometryValues(a.geometry);
+          new Int32Array(heap.buffer, this.g, v.length).set(v);
+          return this.g;
+        }
+        const p = this.ptr(a.tensor);
+        if (a.role === "zeroed-out" && !zeroed.has(a.tensor.dataId)) {
+          zeroed.add(a.tensor.dataId);
+          heap.fill(0, p, p + tensorBytes(a.tensor));
+        }
+        return p;
+      };
+      for (const s of steps) CONV_CALLS[s.call](this.fns, s.args.map(resolve), this.ws, 0, s.rows);
+      return;
+    }
+    pool.resetArena();
+    const placed = new Map<object, number>();
+    const operands: Operand[] = [];
+    // Place everything first: growing the shared memory replaces its buffer.
+    for (const s of steps) {
+      for (const a of s.args) {
+        if (typeof a === "number") continue;
+        const key = "geometry" in a ? a.geometry : a.tensor.dataId;
+        if (placed.has(key)) continue;
+        placed.set(key, pool.place("geometry" in a ? geometryValues(a.geometry).length * 4 : tensorBytes(a.tensor)));
+        if (!("geometry" in a)) operands.push(a);
+      }
+    }
+    const mem = pool.bytes();
+    const heap = this.backend.wasm.HEAPU8;
+    for (const s of steps) {
+      for (const a of s.args) if (typeof a !== "number" && "geometry" in a) new Int32Array(mem.buffer, placed.get(a.geometry)!, 15).set(geometryValues(a.geometry));
+    }
+    for (const o of operands) {
+      const at = placed.get(o.tensor.dataId)!;
+      const n = tensorBytes(o.tensor);
+      if (o.role === "in") mem.set(heap.subarray(this.ptr(o.tensor), this.ptr(o.tensor) + n), at);
+      else if (o.role === "zeroed-out") mem.fill(0, at, at + n);
+    }
+    const resolve = (a: Arg): number => (typeof a === "number" ? a : placed.get("geometry" in a ? a.geometry : a.tensor.dataId)!);
+    for (const s of steps) pool.run(s.call, s.args.map(resolve), s.rows);
+    const out = this.backend.wasm.HEAPU8;
+    for (const o of operands) {
+      if (o.role !== "out" && o.role !== "zeroed-out") continue;
+      const at = placed.get(o.tensor.dataId)!;
+      out.set(mem.subarray(at, at + tensorBytes(o.tensor)), this.ptr(o.tensor));
+    }
   }
 
   conv2d(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, info: ConvInfo): TensorInfo {
     const out = this.backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], "float32");
     const biasLen = bias ? bias.shape.reduce((a, b) => a * b, 1) : 0;
-    if (info.outChannels === 1) {
-      // A dot product per pixel (the GEMM would pad the one output to 8).
-      this.fns.conv2d_cout1(this.ptr(x), this.ptr(filter), bias ? this.ptr(bias) : 0, biasLen, relu ? 1 : 0, this.ptr(out), this.geometry(info));
-      return out;
-    }
-    this.fns.conv2d(this.ptr(x), this.ptr(filter), bias ? this.ptr(bias) : 0, biasLen, relu ? 1 : 0, this.ptr(out), this.geometry(info), this.ws);
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    const flops = 2 * pixels * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels;
+    const args: Arg[] = [{ tensor: x, role: "in" }, { tensor: filter, role: "in" }, bias ? { tensor: bias, role: "in" } : 0, biasLen, relu ? 1 : 0, { tensor: out, role: "out" }, { geometry: info }];
+    // One output: a dot product per pixel (the GEMM would pad the one output to 8).
+    if (info.outChannels === 1) this.exec([{ call: "conv2d_cout1", args, rows: info.batchSize * info.outHeight }], flops);
+    else this.exec([{ call: "conv2d", args, rows: pixels }], flops);
     return out;
   }
 
   backpropFilter(x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
     const out = this.backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], "float32");
-    if (info.outChannels === 1) this.fns.conv2d_backprop_filter_cout1(this.ptr(x), this.ptr(dy), this.ptr(out), this.geometry(info));
-    else this.fns.conv2d_backprop_filter(this.ptr(x), this.ptr(dy), this.ptr(out), this.geometry(info), this.ws);
+    const entries = info.filterHeight * info.filterWidth * info.inChannels;
+    const flops = 2 * entries * info.outChannels * info.batchSize * info.outHeight * info.outWidth;
+    const args: Arg[] = [{ tensor: x, role: "in" }, { tensor: dy, role: "in" }, { tensor: out, role: "out" }, { geometry: info }];
+    this.exec([{ call: info.outChannels === 1 ? "backprop_filter_cout1" : "backprop_filter", args, rows: entries }], flops);
     return out;
   }
 
   backpropInput(dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
     const b = this.backend;
+    const flops = 2 * n * info.outHeight * info.outWidth * cout * kh * kw * cin;
     if (cout === 1) {
       const dx = b.makeOutput([n, h, w, cin], "float32");
-      this.fns.conv2d_backprop_input_cout1(this.ptr(dy), this.ptr(filter), this.ptr(dx), this.geometry(info));
+      this.exec([{ call: "backprop_input_cout1", args: [{ tensor: dy, role: "in" }, { tensor: filter, role: "in" }, { tensor: dx, role: "out" }, { geometry: info }], rows: n * h }], flops);
       return dx;
     }
     // The flipped filter's GEMM has cin outputs: with few of them (not a multiple of the 8-wide
@@ -152,16 +219,20 @@ export class ConvModule {
     }
     // Strided or dilated: columns dy * filter^T, scattered back (col2im), in chunks of pixels.
     const dx = b.makeOutput([n, h, w, cin], "float32");
-    b.wasm.HEAPU8.fill(0, this.ptr(dx), this.ptr(dx) + n * h * w * cin * 4);
     const taps = kh * kw * cin;
     const pixels = n * info.outHeight * info.outWidth;
     const chunk = Math.max(1, Math.min(pixels, Math.floor(COL2IM_FLOATS / taps)));
     const cols = b.makeOutput([chunk * taps], "float32");
     try {
-      const g = this.geometry(info);
+      const steps: Step[] = [];
+      const dxArg: Operand = { tensor: dx, role: "zeroed-out" };
+      const colsArg: Operand = { tensor: cols, role: "scratch" };
       for (let p0 = 0; p0 < pixels; p0 += chunk) {
-        this.fns.conv2d_backprop_input_col2im(this.ptr(dy), this.ptr(filter), this.ptr(dx), this.ptr(cols), p0, Math.min(chunk, pixels - p0), g, this.ws);
+        const count = Math.min(chunk, pixels - p0);
+        steps.push({ call: "backprop_input_cols", args: [{ tensor: dy, role: "in" }, { tensor: filter, role: "in" }, colsArg, p0, { geometry: info }], rows: count });
+        steps.push({ call: "backprop_input_scatter", args: [dxArg, colsArg, p0, count, { geometry: info }], rows: count });
       }
+      this.exec(steps, flops);
     } finally {
       b.disposeData(cols.dataId);
     }
@@ -238,6 +309,7 @@ function backpropInputKernel(tf: Tf, mod: ConvModule, original: KernelFunc): Ker
 export function registerConvModule(tf: Tf, backendName = "wasm"): string | null {
   const made = ConvModule.create(tf.findBackend(backendName));
   if ("error" in made) return made.error;
+  active = made.module;
   const wrap: Record<string, (o: KernelFunc) => KernelFunc> = {
     Conv2D: (o) => forwardKernel(tf, made.module, o),
     FusedConv2D: (o) => forwardKernel(tf, made.module, o),
@@ -255,4 +327,25 @@ export function registerConvModule(tf: Tf, backendName = "wasm"): string | null 
     tf.registerKernel({ ...(config ?? {}), kernelName: name, backendName, kernelFunc: make(original) });
   }
   return null;
+}
+
+let active: ConvModule | null = null;
+
+/**
+ * Runs our module's big calls on `threads` threads (1: in place on the main thread, no pool).
+ * Returns the count in use: 1 where our module is not loaded.
+ */
+export async function setConvThreads(threads: number): Promise<number> {
+  if (!active) return 1;
+  if ((active.pool?.threads ?? 1) === threads) return threads;
+  const old = active.pool;
+  active.pool = null;
+  await old?.close();
+  if (threads > 1) active.pool = await ConvPool.start(threads);
+  return threads;
+}
+
+/** The pool serving our module now, or null (test hooks and reports). */
+export function convPool(): ConvPool | null {
+  return active?.pool ?? null;
 }

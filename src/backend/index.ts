@@ -11,6 +11,8 @@ export {
   currentBackend,
   parseBackendName,
   wasmBinaryDir,
+  setThreads,
 } from "./select.js";
+export { threadCount, defaultThreadCount, parseThreadCount, setThreadCount, type ThreadCount } from "./threads.js";
 export { installBackendKernels, KERNEL_TABLE, CONV_MODULE_KERNELS, wasmConvStatus, type KernelRow } from "./kernel-table.js";
 export { registerMissingGradients, spaceToDepth } from "./gradients.js";

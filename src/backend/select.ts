@@ -13,6 +13,8 @@ import { PssrError, unknownName } from "../errors.js";
 import { bundledTf, setTf, type Tf } from "./tf.js";
 import { registerMissingGradients } from "./gradients.js";
 import { installBackendKernels, wasmConvStatus } from "./kernel-table.js";
+import { setConvThreads } from "./conv-wasm.js";
+import { setThreadCount, threadCount, type ThreadCount } from "./threads.js";
 
 export const BACKEND_NAMES = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu", "webgpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -236,9 +238,30 @@ export function parseBackendName(name: string): BackendName {
 async function activate(name: BackendName, a: Attempt & { ok: true }, reasons: SelectedBackend["reasons"]): Promise<SelectedBackend> {
   const { tf, tfName, details } = a.started;
   if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+  if (name === "wasm") await startThreads(details);
   setTf(tf);
   selected = { name, tf, reasons, details };
   return selected;
+}
+
+/** Starts (or resizes) the wasm convolution thread pool to threadCount(); records it in `details`. */
+async function startThreads(details: Record<string, string | number | boolean>): Promise<ThreadCount> {
+  const t = threadCount();
+  const used = await setConvThreads(t.count);
+  details.computeThreads = used;
+  details.computeThreadsWhy = used === t.count ? t.why : `${t.why}; 1 used: our convolution module is not loaded`;
+  return { count: used, why: details.computeThreadsWhy };
+}
+
+/**
+ * Sets the number of compute threads for this process (`null`: back to PSSR_THREADS or the
+ * cores this process may use) and, if the wasm backend runs, resizes its pool now. Only our
+ * convolutions (most of a training step) run on several threads; other backends have their own.
+ */
+export async function setThreads(n: number | null): Promise<ThreadCount> {
+  setThreadCount(n, "setThreads");
+  if (selected?.name === "wasm") return startThreads(selected.details);
+  return threadCount();
 }
 
 /**
@@ -297,6 +320,7 @@ export interface BackendReport {
 export async function describeBackends(options: { name?: string | null } = {}): Promise<{ chosen: BackendName | null; error?: string; backends: BackendReport[] }> {
   const forced = options.name ?? (process.env.PSSR_BACKEND || null);
   if (forced) parseBackendName(forced); // an unknown name is an error, not a report
+  threadCount(); // so is a bad PSSR_THREADS
   const results = new Map<BackendName, Attempt>();
   for (const name of BACKEND_NAMES) results.set(name, await attempt(name));
   let chosen: BackendName | null = null;

@@ -4,6 +4,7 @@
 // only when called so that `pssr --help` starts fast.
 import { isPssrError } from "../errors.js";
 import { setReadDefaults } from "../io/read.js";
+import { parseThreadCount, setThreadCount } from "../backend/threads.js";
 
 interface CommandModule {
   summary: string;
@@ -44,7 +45,7 @@ async function help(): Promise<void> {
     const mod = await loadCommand(name).catch(() => null);
     if (mod) lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
   }
-  lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --verbose, --allow-partial (read the complete planes of a truncated file, with a warning)");
+  lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --threads N (or PSSR_THREADS; default: the cores this process may use), --verbose, --allow-partial (read the complete planes of a truncated file, with a warning)");
   console.log(lines.join("\n"));
 }
 
@@ -52,8 +53,20 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
   // --allow-partial: every image read reads what a truncated file holds (with a warning).
   if (argv.includes("--allow-partial")) setReadDefaults({ allowPartial: true });
-  const args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
+  let args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
   const name = args[0];
+  // --threads N / --threads=N: compute threads of every command (a global option, like --verbose).
+  const at = args.findIndex((a) => a === "--threads" || a.startsWith("--threads="));
+  if (at > 0) {
+    const value = args[at].startsWith("--threads=") ? args[at].slice(10) : args[at + 1];
+    try {
+      setThreadCount(parseThreadCount(value ?? "", "--threads"));
+    } catch (e) {
+      console.error(`pssr ${name}: ${(e as Error).message}`);
+      return 1;
+    }
+    args = args.filter((_, i) => i !== at && !(i === at + 1 && args[at] === "--threads"));
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     await help();
     return 0;
