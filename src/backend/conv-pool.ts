@@ -32,6 +32,8 @@ export class ConvPool {
   /** One port per worker, on which it reports what threw (read synchronously). */
   private readonly errors: MessagePort[];
   private closed = false;
+  /** Calls split between the threads so far (tests check the pool really ran). */
+  splitCalls = 0;
 
   private constructor(
     readonly threads: number,
@@ -152,6 +154,7 @@ export class ConvPool {
     }
     if (split === 1) c[CTRL.RANGES + 1] = rows;
     const busy = this.startWorkers(fn, args, split > 1);
+    if (busy) this.splitCalls++;
     let mainError: unknown = null;
     try {
       CONV_CALLS[name](this.main, args, this.ws[0], c[CTRL.RANGES], c[CTRL.RANGES + 1]);
