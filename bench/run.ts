@@ -23,6 +23,35 @@ interface Row {
   /** Memory benchmarks: peak resident memory instead of time (ratio = ours_mb / peer_mb). */
   ours_mb?: number | null;
   peer_mb?: number | null;
+  /** Thread-scaling rows (threads.bench): our and the peer's thread count, the load when measured. */
+  threads?: number;
+  peer_threads?: number;
+  load_avg_1min?: number[];
+}
+
+/** Speed-up per thread count (time at 1 thread / time at N) of rows named BASE_tN, ours and peer's. */
+function threadCurve(rows: Row[]): string[] {
+  const bases = [...new Set(rows.filter((r) => r.threads !== undefined).map((r) => r.name.replace(/_t\d+$/, "")))];
+  if (bases.length === 0) return [];
+  const counts = [...new Set(rows.map((r) => r.threads!))].sort((a, b) => a - b);
+  const lines = [
+    "Speed-up over 1 thread (time at 1 / time at N; ours | peer at the same thread count), and the 1-minute load average of each measurement (the machine is shared: a load above its core count means the threads competed with other work):",
+    "",
+    `| row | ${counts.map((n) => `${n} thread${n > 1 ? "s" : ""}`).join(" | ")} |`,
+    `|---|${counts.map(() => "---:").join("|")}|`,
+  ];
+  for (const base of bases) {
+    const at = (n: number) => rows.find((r) => r.name === `${base}_t${n}`);
+    const one = at(1);
+    const cell = (n: number) => {
+      const r = at(n);
+      if (!r || !one || !r.ours_ms || !one.ours_ms) return "n/a";
+      const peer = r.peer_ms && one.peer_ms && r.peer_threads === r.threads ? ` \\| ${(one.peer_ms / r.peer_ms).toFixed(2)}x` : "";
+      return `${(one.ours_ms / r.ours_ms).toFixed(2)}x${peer} (load ${(r.load_avg_1min ?? []).join("/")})`;
+    };
+    lines.push(`| ${base} | ${counts.map(cell).join(" | ")} |`);
+  }
+  return [...lines, ""];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,7 +120,7 @@ function renderTable(): string {
           : `| ${r.name} | ${fmtShape(r.shape)} | ${r.backend} | ${fmtMs(r.ours_ms)} | ${r.peer} | ${fmtMs(r.peer_ms)} | ${ratio} |`,
       );
     }
-    lines.push("");
+    lines.push("", ...threadCurve(rows));
   }
   return lines.join("\n");
 }

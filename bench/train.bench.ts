@@ -1,6 +1,7 @@
 // Benchmark: the `small` PSSR2-style network (resunet-lr, scale 4) in ours (wasm by default,
 // or $PSSR_BACKEND) against the same architecture in PyTorch on the CPU (Debian's
-// python3-torch, test/ref/torch_resunet.py), measured in one run:
+// python3-torch, test/ref/torch_resunet.py) at the same thread count (ours: --threads / PSSR_THREADS / all cores;
+// torch.set_num_threads of that count), measured in one run:
 //   train_step_small:  one Adam step, MSE, batch 4 of 32x32 LR -> 128x128 HR patches
 //   predict_small_512: tiled inference of a 512x512 LR input (tiles 256, overlap 64, same
 //                      tiles in both), output 2048x2048
@@ -12,35 +13,16 @@
 // bench/results/train.json. Run: npx tsc -p . && node dist/bench/train.bench.js
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Tensor4D } from "@tensorflow/tfjs-core";
-import { selectBackend } from "../src/backend/index.js";
-import { buildModel } from "../src/model/index.js";
+import { selectBackend, threadCount } from "../src/backend/index.js";
 import { predictNormalized } from "../src/predict/index.js";
-import { computeLoss } from "../src/train/losses.js";
-import { createAdam } from "../src/train/optimizer.js";
-import { repoRoot, runPython } from "../test/helpers.js";
+import { repoRoot } from "../test/helpers.js";
 import { packageFromModel, predictWithPackage } from "../src/export/package.js";
+import { SMALL_BENCH, smallTrainingStep, timeOurs, timeTorch } from "./small-step.js";
 
-const BATCH = 4;
-const LR_PATCH = 32;
-const STEPS = Number(process.env.BENCH_STEPS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SIDE = 512;
-const TILE = 256;
-const OVERLAP = 64;
+const { BATCH, LR_PATCH, ROUNDS, SIDE, TILE, OVERLAP } = SMALL_BENCH;
 
 const { tf, name: backend } = await selectBackend();
-const model = buildModel({ preset: "small", arch: "resunet-lr", scale: 4 }, 0);
-const spec = model.spec;
-const vars = model.trainableVariables();
-const optimizer = createAdam(tf, { learningRate: 1e-4 });
-const x = tf.randomUniform([BATCH, LR_PATCH, LR_PATCH, 1]) as Tensor4D;
-const y = tf.randomUniform([BATCH, LR_PATCH * 4, LR_PATCH * 4, 1]) as Tensor4D;
-const step = async () => {
-  const cost = optimizer.step(() => computeLoss("mse", model.apply(x), y, tf), vars);
-  await cost.data();
-  cost.dispose();
-};
+const { model, spec, vars, step, dispose } = smallTrainingStep(tf, BATCH, LR_PATCH);
 for (let i = 0; i < 2; i++) await step();
 const img = new Float32Array(SIDE * SIDE);
 for (let i = 0; i < img.length; i++) img[i] = Math.random();
@@ -53,23 +35,18 @@ let predictMs = Infinity;
 let onnxMs = Infinity;
 let peer = { train_ms: Infinity, predict_ms: Infinity, peak_mb: 0, threads: 0, torch: "" };
 for (let round = 0; round < ROUNDS; round++) {
-  let t0 = performance.now();
-  for (let i = 0; i < STEPS; i++) await step();
-  trainMs = Math.min(trainMs, (performance.now() - t0) / STEPS);
-  t0 = performance.now();
-  predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
-  predictMs = Math.min(predictMs, performance.now() - t0);
-  t0 = performance.now();
+  const ours = await timeOurs(step, model, img);
+  trainMs = Math.min(trainMs, ours.trainMs);
+  predictMs = Math.min(predictMs, ours.predictMs);
+  const t0 = performance.now();
   await predictWithPackage(onnxPackage, onnxImage);
   onnxMs = Math.min(onnxMs, performance.now() - t0);
-  const p = JSON.parse(
-    runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec, batch: BATCH, lrPatch: LR_PATCH, steps: STEPS, predictSide: SIDE, tile: TILE, overlap: OVERLAP })),
-  ) as typeof peer;
+  // PyTorch at our thread count (PSSR_THREADS, --threads or the cores this process may use).
+  const p = timeTorch(spec, threadCount().count);
   peer = { ...p, train_ms: Math.min(peer.train_ms, p.train_ms), predict_ms: Math.min(peer.predict_ms, p.predict_ms), peak_mb: Math.max(peer.peak_mb, p.peak_mb) };
   console.log(`round ${round + 1}: ours train ${trainMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)} ms (onnx ${onnxMs.toFixed(0)} ms); peer train ${p.train_ms.toFixed(0)} ms, predict ${p.predict_ms.toFixed(0)} ms`);
 }
-tf.dispose([x, y]);
-optimizer.dispose();
+dispose();
 const oursPeakMb = process.resourceUsage().maxRSS / 1024;
 model.dispose();
 

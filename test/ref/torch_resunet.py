@@ -190,6 +190,8 @@ def bench_mode(cfg):
 
 
 cfg = json.load(sys.stdin)
+if "threads" in cfg:  # the benchmark compares at the same thread count
+    torch.set_num_threads(int(cfg["threads"]))
 if cfg["mode"] == "forward":
     forward_mode(cfg)
 else:

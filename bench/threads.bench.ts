@@ -1,0 +1,83 @@
+// Benchmark: how training and tiled inference scale with threads (issue 16), against PyTorch on
+// the CPU with torch.set_num_threads(the same count), measured in the same run:
+//   train_step_small_tN:  one Adam step of the `small` resunet-lr x4, batch 4 of 32x32 LR patches
+//   predict_small_512_tN: tiled inference 512x512 -> 2048x2048 (tiles 256, overlap 64)
+//   train_epoch_default_tN: a whole default `pssr train` epoch (tiny, 20 steps, batch 4, patch 64)
+//                         on the bundled EM images, against the same command at 1 thread
+// for N = 1 .. the cores this process may use (or .. $PSSR_THREADS when set, which PyTorch then
+// gets too). Each row records the 1-minute load average when it was measured: on a shared
+// machine compare rows measured at a similar load. Rows go to bench/results/threads.json.
+// Run: npx tsc -p . && node dist/bench/threads.bench.js   (BENCH_ROUNDS, BENCH_STEPS as train.bench)
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultThreadCount, parseThreadCount, selectBackend, setThreads } from "../src/backend/index.js";
+import { predictNormalized } from "../src/predict/index.js";
+import { repoRoot, sharedDataDir } from "../test/helpers.js";
+import { SMALL_BENCH, smallTrainingStep, timeOurs, timeTorch } from "./small-step.js";
+
+const { BATCH, LR_PATCH, ROUNDS, SIDE, TILE, OVERLAP } = SMALL_BENCH;
+
+const maxThreads = process.env.PSSR_THREADS ? parseThreadCount(process.env.PSSR_THREADS, "PSSR_THREADS") : defaultThreadCount().count;
+const counts = Array.from({ length: maxThreads }, (_, i) => i + 1);
+const { tf, name: backend } = await selectBackend();
+const { model, spec, step, dispose } = smallTrainingStep(tf, BATCH, LR_PATCH);
+const img = new Float32Array(SIDE * SIDE);
+for (let i = 0; i < img.length; i++) img[i] = Math.random();
+const load = () => +loadavg()[0].toFixed(2);
+
+/** Seconds of one default `pssr train` epoch at `threads`. */
+function trainEpochSeconds(threads: number): number {
+  const out = mkdtempSync(join(tmpdir(), "pssr-bench-epoch-"));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [join(repoRoot, "dist", "src", "cli", "main.js"), "train", "--hr", join(sharedDataDir, "em", "emdiffuse_demo"), "--out", join(out, "m"), "--epochs", "1", "--quiet", "--threads", String(threads)],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`pssr train failed: ${r.stderr}`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const rows: Record<string, unknown>[] = [];
+const epoch1: { s: number } = { s: Infinity };
+for (const n of counts) {
+  await setThreads(n);
+  for (let i = 0; i < 2; i++) await step();
+  predictNormalized(model, { data: img.subarray(0, TILE * TILE), height: TILE, width: TILE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
+  let trainMs = Infinity;
+  let predictMs = Infinity;
+  let peer = { train_ms: Infinity, predict_ms: Infinity, threads: 0 };
+  let epochS = Infinity;
+  const loads: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    loads.push(load());
+    const ours = await timeOurs(step, model, img);
+    trainMs = Math.min(trainMs, ours.trainMs);
+    predictMs = Math.min(predictMs, ours.predictMs);
+    const p = timeTorch(spec, n);
+    peer = { threads: p.threads, train_ms: Math.min(peer.train_ms, p.train_ms), predict_ms: Math.min(peer.predict_ms, p.predict_ms) };
+    if (round === 0) epochS = trainEpochSeconds(n);
+    console.log(`${n} threads, round ${round + 1} (load ${loads.at(-1)}): ours train ${trainMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)} ms; torch train ${p.train_ms.toFixed(0)} ms, predict ${p.predict_ms.toFixed(0)} ms`);
+  }
+  if (n === 1) epoch1.s = epochS;
+  const common = { backend, threads: n, peer_threads: peer.threads, load_avg_1min: loads };
+  rows.push(
+    { name: `train_step_small_t${n}`, ours_ms: +trainMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.train_ms.toFixed(1), ratio: +(trainMs / peer.train_ms).toFixed(3), shape: `batch ${BATCH} x ${LR_PATCH}x${LR_PATCH}x1 -> x4, resunet-lr small`, ...common },
+    { name: `predict_small_512_t${n}`, ours_ms: +predictMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.predict_ms.toFixed(1), ratio: +(predictMs / peer.predict_ms).toFixed(3), shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${TILE} overlap ${OVERLAP}`, ...common },
+    { name: `train_epoch_default_t${n}`, ours_ms: +(epochS * 1000).toFixed(0), peer: "pssr train --threads 1", peer_ms: +(epoch1.s * 1000).toFixed(0), ratio: +(epochS / epoch1.s).toFixed(3), shape: "pssr train --hr emdiffuse_demo --epochs 1 (tiny resunet-lr x4, 20 steps, batch 4, patch 64; process start included)", ...common, peer_threads: 1, load_avg_1min: [loads[0]] },
+  );
+}
+await setThreads(null);
+dispose();
+model.dispose();
+
+const dir = join(repoRoot, "bench", "results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "threads.json"), JSON.stringify(rows, null, 2) + "\n");
+for (const r of rows) console.log(`${r.name}: ours ${r.ours_ms} ms vs ${r.peer} ${r.peer_ms} ms -> ratio ${r.ratio} (load ${(r.load_avg_1min as number[]).join("/")})`);
