@@ -51,6 +51,12 @@ function threadCurve(rows: Row[]): string[] {
     };
     lines.push(`| ${base} | ${counts.map(cell).join(" | ")} |`);
   }
+  lines.push(
+    "",
+    "Re-run (best on a quiet machine): `npx tsc -p . && node dist/bench/threads.bench.js && node dist/bench/run.js --table-only`;",
+    "`PSSR_THREADS=N` limits the curve to 1..N threads (PyTorch gets the same counts). No GPU machine was available for this",
+    "work: no GPU rows and no 1..16-thread curve yet (docs/GPU.md).",
+  );
   return [...lines, ""];
 }
 

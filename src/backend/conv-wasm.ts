@@ -28,6 +28,11 @@ const STACK_BYTES_MAIN = STACK_BYTES;
 const COL2IM_FLOATS = 4 * 1024 * 1024;
 /** Smaller calls stay on the main thread, in place: waking the workers costs more than they save. */
 const MIN_POOL_FLOPS = 4e6;
+/**
+ * Calls whose operands need more of the pool's memory stay in place too: the pool's copy of the
+ * operands is extra memory that stays mapped (its arena never shrinks), so it is bounded.
+ */
+const MAX_POOL_BYTES = 96 * 1024 * 1024;
 
 /** An argument of a module call: a number, a tensor (with what the call does with it), or a geometry block. */
 type Operand = { tensor: TensorInfo; role: "in" | "out" | "zeroed-out" | "scratch" };
@@ -40,6 +45,20 @@ interface Step {
 }
 
 const tensorBytes = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1) * 4;
+
+/** Bytes of the distinct tensors `steps` use. */
+function operandBytes(steps: Step[]): number {
+  const seen = new Set<object>();
+  let bytes = 0;
+  for (const s of steps) {
+    for (const a of s.args) {
+      if (typeof a === "number" || "geometry" in a || seen.has(a.tensor.dataId)) continue;
+      seen.add(a.tensor.dataId);
+      bytes += tensorBytes(a.tensor);
+    }
+  }
+  return bytes;
+}
 
 function geometryValues(info: ConvInfo): number[] {
   const p = info.padInfo;
@@ -109,7 +128,7 @@ export class ConvModule {
    */
   private exec(steps: Step[], flops: number): void {
     const pool = this.pool;
-    if (!pool || flops < MIN_POOL_FLOPS) {
+    if (!pool || flops < MIN_POOL_FLOPS || operandBytes(steps) > MAX_POOL_BYTES) {
       const heap = this.backend.wasm.HEAPU8;
       const zeroed = new Set<object>();
       const resolve = (a: Arg): number => {

@@ -247,9 +247,18 @@ async function activate(name: BackendName, a: Attempt & { ok: true }, reasons: S
 /** Starts (or resizes) the wasm convolution thread pool to threadCount(); records it in `details`. */
 async function startThreads(details: Record<string, string | number | boolean>): Promise<ThreadCount> {
   const t = threadCount();
-  const used = await setConvThreads(t.count);
+  let used: number;
+  let why = t.why;
+  try {
+    used = await setConvThreads(t.count);
+    if (used !== t.count) why += "; 1 used: our convolution module is not loaded";
+  } catch (e) {
+    // Computing on one thread beats not computing: say why, do not fail.
+    used = await setConvThreads(1);
+    why += `; 1 used: the thread pool did not start (${firstLine(e)})`;
+  }
   details.computeThreads = used;
-  details.computeThreadsWhy = used === t.count ? t.why : `${t.why}; 1 used: our convolution module is not loaded`;
+  details.computeThreadsWhy = why;
   return { count: used, why: details.computeThreadsWhy };
 }
 
