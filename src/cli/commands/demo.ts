@@ -12,6 +12,7 @@ const USAGE = `usage: pssr demo [--out DIR] [--seed N] [--backend NAME] [--no-tr
   --out DIR       output folder (default ./pssr-demo)
   --seed N        crappifier/training seed (default 1)
   --backend NAME  tfjs backend (default: PSSR_BACKEND or the first available)
+  --threads N     compute threads (or PSSR_THREADS; default: the cores this process may use)
   --no-train      baselines only (bilinear, bicubic)
   --quiet         no progress display (stderr); the results table still prints
   PSSR_QUICK=1 shrinks the training budget for CI (every step still runs)`;

@@ -49,6 +49,7 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
                       (cubic spline when enlarging, area average when shrinking) and the output
                       carries its true pixel size (model LR pixel size / scale)
   --backend NAME      compute backend (or PSSR_BACKEND)
+  --threads N         compute threads (or PSSR_THREADS; default: the cores this process may use)
   --engine tfjs|onnx  onnx: run the model on onnxruntime-node (1 thread, tiles overlapping by the
                       network's halo; about 2x faster than wasm here); packages always use onnx
   --quiet             no progress display (tiles done, ETA) on stderr

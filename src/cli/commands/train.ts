@@ -47,6 +47,7 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
                      lack it, or to override it); pssr predict then matches inputs to it
   --quiet            no progress display
   --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
+  --threads N        compute threads (or PSSR_THREADS; default: the cores this process may use)
 Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise.
 Ctrl-C stops after the current step; the last complete checkpoint stays loadable (and the
 command says when there is none yet: nothing to resume).`;
