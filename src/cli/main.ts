@@ -54,19 +54,19 @@ export async function main(argv: string[]): Promise<number> {
   // --allow-partial: every image read reads what a truncated file holds (with a warning).
   if (argv.includes("--allow-partial")) setReadDefaults({ allowPartial: true });
   let args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
-  const name = args[0];
   // --threads N / --threads=N: compute threads of every command (a global option, like --verbose).
   const at = args.findIndex((a) => a === "--threads" || a.startsWith("--threads="));
-  if (at > 0) {
+  if (at >= 0) {
     const value = args[at].startsWith("--threads=") ? args[at].slice(10) : args[at + 1];
+    args = args.filter((_, i) => i !== at && !(i === at + 1 && args[at] === "--threads"));
     try {
       setThreadCount(parseThreadCount(value ?? "", "--threads"));
     } catch (e) {
-      console.error(`pssr ${name}: ${(e as Error).message}`);
+      console.error(`pssr${args[0] ? ` ${args[0]}` : ""}: ${(e as Error).message}`);
       return 1;
     }
-    args = args.filter((_, i) => i !== at && !(i === at + 1 && args[at] === "--threads"));
   }
+  const name = args[0];
   if (!name || name === "--help" || name === "-h" || name === "help") {
     await help();
     return 0;

@@ -53,6 +53,7 @@ test("pssr backend says how many threads and why; bad --threads / PSSR_THREADS a
   const r = runCli(["backend", "--threads", "3"], { env });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /chosen: wasm, 3 threads \(--threads 3\)/);
+  assert.match(runCli(["--threads=1", "backend"], { env }).stdout, /chosen: wasm, 1 thread \(--threads 1\)/, "a global option, also before the command");
   const e = runCli(["backend"], { env: { ...env, PSSR_THREADS: "2" } });
   assert.match(e.stdout, /chosen: wasm, 2 threads \(PSSR_THREADS=2\)/);
   const d = runCli(["backend"], { env: { ...env, PSSR_THREADS: "" } });
