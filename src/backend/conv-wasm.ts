@@ -10,7 +10,7 @@
 // tensor's heap offset. Anything it does not cover (NCHW, other activations) goes to the
 // kernel it replaces.
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { CONV_CALLS, STACK_BYTES, type ConvCallName, type ConvExports } from "./conv-calls.js";
+import { CONV_CALLS, STACK_BYTES, UNSPLIT_CALLS, type ConvCallName, type ConvExports } from "./conv-calls.js";
 import { ConvPool } from "./conv-pool.js";
 import { CONV_WASM_BASE64 } from "./conv-wasm-binary.js";
 import type { Tf } from "./tf.js";
@@ -128,7 +128,9 @@ export class ConvModule {
    */
   private exec(steps: Step[], flops: number): void {
     const pool = this.pool;
-    if (!pool || flops < MIN_POOL_FLOPS || operandBytes(steps) > MAX_POOL_BYTES) {
+    // A call no thread can share (UNSPLIT_CALLS) would only pay for the copies.
+    const splittable = steps.some((s) => !UNSPLIT_CALLS.has(s.call));
+    if (!pool || !splittable || flops < MIN_POOL_FLOPS || operandBytes(steps) > MAX_POOL_BYTES) {
       const heap = this.backend.wasm.HEAPU8;
       const zeroed = new Set<object>();
       const resolve = (a: Arg): number => {
@@ -164,7 +166,11 @@ export class ConvModule {
     const mem = pool.bytes();
     const heap = this.backend.wasm.HEAPU8;
     for (const s of steps) {
-      for (const a of s.args) if (typeof a !== "number" && "geometry" in a) new Int32Array(mem.buffer, placed.get(a.geometry)!, 15).set(geometryValues(a.geometry));
+      for (const a of s.args) {
+        if (typeof a === "number" || !("geometry" in a)) continue;
+        const v = geometryValues(a.geometry);
+        new Int32Array(mem.buffer, placed.get(a.geometry)!, v.length).set(v);
+      }
     }
     for (const o of operands) {
       const at = placed.get(o.tensor.dataId)!;
