@@ -8,7 +8,8 @@
 // micro-kernel runs at about 30 GFLOP/s here, ours (4 x 8 registers, no spills) at about 50.
 // The module imports the backend's own memory, so tensors are used in place: a pointer is the
 // tensor's heap offset. Anything it does not cover (NCHW, other activations) goes to the
-// kernel it replaces.
+// kernel it replaces. With more than one thread (setConvThreads), big calls run on the pool of
+// conv-pool.ts instead, on copies of their operands: the same code on the same rows.
 import type { KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { CONV_CALLS, STACK_BYTES, UNSPLIT_CALLS, type ConvCallName, type ConvExports } from "./conv-calls.js";
 import { ConvPool } from "./conv-pool.js";
@@ -23,7 +24,6 @@ interface WasmBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-const STACK_BYTES_MAIN = STACK_BYTES;
 /** Most floats the col2im input gradient's column buffer may hold at once (16 MiB). */
 const COL2IM_FLOATS = 4 * 1024 * 1024;
 /** Smaller calls stay on the main thread, in place: waking the workers costs more than they save. */
@@ -95,10 +95,10 @@ export class ConvModule {
     const m = backend.wasm;
     this.ws = m._malloc(fns.workspace_floats() * 4 + 16);
     this.g = m._malloc(fns.geometry_ints() * 4);
-    const stack = m._malloc(STACK_BYTES_MAIN);
+    const stack = m._malloc(STACK_BYTES);
     if (!this.ws || !this.g || !stack) throw new Error("could not allocate the convolution workspace in the wasm heap");
     // Any stack our code needs lives in this block (the stack grows down, 16-byte aligned).
-    fns.__stack_pointer.value = ((stack + STACK_BYTES_MAIN) & ~15) >>> 0;
+    fns.__stack_pointer.value = ((stack + STACK_BYTES) & ~15) >>> 0;
   }
 
   /** Instantiates the module in `backend`'s memory; null (with the reason) where it cannot. */
