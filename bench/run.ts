@@ -31,7 +31,8 @@ interface Row {
 
 /** Speed-up per thread count (time at 1 thread / time at N) of rows named BASE_tN, ours and peer's. */
 function threadCurve(rows: Row[]): string[] {
-  const bases = [...new Set(rows.filter((r) => r.threads !== undefined).map((r) => r.name.replace(/_t\d+$/, "")))];
+  // Rows of time (not of CPU overhead, whose peer is our own 1-thread run of the same).
+  const bases = [...new Set(rows.filter((r) => r.threads !== undefined && r.peer !== "the same at 1 thread").map((r) => r.name.replace(/_t\d+$/, "")))];
   if (bases.length === 0) return [];
   const counts = [...new Set(rows.map((r) => r.threads!))].sort((a, b) => a - b);
   const lines = [

@@ -2,6 +2,8 @@
 // the CPU with torch.set_num_threads(the same count), measured in the same run:
 //   train_step_small_tN:  one Adam step of the `small` resunet-lr x4, batch 4 of 32x32 LR patches
 //   predict_small_512_tN: tiled inference 512x512 -> 2048x2048 (tiles 256, overlap 64)
+//   conv_cpu_tN:          CPU time (all threads) of one 3x3 64->64 convolution's forward and gradients
+//                         against the same at 1 thread: the pool's overhead, nearly load-independent
 //   train_epoch_default_tN: a whole default `pssr train` epoch (tiny, 20 steps, batch 4, patch 64)
 //                         on the bundled EM images, against the same command at 1 thread
 // for N = 1 .. the cores this process may use (or .. $PSSR_THREADS when set, which PyTorch then
@@ -44,7 +46,31 @@ function trainEpochSeconds(threads: number): number {
   }
 }
 
+/**
+ * CPU ms (all threads, process.cpuUsage) of one forward + both gradients of a 3x3 64->64 conv on
+ * 4x32x32: what the pool costs on top of the work (copies, waking threads); unlike wall time it
+ * hardly depends on the machine's load.
+ */
+function convCpuMs(): number {
+  const x = tf.randomNormal([4, 32, 32, 64]);
+  const w = tf.randomNormal([3, 3, 64, 64]);
+  const attrs = { strides: 1, pad: "same", dataFormat: "NHWC" };
+  const once = () =>
+    tf.dispose([
+      tf.conv2d(x as never, w as never, 1, "same"),
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: x }, { ...attrs, filterShape: [3, 3, 64, 64] }) as never,
+      tf.engine().runKernel("Conv2DBackpropInput", { dy: x, filter: w }, { ...attrs, inputShape: [4, 32, 32, 64] }) as never,
+    ]);
+  once();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < 20; i++) once();
+  const c = process.cpuUsage(c0);
+  tf.dispose([x, w]);
+  return (c.user + c.system) / 1000 / 20;
+}
+
 const rows: Record<string, unknown>[] = [];
+let convCpu1 = Infinity;
 const epoch1: { s: number } = { s: Infinity };
 for (const n of counts) {
   await setThreads(n);
@@ -66,10 +92,13 @@ for (const n of counts) {
     console.log(`${n} threads, round ${round + 1} (load ${loads.at(-1)}): ours train ${trainMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)} ms; torch train ${p.train_ms.toFixed(0)} ms, predict ${p.predict_ms.toFixed(0)} ms`);
   }
   if (n === 1) epoch1.s = epochS;
+  const convCpu = convCpuMs();
+  if (n === 1) convCpu1 = convCpu;
   const common = { backend, threads: n, peer_threads: peer.threads, load_avg_1min: loads };
   rows.push(
     { name: `train_step_small_t${n}`, ours_ms: +trainMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.train_ms.toFixed(1), ratio: +(trainMs / peer.train_ms).toFixed(3), shape: `batch ${BATCH} x ${LR_PATCH}x${LR_PATCH}x1 -> x4, resunet-lr small`, ...common },
     { name: `predict_small_512_t${n}`, ours_ms: +predictMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.predict_ms.toFixed(1), ratio: +(predictMs / peer.predict_ms).toFixed(3), shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${TILE} overlap ${OVERLAP}`, ...common },
+    { name: `conv_cpu_t${n}`, ours_ms: +convCpu.toFixed(2), peer: "the same at 1 thread", peer_ms: +convCpu1.toFixed(2), ratio: +(convCpu / convCpu1).toFixed(3), shape: "CPU ms (all threads) of conv 3x3 64->64 on 4x32x32: forward, dW, dX (ratio: the pool's overhead)", ...common, peer_threads: 1, load_avg_1min: [load()] },
     { name: `train_epoch_default_t${n}`, ours_ms: +(epochS * 1000).toFixed(0), peer: "pssr train --threads 1", peer_ms: +(epoch1.s * 1000).toFixed(0), ratio: +(epochS / epoch1.s).toFixed(3), shape: "pssr train --hr emdiffuse_demo --epochs 1 (tiny resunet-lr x4, 20 steps, batch 4, patch 64; process start included)", ...common, peer_threads: 1, load_avg_1min: [loads[0]] },
   );
 }
