@@ -15,7 +15,8 @@ import { createRequire } from "node:module";
 import { unzipSync } from "fflate";
 import { parse } from "yaml";
 import { PssrError, invalidArgument } from "../errors.js";
-import type { Image } from "../image/image.js";
+import type { DType, Image } from "../image/image.js";
+import { castPixels, DTYPE_RANGE } from "../image/dtype.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
 import type { ModelCard } from "../train/card.js";
@@ -269,8 +270,6 @@ function perChannel(v: unknown, name: string, step: string, channels: number, fa
   return new Array(channels).fill(num(v, name, step, fallback));
 }
 
-const DTYPE_RANGES: Record<string, [number, number]> = { uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647] };
-
 /** Applies one step in place; `reference` is the raw input sample (for reference_tensor). */
 export function applyStep(s: Sample, step: ProcessingStep, reference: Sample | null): void {
   const k = (step.kwargs ?? {}) as Record<string, unknown>;
@@ -283,7 +282,7 @@ export function applyStep(s: Sample, step: ProcessingStep, reference: Sample | n
     case "ensure_dtype": {
       const dtype = String(k.dtype ?? "float32");
       if (dtype === "float32" || dtype === "float64") return;
-      const range = DTYPE_RANGES[dtype];
+      const range = DTYPE_RANGE[dtype as DType];
       if (!range) throw new PssrError("unsupported-format", `ensure_dtype: dtype ${dtype} is not supported`);
       for (let c = 0; c < s.data.length; c++) map(c, (x) => Math.min(range[1], Math.max(range[0], Math.round(x))));
       return;
@@ -623,11 +622,7 @@ export async function predictPackageCommand(
   const r = await predictWithPackage(pkg, img, { tilePx: tile });
   let image = r.image;
   if (v.dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16")) {
-    const max = img.dtype === "uint8" ? 255 : 65535;
-    const d = image.data as Float32Array;
-    const o = img.dtype === "uint8" ? new Uint8Array(d.length) : new Uint16Array(d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.min(max, Math.max(0, Math.round(d[i])));
-    image = { ...image, data: o, dtype: img.dtype };
+    image = { ...image, data: castPixels(image.data, img.dtype), dtype: img.dtype };
   }
   await writeTiff(out, image, { dtype: image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32" });
   if (v["scale-map"]) {

@@ -18,6 +18,7 @@ import type { Tensor4D } from "@tensorflow/tfjs-core";
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
+import { castPixels } from "../image/dtype.js";
 import { resize } from "../image/resize.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import type { RestorationModel } from "../model/model.js";
@@ -230,8 +231,6 @@ export function predictWhole(model: RestorationModel, input: { data: Float32Arra
   return predictNormalized(model, input, { tilePx: big, overlapPx: 0 }).mean;
 }
 
-const INTEGER_RANGE: Record<string, [number, number]> = { uint8: [0, 255], uint16: [0, 65535], int16: [-32768, 32767], int8: [-128, 127] };
-
 /**
  * Restores an LR image (2D, stack, or time-lapse for 5-frame models) with `model`.
  * Returns an HR Image (float32 unless outputDtype "input"), with provenance in meta.
@@ -312,12 +311,9 @@ function restoredCalibration(img: Image, s: number): Pick<Image, "pixelSize" | "
 }
 
 function toInputDtype(img: Image, dtype: Image["dtype"]): Image {
-  const range = INTEGER_RANGE[dtype];
-  if (!range) return img;
-  const d = img.data as Float32Array;
-  const out = dtype === "uint8" ? new Uint8Array(d.length) : dtype === "uint16" ? new Uint16Array(d.length) : dtype === "int16" ? new Int16Array(d.length) : new Int8Array(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(d[i])));
-  return { ...img, data: out, dtype };
+  // Only the 8- and 16-bit types: a 32-bit integer output stays float32 (as it always has).
+  if (!["uint8", "uint16", "int16", "int8"].includes(dtype)) return img;
+  return { ...img, data: castPixels(img.data, dtype), dtype };
 }
 
 export const BASELINE_METHODS = ["nearest", "bilinear", "bicubic"] as const;
