@@ -13,7 +13,7 @@
 import type { DType, Image, Plane } from "../image/image.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { uniformFilter, gaussianBlur } from "../image/filters.js";
-import { binDown } from "../image/resize.js";
+import { blockMean } from "../image/block-mean.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { crappify, type RecipeSpec } from "./crappify.js";
 import type { ParamValue } from "./params.js";
@@ -352,10 +352,10 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
       throw new PssrError("shape-mismatch", `HR ${hrPlane.height}x${hrPlane.width} is not an integer multiple of LR ${lr.height}x${lr.width}`);
     }
     scaleFactor = sy;
-    // Intensity mapping: LR ~ alpha * binDown(HR / max(HR)) + beta, by least squares.
+    // Intensity mapping: LR ~ alpha * blockMean(HR / max(HR)) + beta, by least squares.
     let hrMax = 0;
     for (let i = 0; i < hrPlane.data.length; i++) hrMax = Math.max(hrMax, hrPlane.data[i]);
-    const hb = binDown(hrPlane, sy).data;
+    const hb = blockMean(hrPlane, sy).data;
     let sx1 = 0;
     let sy1 = 0;
     let sxx = 0;

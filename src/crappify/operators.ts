@@ -5,7 +5,8 @@
 import type { Plane } from "../image/image.js";
 import type { BoundaryMode } from "../image/boundary.js";
 import { gaussianBlur, convolve2d } from "../image/filters.js";
-import { zoom, binDown, resize, upsampleBilinear, roundHalfEven } from "../image/resize.js";
+import { zoom, resize, upsampleBilinear, roundHalfEven } from "../image/resize.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import type { Rng } from "./rng.js";
 import { pilBilinearResize } from "./pil_resize.js";
@@ -252,7 +253,7 @@ export function downsample(plane: Plane, factor: number, convention: DownsampleC
   if (factor === 1) return { data: Float32Array.from(plane.data), height: plane.height, width: plane.width };
   switch (convention) {
     case "area":
-      return binDown(plane, factor);
+      return blockMean(plane, factor);
     case "bilinear-zoom":
       return zoom(plane, 1 / factor, { order: 1 });
     case "antialiased":

@@ -4,6 +4,7 @@
 // with alpha, beta solved in closed form for each trial sigma.
 import type { Plane } from "../image/image.js";
 import { gaussianBlur } from "../image/filters.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { minimizeBounded } from "./minimize.js";
 import { assertFinite, assertNonEmpty, assertNotConstant } from "./validate.js";
@@ -36,23 +37,6 @@ export interface ErrorMapResult {
   magnification: number;
   /** True when the best sigma sits at the top of the search range (NanoJ's "overblur" warning). */
   atUpperBound: boolean;
-}
-
-/** m x m block mean of a plane whose sides are multiples of m. */
-export function blockMean(p: Plane, m: number): Plane {
-  if (m === 1) return { data: Float32Array.from(p.data), height: p.height, width: p.width };
-  const h = p.height / m;
-  const w = p.width / m;
-  const acc = new Float64Array(h * w);
-  for (let y = 0; y < p.height; y++) {
-    const row = ((y / m) | 0) * w;
-    const off = y * p.width;
-    for (let x = 0; x < p.width; x++) acc[row + ((x / m) | 0)] += p.data[off + x];
-  }
-  const out = new Float32Array(h * w);
-  const s = 1 / (m * m);
-  for (let i = 0; i < out.length; i++) out[i] = acc[i] * s;
-  return { data: out, height: h, width: w };
 }
 
 /** Closed-form least squares reference ~ alpha * x + beta. */

@@ -3,6 +3,7 @@
 import type { Plane } from "../image/image.js";
 import { gaussianBlur, uniformFilter } from "../image/filters.js";
 import { normalizeMinMse } from "../image/normalize.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { assertFinite, assertNonEmpty, assertSameShape } from "./validate.js";
 
@@ -230,22 +231,6 @@ export function ssim(a: Plane, b: Plane, options: SsimOptions & { full?: boolean
 /** Wang, Simoncelli & Bovik (2003) exponents for 5 scales. */
 export const MSSSIM_WEIGHTS: readonly number[] = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
 
-/** 2x2 block mean with stride 2; a trailing odd row/column is dropped (TF avg_pool "VALID"). */
-export function downsample2(p: Plane): Plane {
-  const h = p.height >> 1;
-  const w = p.width >> 1;
-  const out = new Float32Array(h * w);
-  const W = p.width;
-  for (let y = 0; y < h; y++) {
-    const r0 = 2 * y * W;
-    const r1 = r0 + W;
-    for (let x = 0; x < w; x++) {
-      out[y * w + x] = 0.25 * (p.data[r0 + 2 * x] + p.data[r0 + 2 * x + 1] + p.data[r1 + 2 * x] + p.data[r1 + 2 * x + 1]);
-    }
-  }
-  return { data: out, height: h, width: w };
-}
-
 export interface MsssimOptions {
   dataRange?: number;
   /** Per-scale exponents; the number of scales is their count. Default Wang 2003's five. */
@@ -289,8 +274,8 @@ export function msssim(a: Plane, b: Plane, options: MsssimOptions = {}): number 
       result *= Math.max(m.meanLuminance, 0) ** weights[j] * cs ** weights[j];
     } else {
       result *= cs ** weights[j];
-      x = downsample2(x);
-      y = downsample2(y);
+      x = blockMean(x, 2); // a trailing odd row/column is dropped (TF avg_pool "VALID")
+      y = blockMean(y, 2);
     }
   }
   return result;

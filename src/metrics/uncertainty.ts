@@ -11,7 +11,8 @@
 // not that a confident pixel is right, and never license intensity quantification.
 import type { Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
-import { blockMean, pearson } from "./errormap.js";
+import { pearson } from "./errormap.js";
+import { blockMean } from "../image/block-mean.js";
 
 const LN2 = Math.LN2;
 

@@ -1,7 +1,8 @@
 // ErrorMap: NanoJ-SQUIRREL's error map of a restoration against a reference, with a colour bar
 // and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/errormap.ts).
 import type { Image, Plane } from "../image/image.js";
-import { blockMean, errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
