@@ -19,8 +19,9 @@ import type { DType, Image } from "../image/image.js";
 import { castPixels, DTYPE_RANGE } from "../image/dtype.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
-import type { ModelCard } from "../train/card.js";
-import { DEFAULT_NORMALIZATION, reflectIndex, type NormalizationSpec } from "../train/data.js";
+import { applyPercentileRange } from "../image/normalize.js";
+import { DEFAULT_NORMALIZATION, type ModelCard, type NormalizationSpec } from "../model/card.js";
+import { mirrorIndex } from "../image/boundary.js";
 import { inputMultiple, outputChannels } from "../model/architectures.js";
 import type { RestorationModel } from "../model/model.js";
 import { CONFIG_KEY } from "./bioimageio.js";
@@ -414,8 +415,8 @@ async function runTiled(pkg: ModelPackage, session: import("onnxruntime-node").I
       for (let c = 0; c < C; c++) {
         const d = s.data[c];
         for (let y = 0; y < tileH; y++) {
-          const sy = reflectIndex(ty + y, h);
-          for (let x = 0; x < tileW; x++) buf[c * (sIn.channel ?? 0) + y * sIn.y + x * sIn.x] = d[sy * w + reflectIndex(tx + x, w)];
+          const sy = mirrorIndex(ty + y, h);
+          for (let x = 0; x < tileW; x++) buf[c * (sIn.channel ?? 0) + y * sIn.y + x * sIn.x] = d[sy * w + mirrorIndex(tx + x, w)];
         }
       }
       const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", buf, shapeIn) };
@@ -482,7 +483,7 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
     outAxes = img.axes;
   } else if (ours && frames === C) {
     // Our multi-frame models: frames t-2..t+2 around each plane, reflected at the ends.
-    samples = Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, c) => reflectIndex(i + c - (C >> 1), n)));
+    samples = Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, c) => mirrorIndex(i + c - (C >> 1), n)));
     outLead = img.shape.slice(0, -2);
     outAxes = img.axes;
   } else {
@@ -516,7 +517,7 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
       const x: Sample = { data: raw.data.map((d) => d.slice()), height: h, width: w };
       if (imageRange) {
         const [lo, hi] = imageRange;
-        for (const d of x.data) for (let j = 0; j < d.length; j++) d[j] = (d[j] - lo) / (hi - lo + 1e-20);
+        for (const d of x.data) applyPercentileRange(d, lo, hi, undefined, d);
       } else for (const step of pkg.preprocessing) applyStep(x, step, raw);
       // Default tiles: 256, or 4x the halo, so that at most half of each tile is context.
       const y = await runTiled(pkg, session, x, options.tilePx ?? Math.max(256, 4 * pkg.haloPx));

@@ -33,11 +33,20 @@ export function normalizePercentile(
     throw new PssrError("invalid-argument", `percentiles must satisfy 0 <= pmin < pmax <= 100, got pmin=${pmin}, pmax=${pmax}`);
   }
   const [low, high] = percentiles(data, [pmin, pmax]);
-  const out = new Float32Array(data.length);
-  const scale = 1 / (high - low + eps);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i] - low) * scale;
+  const out = applyPercentileRange(data, low, high, eps);
   if (opts.clip) clipInPlace(out, 0, 1);
   return { data: out, low, high };
+}
+
+/**
+ * Applies a percentile normalisation whose percentiles are known: `(x - low) / (high - low + eps)`
+ * (as a product with the reciprocal) into `out`, a new array unless given (it may be `data` itself).
+ * Training, prediction and chunked prediction share it, so a model sees inputs scaled alike.
+ */
+export function applyPercentileRange(data: ArrayLike<number>, low: number, high: number, eps = 1e-20, out = new Float32Array(data.length)): Float32Array {
+  const scale = 1 / (high - low + eps);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] - low) * scale;
+  return out;
 }
 
 /**

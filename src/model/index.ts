@@ -13,3 +13,4 @@ export {
   defaultArchitecture,
   writeAtomic,
 } from "./model.js";
+export { CARD_FILE, DEFAULT_NORMALIZATION, readModelCard, writeModelCard, type ModelCalibration, type ModelCard, type NormalizationSpec } from "./card.js";

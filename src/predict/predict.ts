@@ -18,13 +18,14 @@ import type { Tensor4D } from "@tensorflow/tfjs-core";
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
+import { applyPercentileRange } from "../image/normalize.js";
 import { castPixels } from "../image/dtype.js";
 import { resize } from "../image/resize.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import type { RestorationModel } from "../model/model.js";
-import type { NormalizationSpec } from "../train/data.js";
+import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
 import { ensembleStd, intervalHalfWidth, laplaceDisagreement, type ScaleCalibration } from "../metrics/uncertainty.js";
-import { reflectIndex } from "../train/data.js";
+import { mirrorIndex } from "../image/boundary.js";
 
 export interface TileOptions {
   /** Tile side in LR pixels (rounded up to the model's input multiple). Default 256. */
@@ -91,8 +92,8 @@ function reflectPad(p: Plane, h: number, w: number): Plane {
   if (p.height === h && p.width === w) return p;
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const sy = reflectIndex(y, p.height);
-    for (let x = 0; x < w; x++) out[y * w + x] = p.data[sy * p.width + reflectIndex(x, p.width)];
+    const sy = mirrorIndex(y, p.height);
+    for (let x = 0; x < w; x++) out[y * w + x] = p.data[sy * p.width + mirrorIndex(x, p.width)];
   }
   return { data: out, height: h, width: w };
 }
@@ -236,7 +237,7 @@ export function predictWhole(model: RestorationModel, input: { data: Float32Arra
  * Returns an HR Image (float32 unless outputDtype "input"), with provenance in meta.
  */
 export function predictImage(model: RestorationModel, img: Image, options: PredictOptions = {}): Prediction {
-  const norm = options.normalization ?? { method: "percentile", pmin: 2, pmax: 99.8 };
+  const norm = options.normalization ?? DEFAULT_NORMALIZATION;
   const s = model.spec.scale;
   const frames = model.spec.inChannels;
   const warnings: string[] = [];
@@ -258,21 +259,15 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
   // Normalise with percentiles of the whole input (all planes), as CSBDeep does per image.
   const all = img.data instanceof Float32Array ? img.data : Float32Array.from(img.data as ArrayLike<number>);
   const [low, high] = percentiles(all, [norm.pmin, norm.pmax]);
-  const k = 1 / (high - low + 1e-20);
   const planesN: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = getPlane(img, i).data;
-    const d = new Float32Array(p.length);
-    for (let j = 0; j < p.length; j++) d[j] = (p[j] - low) * k;
-    planesN.push(d);
-  }
+  for (let i = 0; i < n; i++) planesN.push(applyPercentileRange(getPlane(img, i).data, low, high));
   const outMean = n === 1 ? null : new Float32Array(n * h * s * w * s);
   let single: Float32Array | null = null;
   const outScale = model.spec.probabilistic ? new Float32Array(n * h * s * w * s) : undefined;
   for (let i = 0; i < n; i++) {
     const input = new Float32Array(h * w * frames);
     for (let c = 0; c < frames; c++) {
-      const src = planesN[frames === 1 ? i : reflectIndex(i + c - (frames >> 1), n)];
+      const src = planesN[frames === 1 ? i : mirrorIndex(i + c - (frames >> 1), n)];
       for (let j = 0; j < h * w; j++) input[j * frames + c] = src[j];
     }
     // Every plane has the same tile grid, so tiles done over the whole stack are exact.

@@ -13,18 +13,13 @@
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
+import { applyPercentileRange } from "../image/normalize.js";
 import { maximumFilter } from "../image/filters.js";
+import { mirrorIndex } from "../image/boundary.js";
 import { crappify, type RecipeSpec } from "../crappify/crappify.js";
 import { Rng } from "../crappify/rng.js";
 import { PssrError, invalidArgument } from "../errors.js";
-
-export interface NormalizationSpec {
-  method: "percentile";
-  pmin: number;
-  pmax: number;
-}
-
-export const DEFAULT_NORMALIZATION: NormalizationSpec = { method: "percentile", pmin: 2, pmax: 99.8 };
+import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
 
 /** One training image: HR planes (1 for 2D; a stack's planes) and optionally real LR planes. */
 export interface SourceImage {
@@ -67,10 +62,7 @@ export function sourceFromImage(name: string, hr: Image, lr?: Image): SourceImag
 /** Percentile-normalises a plane in place-free fashion; returns the plane and its (low, high). */
 export function normalizePlane(p: Plane, norm: NormalizationSpec = DEFAULT_NORMALIZATION): { plane: Plane; low: number; high: number } {
   const [low, high] = percentiles(p.data, [norm.pmin, norm.pmax]);
-  const scale = 1 / (high - low + 1e-20);
-  const data = new Float32Array(p.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = (p.data[i] - low) * scale;
-  return { plane: { data, height: p.height, width: p.width }, low, high };
+  return { plane: { data: applyPercentileRange(p.data, low, high), height: p.height, width: p.width }, low, high };
 }
 
 function cropPlane(p: Plane, h: number, w: number): Plane {
@@ -183,15 +175,6 @@ function concatPlanes(ps: Plane[]): Float32Array {
   return out;
 }
 
-/** Index of frame t+d reflected into [0, n) (…2 1 | 0 1 2 … n-1 | n-2 …). */
-export function reflectIndex(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  let k = ((i % period) + period) % period;
-  if (k >= n) k = period - k;
-  return k;
-}
-
 /** Dihedral transform k (0..7) of (y, x) in a square of side n: returns the source index. */
 function dihedralSource(k: number, y: number, x: number, n: number): number {
   let yy = y;
@@ -228,7 +211,7 @@ export function drawBatch(pairs: PairPlanes[], n: number, opts: { scale: number;
     for (let y = 0; y < P; y++) hrTmp.set(target.data.subarray((y0 * s + y) * target.width + x0 * s, (y0 * s + y) * target.width + x0 * s + P), y * P);
     for (let y = 0; y < P; y++) for (let x = 0; x < P; x++) hr[b * P * P + y * P + x] = hrTmp[dihedralSource(k, y, x, P)];
     for (let c = 0; c < f; c++) {
-      const frame = pair.lr[f === 1 ? t : reflectIndex(t + c - (f >> 1), pair.lr.length)];
+      const frame = pair.lr[f === 1 ? t : mirrorIndex(t + c - (f >> 1), pair.lr.length)];
       for (let y = 0; y < p; y++) lrTmp.set(frame.data.subarray((y0 + y) * frame.width + x0, (y0 + y) * frame.width + x0 + p), y * p);
       for (let y = 0; y < p; y++) for (let x = 0; x < p; x++) lr[((b * p + y) * p + x) * f + c] = lrTmp[dihedralSource(k, y, x, p)];
     }

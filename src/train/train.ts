@@ -20,8 +20,9 @@ import { currentBackend, getTf, type Tf } from "../backend/index.js";
 import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
-import { DEFAULT_NORMALIZATION, drawBatch, makePair, reflectIndex as reflectIndexFrames, splitByImage, splitRegions, type NormalizationSpec, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
-import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js";
+import { drawBatch, makePair, splitByImage, splitRegions, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
+import { DEFAULT_NORMALIZATION, writeModelCard, type ModelCalibration, type ModelCard, type NormalizationSpec } from "../model/card.js";
+import { mirrorIndex as reflectIndexFrames } from "../image/boundary.js";
 import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
 import { predictNormalized } from "../predict/predict.js";
 

@@ -11,7 +11,8 @@ import { readImage } from "../../src/io/read.js";
 import type { Plane } from "../../src/image/image.js";
 import { blockMean } from "../../src/image/block-mean.js";
 import { RestorationModel } from "../../src/model/index.js";
-import { readModelCard, sourceFromImage, train, type SourceImage, type TrainOptions } from "../../src/train/index.js";
+import { readModelCard } from "../../src/model/card.js";
+import { sourceFromImage, train, type SourceImage, type TrainOptions } from "../../src/train/index.js";
 import { sharedDataDir } from "../helpers.js";
 import { maxAbsError } from "../backend/arrays.js";
 
