@@ -7,4 +7,5 @@ export { gaussianBlur, gaussianKernel, uniformFilter, maximumFilter, convolve2d,
 export { resize, zoom, rescale, upsampleBilinear, roundHalfEven, type ResizeMethod, type ResizeOptions, type RescaleOptions } from "./resize.js";
 export { blockMean, type BlockMeanOptions } from "./block-mean.js";
 export { DTYPE_RANGE, allocatePixels, castPixels } from "./dtype.js";
+export { fft2d, nextPowerOfTwo } from "./fft.js";
 export { selectIndices, type AxisSelection } from "./select.js";

@@ -14,7 +14,7 @@ export {
   FRC_THRESHOLDS,
 } from "./frc.js";
 export type { FrcThreshold, FrcOptions, FrcResult, FrcStatus, RingSums, SingleImageFrcOptions, SingleImageFrcResult, FrcMapOptions, FrcMapResult } from "./frc.js";
-export { fft2Square, forEachPairSpectrum, nextPowerOfTwo } from "./fft.js";
+export { forEachPairSpectrum } from "./fft.js";
 export { errorMap } from "./errormap.js";
 export type { ErrorMapOptions, ErrorMapResult } from "./errormap.js";
 export { minimizeBounded } from "./minimize.js";
