@@ -3,6 +3,7 @@
 
 import { PssrError } from "../errors.js";
 import { percentiles } from "./percentile.js";
+import { fitLine } from "./line-fit.js";
 
 export interface PercentileNormalizeOptions {
   /** Low percentile mapped to 0 (default 3, CSBDeep's default). */
@@ -109,15 +110,7 @@ export function normalizeMinMse(pred: Float32Array, gt: Float32Array): { pred: F
   }
   // Moments of the float32 zero-mean copies, as numpy sees them (re-centred: np.cov subtracts
   // the residual mean again, np.var too).
-  const mx = mean(predOut);
-  const my = mean(gtOut);
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = predOut[i] - mx;
-    sxy += dx * (gtOut[i] - my);
-    sxx += dx * dx;
-  }
+  const { sxx, sxy } = fitLine(predOut, gtOut);
   const cov = sxy / (n - 1);
   const variance = sxx / n;
   const scale = variance > 0 ? cov / variance : 0;

@@ -5,6 +5,7 @@
 import type { Plane } from "../image/image.js";
 import { gaussianBlur } from "../image/filters.js";
 import { blockMean } from "../image/block-mean.js";
+import { fitLine } from "../image/line-fit.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { minimizeBounded } from "./minimize.js";
 import { assertFinite, assertNonEmpty, assertNotConstant } from "./validate.js";
@@ -42,23 +43,7 @@ export interface ErrorMapResult {
 /** Closed-form least squares reference ~ alpha * x + beta. */
 function fitAffine(ref: Float32Array, x: Float32Array): { alpha: number; beta: number; rmse: number } {
   const n = ref.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += ref[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    sxx += dx * dx;
-    sxy += dx * (ref[i] - my);
-  }
-  const alpha = sxx > 0 ? sxy / sxx : 0;
-  const beta = my - alpha * mx;
+  const { slope: alpha, intercept: beta } = fitLine(x, ref);
   let se = 0;
   for (let i = 0; i < n; i++) {
     const d = ref[i] - (alpha * x[i] + beta);
