@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError } from "../errors.js";
 import type { ModelSpec } from "./architectures.js";
-import { writeAtomic } from "./model.js";
+import { atomicWriteFileSync } from "../io/atomic.js";
 import type { ScaleCalibration } from "../metrics/uncertainty.js";
 
 /**
@@ -88,7 +88,7 @@ export function writeModelCard(dir: string, card: Partial<ModelCard>): ModelCard
     ...card,
   };
   if (full.hrPixelSizeNm && !full.lrPixelSizeNm) full.lrPixelSizeNm = full.hrPixelSizeNm * full.scale;
-  writeAtomic(join(dir, CARD_FILE), JSON.stringify(full, null, 1));
+  atomicWriteFileSync(join(dir, CARD_FILE), JSON.stringify(full, null, 1));
   return full;
 }
 

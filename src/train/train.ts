@@ -5,7 +5,7 @@
 //
 // Output directory: model.json + weights.bin (best validation weights) + card.json, and
 // checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
@@ -17,7 +17,8 @@ import { Rng, type RngState } from "../crappify/rng.js";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { currentBackend, getTf, type Tf } from "../backend/index.js";
-import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
+import { RestorationModel, inputMultiple, modelSpec, type ModelOptions } from "../model/index.js";
+import { atomicWriteFileSync as writeAtomic, replaceDirectory, temporaryDirFor } from "../io/atomic.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
 import { drawBatch, makePair, splitByImage, splitRegions, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
@@ -164,18 +165,11 @@ function loadOptimizerWeights(tf: Tf, dir: string): NamedTensor[] {
 
 async function writeCheckpoint(model: RestorationModel, optimizerWeights: NamedTensor[], state: LoopState, outDir: string): Promise<void> {
   const final = checkpointDir(outDir);
-  const tmp = `${final}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const tmp = temporaryDirFor(final);
   await model.save(tmp);
   await saveOptimizer(model.tf, tmp, optimizerWeights);
   writeAtomic(join(tmp, "state.json"), JSON.stringify(state));
-  // Swap in: the old checkpoint stays complete until the new one is in place.
-  const old = `${final}.old`;
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(final)) renameSync(final, old);
-  renameSync(tmp, final);
-  rmSync(old, { recursive: true, force: true });
+  replaceDirectory(tmp, final); // the old checkpoint stays complete (as checkpoint.old) until the new one is in place
 }
 
 /** Whether `outDir` holds a checkpoint that `resume` can continue from. */
