@@ -9,8 +9,8 @@ import { zoom, resize, upsampleBilinear, roundHalfEven } from "../image/resize.j
 import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import type { Rng } from "./rng.js";
-import { pilBilinearResize } from "./pil_resize.js";
-import { antialiasedDownsample } from "./antialiased_downsample.js";
+import { pilBilinearResize } from "./pil-resize.js";
+import { antialiasedDownsample } from "./antialiased-downsample.js";
 
 function emptyLike(plane: Plane): Plane {
   return { data: new Float32Array(plane.data.length), height: plane.height, width: plane.width };
@@ -182,13 +182,6 @@ export function detectorNoise(
     dst[i] = off + sg * rng.poisson(lam) + (read > 0 ? read * rng.normal() : 0);
   }
   return out;
-}
-
-/** Gaussian blur (scipy.ndimage.gaussian_filter, truncate 4; mode 'nearest' as skimage's filters.gaussian). */
-export function blurGaussian(plane: Plane, options: { sigmaPx: number | [number, number]; mode?: BoundaryMode; truncate?: number }): Plane {
-  const s = options.sigmaPx;
-  for (const v of Array.isArray(s) ? s : [s]) requireFinite("sigmaPx", v, 0);
-  return gaussianBlur(plane, s, { truncate: options.truncate ?? 4, mode: options.mode ?? "nearest" });
 }
 
 /**
