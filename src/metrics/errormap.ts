@@ -77,9 +77,9 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant
 }
 
 /**
- * NanoJ-SQUIRREL error map between a reference (e.g. the real high-resolution acquisition or a
- * widefield image) and a restoration on the same field, on the same grid or an integer factor m
- * finer in both axes.
+ * NanoJ-SQUIRREL error map of a restoration (first argument, as every metric takes it) against a
+ * reference of the same field (e.g. the real high-resolution acquisition or a widefield image);
+ * the restoration is on the reference's grid or an integer factor m finer in both axes.
  *
  * For a trial sigma (restored pixels) the restoration is blurred with a Gaussian (scipy-style
  * sampled kernel, truncate 4, "nearest" edges) and downsampled to the reference grid by m x m
@@ -92,7 +92,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant
  * the restored grid against a bicubic-upscaled reference; on the reference grid nothing is
  * interpolated), RSE (RMSE) and RSP (Pearson correlation).
  */
-export function errorMap(reference: Plane, restored: Plane, options: ErrorMapOptions = {}): ErrorMapResult {
+export function errorMap(restored: Plane, reference: Plane, options: ErrorMapOptions = {}): ErrorMapResult {
   assertNonEmpty(reference, "reference");
   assertNonEmpty(restored, "restored image");
   assertFinite(reference, "reference");

@@ -1,5 +1,9 @@
 // Pixel-wise fidelity metrics: PSNR, NRMSE, SSIM (scikit-image 0.19.3 semantics), MS-SSIM
 // (Wang, Simoncelli & Bovik 2003) and the CARE/PSSR evaluation protocol that combines them.
+//
+// Argument order, for every metric of src/metrics: (prediction, groundTruth), the restored image
+// first. scikit-image puts the true image first; we keep the order of `evaluate`, `pssr evaluate
+// PRED GT` and the teaching notebooks, so that no call site reads differently from another.
 import type { Plane } from "../image/image.js";
 import { gaussianBlur, uniformFilter } from "../image/filters.js";
 import { normalizeMinMse } from "../image/normalize.js";
@@ -25,7 +29,7 @@ function checkDataRange(dataRange: number | undefined, fn: string): number {
   return dataRange;
 }
 
-/** Mean squared error between two same-shaped planes (float64 accumulation). */
+/** Mean squared error between two same-shaped planes (float64 accumulation; symmetric). */
 export function mse(a: Plane, b: Plane): number {
   checkPair(a, b, "first image", "second image");
   let s = 0;
@@ -40,13 +44,13 @@ export function mse(a: Plane, b: Plane): number {
 
 /**
  * Peak signal-to-noise ratio in dB, as skimage.metrics.peak_signal_noise_ratio(gt, pred,
- * data_range): 10 log10(dataRange^2 / MSE). `dataRange` is required (pixels are float).
- * Identical images give +Infinity (MSE 0), as in scikit-image.
+ * data_range) (note skimage's order: truth first): 10 log10(dataRange^2 / MSE). `dataRange` is
+ * required (pixels are float). Identical images give +Infinity (MSE 0), as in scikit-image.
  */
-export function psnr(gt: Plane, pred: Plane, options: { dataRange?: number } = {}): number {
+export function psnr(pred: Plane, gt: Plane, options: { dataRange?: number } = {}): number {
   checkPair(gt, pred, "ground truth", "prediction");
   const range = checkDataRange(options.dataRange, "psnr");
-  const e = mse(gt, pred);
+  const e = mse(pred, gt);
   if (e === 0) return Infinity;
   return 10 * Math.log10((range * range) / e);
 }
@@ -55,11 +59,11 @@ export type NrmseNormalization = "euclidean" | "min-max" | "mean";
 
 /**
  * Normalised root mean squared error, as skimage.metrics.normalized_root_mse(gt, pred,
- * normalization): sqrt(MSE) divided by sqrt(mean(gt^2)) ("euclidean", default), by
+ * normalization) (skimage: truth first; here the prediction is): sqrt(MSE) divided by sqrt(mean(gt^2)) ("euclidean", default), by
  * max(gt) - min(gt) ("min-max") or by mean(gt) ("mean"). A zero denominator (an all-zero or
  * constant ground truth) is a PssrError rather than Infinity/NaN.
  */
-export function nrmse(gt: Plane, pred: Plane, options: { normalization?: NrmseNormalization } = {}): number {
+export function nrmse(pred: Plane, gt: Plane, options: { normalization?: NrmseNormalization } = {}): number {
   checkPair(gt, pred, "ground truth", "prediction");
   const norm = options.normalization ?? "euclidean";
   const g = gt.data;
@@ -86,7 +90,7 @@ export function nrmse(gt: Plane, pred: Plane, options: { normalization?: NrmseNo
   if (denom === 0) {
     throw new PssrError("invalid-argument", `nrmse: the ground truth's ${norm} normaliser is 0 (an all-zero or constant image), so NRMSE is undefined`);
   }
-  return Math.sqrt(mse(gt, pred)) / denom;
+  return Math.sqrt(mse(pred, gt)) / denom;
 }
 
 export interface SsimOptions {
@@ -328,11 +332,11 @@ export function evaluate(pred: Plane, gt: Plane, options: EvaluateOptions = {}):
     range = 1;
   }
   let ms: number | null = null;
-  if (Math.min(g.height, g.width) >= 11 * 16) ms = msssim(g, p, { dataRange: range });
+  if (Math.min(g.height, g.width) >= 11 * 16) ms = msssim(p, g, { dataRange: range });
   return {
-    psnr: psnr(g, p, { dataRange: range }),
-    ssim: ssim(g, p, { dataRange: range }),
-    nrmse: nrmse(g, p),
+    psnr: psnr(p, g, { dataRange: range }),
+    ssim: ssim(p, g, { dataRange: range }),
+    nrmse: nrmse(p, g),
     msssim: ms,
     normalization: options.raw ? "raw" : "normMinMse",
     dataRange: range,

@@ -118,7 +118,7 @@ function planeOf(data: Float32Array, side: number): Plane {
 /** PSNR/SSIM after CARE's normalisation (GT percentile-normalised, prediction least-squares fitted). */
 function careMetrics(gt: Float32Array, pred: Float32Array, side: number): { psnr: number; ssim: number } {
   const n = normalizeMinMse(pred, gt);
-  return { psnr: psnr(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }), ssim: ssim(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }) };
+  return { psnr: psnr(planeOf(n.pred, side), planeOf(n.gt, side), { dataRange: 1 }), ssim: ssim(planeOf(n.pred, side), planeOf(n.gt, side), { dataRange: 1 }) };
 }
 
 async function validate(model: RestorationModel, batch: PatchBatch, loss: LossName, batchSize: number): Promise<ValidationMetrics> {

@@ -50,7 +50,7 @@ export class ErrorMap extends Widget<ErrorMapState> {
 
   /** Computes the error map of `restored` against `reference` (or shows a computed `result`). */
   constructor(reference: Plane | Image | ErrorMapResult, restored?: Plane | Image, options: ErrorMapWidgetOptions = {}) {
-    const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(reference as Plane | Image, "the reference"), asPlane(restored, "the restoration"), options);
+    const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(restored, "the restoration"), asPlane(reference as Plane | Image, "the reference"), options);
     const m = result.map;
     const f = levelFactor(m.height, m.width, options.maxPx ?? 1024);
     let flag: Plane | null = null;
