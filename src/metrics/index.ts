@@ -34,7 +34,6 @@ export {
   laplaceInterval,
   coverage,
   reliabilityDiagram,
-  blockMeans,
   rankData,
   spearman,
   aucWorstFraction,
