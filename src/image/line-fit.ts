@@ -8,9 +8,10 @@ export interface LineFit {
   /** (Weighted) means of x and y. */
   meanX: number;
   meanY: number;
-  /** Σ w (x - meanX)² and Σ w (x - meanX)(y - meanY). */
+  /** Σ w (x - meanX)², Σ w (x - meanX)(y - meanY) and Σ w (y - meanY)² (Pearson's r = sxy / √(sxx·syy)). */
   sxx: number;
   sxy: number;
+  syy: number;
 }
 
 /**
@@ -39,12 +40,15 @@ export function fitLine(x: ArrayLike<number>, y: ArrayLike<number>, weights?: Ar
   my /= sw;
   let sxx = 0;
   let sxy = 0;
+  let syy = 0;
   for (let i = 0; i < n; i++) {
     const dx = x[i] - mx;
+    const dy = y[i] - my;
     const w = weights ? weights[i] : 1;
     sxx += w * dx * dx;
-    sxy += w * dx * (y[i] - my);
+    sxy += w * dx * dy;
+    syy += w * dy * dy;
   }
   const slope = sxx > 0 ? sxy / sxx : 0;
-  return { slope, intercept: my - slope * mx, meanX: mx, meanY: my, sxx, sxy };
+  return { slope, intercept: my - slope * mx, meanX: mx, meanY: my, sxx, sxy, syy };
 }

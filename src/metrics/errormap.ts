@@ -54,26 +54,8 @@ function fitAffine(ref: Float32Array, x: Float32Array): { alpha: number; beta: n
 
 /** Pearson correlation of two equal-length arrays; `whenConstant` when either has no variance. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant = 0): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : whenConstant;
+  const { sxx, sxy, syy } = fitLine(a, b);
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : whenConstant;
 }
 
 /**

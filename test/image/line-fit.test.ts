@@ -27,6 +27,15 @@ test("fitLine equals numpy.polyfit (plain, weighted, large offset)", () => {
   });
 });
 
+test("fitLine's sums give numpy.corrcoef's Pearson r", () => {
+  const r = seeded(11);
+  const x = Array.from({ length: 400 }, () => r());
+  const y = x.map((v) => 0.3 * v + 0.2 * r());
+  const ref = JSON.parse(runPython("line_fit.py", ["--corrcoef"], JSON.stringify([{ x, y, w: null }]))) as number[];
+  const f = fitLine(x, y);
+  assert.ok(Math.abs(f.sxy / Math.sqrt(f.sxx * f.syy) - ref[0]) < 1e-12, `${f.sxy / Math.sqrt(f.sxx * f.syy)} vs ${ref[0]}`);
+});
+
 test("fitLine: x without spread gives slope 0 and the mean of y", () => {
   const f = fitLine([2, 2, 2], [1, 2, 6], [1, 1, 2]);
   assert.equal(f.slope, 0);
