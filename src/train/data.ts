@@ -16,6 +16,7 @@ import { percentiles } from "../image/percentile.js";
 import { applyPercentileRange } from "../image/normalize.js";
 import { maximumFilter } from "../image/filters.js";
 import { mirrorIndex } from "../image/boundary.js";
+import { cropPlane } from "../image/crop.js";
 import { crappify, type RecipeSpec } from "../crappify/crappify.js";
 import { Rng } from "../crappify/rng.js";
 import { PssrError, invalidArgument } from "../errors.js";
@@ -63,13 +64,6 @@ export function sourceFromImage(name: string, hr: Image, lr?: Image): SourceImag
 export function normalizePlane(p: Plane, norm: NormalizationSpec = DEFAULT_NORMALIZATION): { plane: Plane; low: number; high: number } {
   const [low, high] = percentiles(p.data, [norm.pmin, norm.pmax]);
   return { plane: { data: applyPercentileRange(p.data, low, high), height: p.height, width: p.width }, low, high };
-}
-
-function cropPlane(p: Plane, h: number, w: number): Plane {
-  if (p.height === h && p.width === w) return p;
-  const data = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
-  return { data, height: h, width: w };
 }
 
 /** Background filter: LR top-left positions of patches whose target is not background. */
@@ -130,7 +124,7 @@ export function makePair(src: SourceImage, index: number, epoch: number, opts: P
   if (hrH < opts.hrPatch || hrW < opts.hrPatch) {
     throw invalidArgument(`${src.name}: the patch (${opts.hrPatch} px) is larger than the image (${src.hr[0].height}x${src.hr[0].width})`);
   }
-  const hr = src.hr.map((p) => cropPlane(p, hrH, hrW));
+  const hr = src.hr.map((p) => cropPlane(p, [0, hrH], [0, hrW]));
   let lrRaw: Plane[];
   if (src.lr) {
     lrRaw = src.lr.map((p, i) => {
@@ -154,7 +148,7 @@ export function makePair(src: SourceImage, index: number, epoch: number, opts: P
     const out = crappify(stack, opts.recipe, { scaleFactor: s, seed: derivedSeed(opts.seed, epoch, index) });
     lrRaw = Array.from({ length: hr.length }, (_, i) => {
       const p = getPlane(out.lr, i);
-      return p.height === hrH / s && p.width === hrW / s ? p : cropPlane(p, hrH / s, hrW / s);
+      return p.height === hrH / s && p.width === hrW / s ? p : cropPlane(p, [0, hrH / s], [0, hrW / s]);
     });
   }
   const threshold = opts.backgroundThreshold ?? 0.4;
@@ -241,11 +235,7 @@ export interface RegionSplit {
 }
 
 function cropRange(p: Plane, axis: "y" | "x", start: number, end: number): Plane {
-  if (axis === "y") return { data: p.data.slice(start * p.width, end * p.width), height: end - start, width: p.width };
-  const w = end - start;
-  const data = new Float32Array(p.height * w);
-  for (let y = 0; y < p.height; y++) data.set(p.data.subarray(y * p.width + start, y * p.width + end), y * w);
-  return { data, height: p.height, width: w };
+  return axis === "y" ? cropPlane(p, [start, end], [0, p.width]) : cropPlane(p, [0, p.height], [start, end]);
 }
 
 /**
