@@ -19,6 +19,7 @@ import { getPlane, lengthToNm, numel, type Image, type Plane } from "../image/im
 import { PssrError, invalidArgument } from "../errors.js";
 import { atomicWriteFile } from "./atomic.js";
 import { DTYPE_RANGE } from "../image/dtype.js";
+import { percentiles } from "../image/percentile.js";
 import { PSSR_META_TAG } from "./read.js";
 
 export type TiffDType = "uint8" | "uint16" | "float32";
@@ -322,14 +323,6 @@ export interface WritePngOptions extends PngOptions {
   plane?: number;
 }
 
-/** The q-th percentile (0..100) of sorted values, with numpy's default linear interpolation. */
-function percentileSorted(sorted: Float64Array, q: number): number {
-  const pos = ((sorted.length - 1) * q) / 100;
-  const i = Math.floor(pos);
-  const frac = pos - i;
-  return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * frac : sorted[i];
-}
-
 /**
  * Maps a plane to 8 bits with auto-contrast: the low/high percentiles of its finite values
  * (default 0.35 / 99.65, like Fiji's "Auto" saturating 0.35 % at each end) become 0 and 255,
@@ -348,13 +341,11 @@ export function autoContrast8(plane: Plane, options: PngOptions = {}): Uint8Arra
   }
   let finite = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(plane.data[i])) finite++;
-  const sorted = new Float64Array(finite);
-  for (let i = 0, j = 0; i < n; i++) if (Number.isFinite(plane.data[i])) sorted[j++] = plane.data[i];
-  sorted.sort();
+  const values = new Float64Array(finite);
+  for (let i = 0, j = 0; i < n; i++) if (Number.isFinite(plane.data[i])) values[j++] = plane.data[i];
   const out = new Uint8Array(n);
   if (finite === 0) return out;
-  const lo = percentileSorted(sorted, low);
-  const hi = percentileSorted(sorted, high);
+  const [lo, hi] = percentiles(values, [low, high]);
   if (!(hi > lo)) return out;
   const scale = 255 / (hi - lo);
   for (let i = 0; i < n; i++) {
