@@ -46,25 +46,35 @@ export function blockMean(plane: Plane, factor: number, options: BlockMeanOption
   const w = plane.width;
   // A whole block is scaled by the reciprocal (as every former copy did); a partial one is divided by its count.
   const wholeScale = 1 / (factor * factor);
+  // Whole blocks per row; a partial last column of blocks (edges "partial") is summed apart.
+  const owWhole = Math.floor((c1 - c0) / factor);
+  const lastWidth = c1 - (c0 + owWhole * factor);
   for (let oy = 0; oy < oh; oy++) {
     acc.fill(0);
     const y0 = r0 + oy * factor;
     const y1 = Math.min(y0 + factor, r1);
-    for (let y = y0; y < y1; y++) {
-      const row = y * w;
-      for (let ox = 0; ox < ow; ox++) {
-        const x0 = row + c0 + ox * factor;
-        const x1 = row + Math.min(c0 + (ox + 1) * factor, c1);
-        let s = 0;
-        for (let x = x0; x < x1; x++) s += src[x];
-        acc[ox] += s;
-      }
-    }
+    for (let y = y0; y < y1; y++) sumRowBlocks(src, y * w + c0, factor, owWhole, lastWidth, ow > owWhole, acc);
     const rowsIn = y1 - y0;
-    for (let ox = 0; ox < ow; ox++) {
-      const count = rowsIn * (Math.min(c0 + (ox + 1) * factor, c1) - (c0 + ox * factor));
-      out[oy * ow + ox] = count === factor * factor ? acc[ox] * wholeScale : acc[ox] / count;
-    }
+    const o = oy * ow;
+    if (rowsIn === factor) for (let ox = 0; ox < owWhole; ox++) out[o + ox] = acc[ox] * wholeScale;
+    else for (let ox = 0; ox < owWhole; ox++) out[o + ox] = acc[ox] / (rowsIn * factor);
+    if (ow > owWhole) out[o + owWhole] = acc[owWhole] / (rowsIn * lastWidth);
   }
   return { data: out, height: oh, width: ow };
+}
+
+/** Adds the sums of `blocks` runs of `factor` values from `start` (then one run of `lastWidth` when `partial`) into acc. */
+function sumRowBlocks(src: Float32Array, start: number, factor: number, blocks: number, lastWidth: number, partial: boolean, acc: Float64Array): void {
+  for (let ox = 0; ox < blocks; ox++) {
+    const b = start + ox * factor;
+    let s = 0;
+    for (let k = 0; k < factor; k++) s += src[b + k];
+    acc[ox] += s;
+  }
+  if (partial) {
+    const b = start + blocks * factor;
+    let s = 0;
+    for (let k = 0; k < lastWidth; k++) s += src[b + k];
+    acc[blocks] += s;
+  }
 }
