@@ -13,7 +13,8 @@
 import type { DType, Image, Plane } from "../image/image.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { uniformFilter, gaussianBlur } from "../image/filters.js";
-import { binDown } from "../image/resize.js";
+import { blockMean } from "../image/block-mean.js";
+import { fitLine } from "../image/line-fit.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { crappify, type RecipeSpec } from "./crappify.js";
 import type { ParamValue } from "./params.js";
@@ -221,27 +222,11 @@ export function fitPoissonGaussian(points: readonly NoiseCurvePoint[], options: 
   let wts = points.map((p) => p.count / Math.max(p.variance, 1e-30) ** 2);
   let a = 0;
   let b = 0;
+  const means = points.map((p) => p.mean);
+  const variances = points.map((p) => p.variance);
   for (let iter = 0; iter < 5; iter++) {
-    let sw = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let sxy = 0;
-    points.forEach((p, i) => {
-      sw += wts[i];
-      sx += wts[i] * p.mean;
-      sy += wts[i] * p.variance;
-      sxx += wts[i] * p.mean * p.mean;
-      sxy += wts[i] * p.mean * p.variance;
-    });
-    const det = sw * sxx - sx * sx;
-    if (!(Math.abs(det) > 0)) {
-      a = 0;
-      b = sy / sw;
-    } else {
-      a = (sw * sxy - sx * sy) / det;
-      b = (sy - a * sx) / sw;
-    }
+    // Means without spread give slope 0 and the weighted mean variance as intercept.
+    ({ slope: a, intercept: b } = fitLine(means, variances, wts));
     wts = points.map((p) => p.count / Math.max(a * p.mean + b, p.variance * 0.1, 1e-30) ** 2);
   }
   let sq = 0;
@@ -352,24 +337,12 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
       throw new PssrError("shape-mismatch", `HR ${hrPlane.height}x${hrPlane.width} is not an integer multiple of LR ${lr.height}x${lr.width}`);
     }
     scaleFactor = sy;
-    // Intensity mapping: LR ~ alpha * binDown(HR / max(HR)) + beta, by least squares.
+    // Intensity mapping: LR ~ alpha * blockMean(HR / max(HR)) + beta, by least squares.
     let hrMax = 0;
     for (let i = 0; i < hrPlane.data.length; i++) hrMax = Math.max(hrMax, hrPlane.data[i]);
-    const hb = binDown(hrPlane, sy).data;
-    let sx1 = 0;
-    let sy1 = 0;
-    let sxx = 0;
-    let sxy = 0;
-    const n = hb.length;
-    for (let i = 0; i < n; i++) {
-      const u = hb[i] / (hrMax || 1);
-      sx1 += u;
-      sy1 += lr.data[i];
-      sxx += u * u;
-      sxy += u * lr.data[i];
-    }
-    const alpha = (n * sxy - sx1 * sy1) / (n * sxx - sx1 * sx1 || 1);
-    const beta = (sy1 - alpha * sx1) / n;
+    const hb = blockMean(hrPlane, sy).data;
+    const u = Float64Array.from(hb, (v) => v / (hrMax || 1));
+    const { slope: alpha, intercept: beta } = fitLine(u, lr.data);
     // Non-inverted: mean = offset + g*(photons*x + bg); inverted: offset - g*(photons*(1-x) + bg).
     params.hrPhotonsAtMax = Math.max(1e-6, Math.abs(alpha) / gainAdu);
     params.backgroundPhotons = Math.max(0, fit.inverted ? (fit.offset - Math.abs(alpha) - beta) / gainAdu : (beta - fit.offset) / gainAdu);

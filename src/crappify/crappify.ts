@@ -3,12 +3,13 @@
 // Images with leading axes (stacks, time-lapses, channels) are degraded plane by plane, each
 // plane with its own noise draw from one continuing stream; recipe parameters given as ranges
 // are drawn once per call (one training sample) and recorded.
-import type { DType, Image, PixelArray, Plane } from "../image/image.js";
+import type { Image, PixelArray, Plane } from "../image/image.js";
+import { allocatePixels, castInto } from "../image/dtype.js";
 import { assertValidImage, getPlane, lengthToNm, numel, planeCount } from "../image/image.js";
 import { PssrError, invalidArgument, unknownName } from "../errors.js";
 import { Rng, toRng, type RngState } from "./rng.js";
 import { drawParams, validateParams, type ParamInput, type ParamValue } from "./params.js";
-import { findRecipe, RECIPE_NAMES, type Recipe } from "./recipes.js";
+import { findRecipe, RECIPE_NAMES, type Recipe, type RecipeContext } from "./recipes.js";
 
 /** A named recipe with parameter overrides (values or [lo, hi] ranges). */
 export interface RecipeSpec {
@@ -69,51 +70,6 @@ function resolveRecipe(recipe: string | RecipeSpec | Recipe): { recipe: Recipe; 
   return { recipe: r, params: { ...(spec.params ?? {}) } };
 }
 
-const DTYPE_RANGE: Partial<Record<DType, [number, number]>> = {
-  uint8: [0, 255],
-  int8: [-128, 127],
-  uint16: [0, 65535],
-  int16: [-32768, 32767],
-  uint32: [0, 4294967295],
-  int32: [-2147483648, 2147483647],
-};
-
-function allocate(dtype: DType, n: number): PixelArray {
-  switch (dtype) {
-    case "uint8":
-      return new Uint8Array(n);
-    case "int8":
-      return new Int8Array(n);
-    case "uint16":
-      return new Uint16Array(n);
-    case "int16":
-      return new Int16Array(n);
-    case "uint32":
-      return new Uint32Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    default:
-      return new Float32Array(n);
-  }
-}
-
-/** Writes float values into an integer/float array: clipped to the type's range, rounded or truncated. */
-function castInto(dst: PixelArray, offset: number, src: Float32Array, dtype: DType, rounding: "round" | "truncate"): void {
-  const range = DTYPE_RANGE[dtype];
-  if (!range) {
-    dst.set(src, offset);
-    return;
-  }
-  const [lo, hi] = range;
-  for (let i = 0; i < src.length; i++) {
-    let v = rounding === "truncate" ? Math.trunc(src[i]) : Math.round(src[i]);
-    v = v < lo ? lo : v > hi ? hi : v;
-    dst[offset + i] = v;
-  }
-}
-
 function checkFinite(img: Image): number {
   const d = img.data;
   let max = -Infinity;
@@ -148,39 +104,15 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
   const { recipe: r, params: specParams } = resolveRecipe(recipe);
   const requested: Record<string, ParamInput> = { ...specParams, ...(options.params ?? {}) };
   validateParams(r.name, r.params, requested);
-
   const scaleFactor = options.scaleFactor ?? r.defaultScaleFactor;
-  if (typeof scaleFactor !== "number" || !Number.isFinite(scaleFactor) || scaleFactor < 1) {
-    throw invalidArgument(`${r.name}: scale factor must be a number >= 1, got ${scaleFactor}`);
-  }
-  const h = img.shape[img.shape.length - 2];
-  const w = img.shape[img.shape.length - 1];
-  if (h < scaleFactor || w < scaleFactor || (!r.keepsSize && (Math.round(h / scaleFactor) < 1 || Math.round(w / scaleFactor) < 1))) {
-    throw invalidArgument(`${r.name}: image ${h}x${w} is smaller than the scale factor ${scaleFactor}`);
-  }
+  checkScaleFactor(r, scaleFactor, img);
   const imageMax = checkFinite(img);
 
   const { rng, seed } = toRng(options.seed);
   const rngState = rng.getState();
   const drawn = drawParams(r.params, requested, rng);
   if (r.name === "physical" && (drawn.lrPixelSizeNm as number) > 0) {
-    const hrNm = (drawn.hrPixelSizeNm as number) > 0 ? (drawn.hrPixelSizeNm as number) : img.pixelSize ? lengthToNm(img.pixelSize) : 0;
-    if (!(hrNm > 0)) throw invalidArgument("physical: lrPixelSizeNm needs the HR pixel size; the image has none, set hrPixelSizeNm");
-    const ratio = (drawn.lrPixelSizeNm as number) / hrNm;
-    if (Math.abs(ratio - Math.round(ratio)) > 1e-6 * ratio || Math.round(ratio) < 1) {
-      throw invalidArgument(`physical: LR/HR pixel size ratio ${ratio} is not a positive integer`);
-    }
-    if (options.scaleFactor !== undefined && options.scaleFactor !== Math.round(ratio)) {
-      throw invalidArgument(`physical: scale ${options.scaleFactor} contradicts lrPixelSizeNm/hrPixelSizeNm = ${Math.round(ratio)}`);
-    }
-    const again = crappify(img, r.name, { params: { ...requested, lrPixelSizeNm: 0 }, scaleFactor: Math.round(ratio), seed: Rng.fromState(rngState) });
-    again.requested = requested;
-    again.drawn.lrPixelSizeNm = drawn.lrPixelSizeNm;
-    again.seed = seed;
-    const rec = again.lr.meta!.crappify as CrappifyRecord;
-    Object.assign(rec, { requested, seed, drawn: again.drawn });
-    rng.setStateFrom(again.rngStateAfter);
-    return again;
+    return crappifyAtPixelSizeRatio(img, r, requested, drawn, options, { rng, seed, rngState });
   }
   if (!r.fractionalScale && !Number.isInteger(scaleFactor)) throw invalidArgument(`${r.name}: scale factor must be an integer, got ${scaleFactor}`);
   const problem = r.check?.(scaleFactor, drawn);
@@ -189,33 +121,7 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
 
   const pixelSizeNm =
     typeof drawn.hrPixelSizeNm === "number" && drawn.hrPixelSizeNm > 0 ? drawn.hrPixelSizeNm : img.pixelSize ? lengthToNm(img.pixelSize) : null;
-
-  const n = planeCount(img);
-  const outDtype = r.outputDtype(img.dtype, drawn);
-  let lrData: PixelArray | null = null;
-  let upData: PixelArray | null = null;
-  let lrH = 0;
-  let lrW = 0;
-  let upH = 0;
-  let upW = 0;
-  options.onPlane?.(0, n);
-  for (let k = 0; k < n; k++) {
-    const out = r.apply(getPlane(img, k), { params: drawn, scaleFactor, rng, dtype: img.dtype, imageMax, pixelSizeNm });
-    if (!lrData) {
-      lrH = out.lr.height;
-      lrW = out.lr.width;
-      lrData = allocate(outDtype, n * lrH * lrW);
-      if (out.lrUpsampled) {
-        upH = out.lrUpsampled.height;
-        upW = out.lrUpsampled.width;
-        upData = allocate(outDtype, n * upH * upW);
-      }
-    }
-    castInto(lrData, k * lrH * lrW, out.lr.data, outDtype, r.rounding);
-    if (upData && out.lrUpsampled) castInto(upData, k * upH * upW, out.lrUpsampled.data, outDtype, r.rounding);
-    options.onPlane?.(k + 1, n);
-  }
-
+  const degraded = degradePlanes(img, r, { params: drawn, scaleFactor, rng, dtype: img.dtype, imageMax, pixelSizeNm }, options.onPlane);
   const record: CrappifyRecord = {
     recipe: r.name,
     scaleFactor,
@@ -225,40 +131,128 @@ export function crappify(input: Plane | Image, recipe: string | RecipeSpec | Rec
     rngState,
     rngStateAfter: rng.getState(),
   };
+  return assembleResult(img, r, record, degraded);
+}
+
+function checkScaleFactor(r: Recipe, scaleFactor: number, img: Image): void {
+  if (typeof scaleFactor !== "number" || !Number.isFinite(scaleFactor) || scaleFactor < 1) {
+    throw invalidArgument(`${r.name}: scale factor must be a number >= 1, got ${scaleFactor}`);
+  }
+  const h = img.shape[img.shape.length - 2];
+  const w = img.shape[img.shape.length - 1];
+  if (h < scaleFactor || w < scaleFactor || (!r.keepsSize && (Math.round(h / scaleFactor) < 1 || Math.round(w / scaleFactor) < 1))) {
+    throw invalidArgument(`${r.name}: image ${h}x${w} is smaller than the scale factor ${scaleFactor}`);
+  }
+}
+
+/**
+ * The physical recipe given an LR pixel size: the scale is the LR/HR pixel-size ratio, and the
+ * call is replayed from the same generator state with that scale (the record keeps what was asked).
+ */
+function crappifyAtPixelSizeRatio(
+  img: Image,
+  r: Recipe,
+  requested: Record<string, ParamInput>,
+  drawn: Record<string, ParamValue>,
+  options: CrappifyOptions,
+  stream: { rng: Rng; seed: number | null; rngState: RngState },
+): CrappifyResult {
+  const { rng, seed, rngState } = stream;
+  const hrNm = (drawn.hrPixelSizeNm as number) > 0 ? (drawn.hrPixelSizeNm as number) : img.pixelSize ? lengthToNm(img.pixelSize) : 0;
+  if (!(hrNm > 0)) throw invalidArgument("physical: lrPixelSizeNm needs the HR pixel size; the image has none, set hrPixelSizeNm");
+  const ratio = (drawn.lrPixelSizeNm as number) / hrNm;
+  if (Math.abs(ratio - Math.round(ratio)) > 1e-6 * ratio || Math.round(ratio) < 1) {
+    throw invalidArgument(`physical: LR/HR pixel size ratio ${ratio} is not a positive integer`);
+  }
+  if (options.scaleFactor !== undefined && options.scaleFactor !== Math.round(ratio)) {
+    throw invalidArgument(`physical: scale ${options.scaleFactor} contradicts lrPixelSizeNm/hrPixelSizeNm = ${Math.round(ratio)}`);
+  }
+  const again = crappify(img, r.name, { params: { ...requested, lrPixelSizeNm: 0 }, scaleFactor: Math.round(ratio), seed: Rng.fromState(rngState) });
+  again.requested = requested;
+  again.drawn.lrPixelSizeNm = drawn.lrPixelSizeNm;
+  again.seed = seed;
+  const rec = again.lr.meta!.crappify as CrappifyRecord;
+  Object.assign(rec, { requested, seed, drawn: again.drawn });
+  rng.setStateFrom(again.rngStateAfter);
+  return again;
+}
+
+interface DegradedPlanes {
+  lr: PixelArray;
+  lrHeight: number;
+  lrWidth: number;
+  upsampled: PixelArray | null;
+  upHeight: number;
+  upWidth: number;
+  dtype: Image["dtype"];
+}
+
+/** Runs the recipe on every YX plane (one continuing noise stream) into arrays of the recipe's output type. */
+function degradePlanes(img: Image, r: Recipe, ctx: RecipeContext, onPlane: CrappifyOptions["onPlane"]): DegradedPlanes {
+  const n = planeCount(img);
+  const dtype = r.outputDtype(img.dtype, ctx.params);
+  let out: DegradedPlanes | null = null;
+  onPlane?.(0, n);
+  for (let k = 0; k < n; k++) {
+    const planeOut = r.apply(getPlane(img, k), ctx);
+    if (!out) {
+      const up = planeOut.lrUpsampled;
+      out = {
+        lr: allocatePixels(dtype, n * planeOut.lr.height * planeOut.lr.width),
+        lrHeight: planeOut.lr.height,
+        lrWidth: planeOut.lr.width,
+        upsampled: up ? allocatePixels(dtype, n * up.height * up.width) : null,
+        upHeight: up ? up.height : 0,
+        upWidth: up ? up.width : 0,
+        dtype,
+      };
+    }
+    castInto(out.lr, k * out.lrHeight * out.lrWidth, planeOut.lr.data, dtype, r.rounding);
+    if (out.upsampled && planeOut.lrUpsampled) castInto(out.upsampled, k * out.upHeight * out.upWidth, planeOut.lrUpsampled.data, dtype, r.rounding);
+    onPlane?.(k + 1, n);
+  }
+  return out!;
+}
+
+/** The LR (and upsampled) Images with the leading axes, calibration of their grids and provenance. */
+function assembleResult(img: Image, r: Recipe, record: CrappifyRecord, d: DegradedPlanes): CrappifyResult {
+  const { drawn } = record;
+  const h = img.shape[img.shape.length - 2];
+  const w = img.shape[img.shape.length - 1];
   const leadShape = img.shape.slice(0, -2);
   const leadAxes = img.axes.slice(0, -2);
   const meta = { ...(img.meta ?? {}), crappify: record };
   // LR pixels cover h/lrH x w/lrW HR pixels (CARE-style recipes keep the HR grid, maybe cropped).
-  const lrScaleY = r.keepsSize ? 1 : h / lrH;
-  const lrScaleX = r.keepsSize ? 1 : w / lrW;
+  const lrScaleY = r.keepsSize ? 1 : h / d.lrHeight;
+  const lrScaleX = r.keepsSize ? 1 : w / d.lrWidth;
   const scaleLength = (len: Image["pixelSize"] | undefined, s: number) => (len ? { value: len.value * s, unit: len.unit } : null);
   // The HR pixel size the recipe worked with: hrPixelSizeNm when given (it overrides the file's), else the image's.
   const stated = typeof drawn.hrPixelSizeNm === "number" && drawn.hrPixelSizeNm > 0;
   const hrPixel: Image["pixelSize"] = stated ? { value: drawn.hrPixelSizeNm as number, unit: "nm" } : img.pixelSize ?? null;
   const hrPixelY: Image["pixelSize"] = stated ? null : img.pixelSizeY ?? null;
   const lr: Image = {
-    data: lrData!,
-    shape: [...leadShape, lrH, lrW],
+    data: d.lr,
+    shape: [...leadShape, d.lrHeight, d.lrWidth],
     axes: leadAxes + "YX",
     pixelSize: scaleLength(hrPixel, lrScaleX),
     pixelSizeY: hrPixelY ? scaleLength(hrPixelY, lrScaleY) : lrScaleY !== lrScaleX && hrPixel ? scaleLength(hrPixel, lrScaleY) : null,
     zSpacing: img.zSpacing ?? null,
     frameIntervalS: img.frameIntervalS ?? null,
-    dtype: outDtype,
+    dtype: d.dtype,
     meta,
   };
   if (numel(lr.shape) !== lr.data.length) throw new Error("internal: LR size mismatch");
   const result: CrappifyResult = { ...record, lr };
-  if (upData) {
+  if (d.upsampled) {
     result.lrUpsampled = {
-      data: upData,
-      shape: [...leadShape, upH, upW],
+      data: d.upsampled,
+      shape: [...leadShape, d.upHeight, d.upWidth],
       axes: leadAxes + "YX",
       pixelSize: hrPixel,
       pixelSizeY: hrPixelY,
       zSpacing: img.zSpacing ?? null,
       frameIntervalS: img.frameIntervalS ?? null,
-      dtype: outDtype,
+      dtype: d.dtype,
       meta: { ...meta, crappify: { ...record, upsampled: drawn.upsample } },
     };
   }

@@ -5,11 +5,12 @@
 import type { Plane } from "../image/image.js";
 import type { BoundaryMode } from "../image/boundary.js";
 import { gaussianBlur, convolve2d } from "../image/filters.js";
-import { zoom, binDown, resize, upsampleBilinear, roundHalfEven } from "../image/resize.js";
+import { zoom, resize, upsampleBilinear, roundHalfEven } from "../image/resize.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import type { Rng } from "./rng.js";
-import { pilBilinearResize } from "./pil_resize.js";
-import { antialiasedDownsample } from "./antialiased_downsample.js";
+import { pilBilinearResize } from "./pil-resize.js";
+import { antialiasedDownsample } from "./antialiased-downsample.js";
 
 function emptyLike(plane: Plane): Plane {
   return { data: new Float32Array(plane.data.length), height: plane.height, width: plane.width };
@@ -183,13 +184,6 @@ export function detectorNoise(
   return out;
 }
 
-/** Gaussian blur (scipy.ndimage.gaussian_filter, truncate 4; mode 'nearest' as skimage's filters.gaussian). */
-export function blurGaussian(plane: Plane, options: { sigmaPx: number | [number, number]; mode?: BoundaryMode; truncate?: number }): Plane {
-  const s = options.sigmaPx;
-  for (const v of Array.isArray(s) ? s : [s]) requireFinite("sigmaPx", v, 0);
-  return gaussianBlur(plane, s, { truncate: options.truncate ?? 4, mode: options.mode ?? "nearest" });
-}
-
 /**
  * Blur with a point spread function given as an image (normalised to sum 1; must be >= 0), as
  * CARE's anisotropic_distortions (scipy.signal.fftconvolve mode='same', i.e. zero outside:
@@ -252,7 +246,7 @@ export function downsample(plane: Plane, factor: number, convention: DownsampleC
   if (factor === 1) return { data: Float32Array.from(plane.data), height: plane.height, width: plane.width };
   switch (convention) {
     case "area":
-      return binDown(plane, factor);
+      return blockMean(plane, factor);
     case "bilinear-zoom":
       return zoom(plane, 1 / factor, { order: 1 });
     case "antialiased":

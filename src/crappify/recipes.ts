@@ -11,7 +11,6 @@ import {
   addPoisson,
   addPoissonMix,
   addSaltPepper,
-  blurGaussian,
   blurPsf,
   clipInPlace,
   detectorNoise,
@@ -25,8 +24,10 @@ import {
   type DownsampleConvention,
   type UpsampleMethod,
 } from "./operators.js";
-import { cropAxisCentered, zoomAxis } from "./axis_zoom.js";
+import { cropAxisCentered, zoomAxis } from "./axis-zoom.js";
 import { roundHalfEven } from "../image/resize.js";
+import { gaussianBlur } from "../image/filters.js";
+import { DTYPE_RANGE } from "../image/dtype.js";
 import { booleanParam, choiceParam, integerParam, numberParam, type ParamSpec, type ParamValue } from "./params.js";
 
 /** What a recipe sees for one sample: drawn parameters and facts about the whole input image. */
@@ -87,8 +88,7 @@ function unitValue(ctx: RecipeContext): number {
   const mode = ctx.params.inputRange as string;
   const useDtype = mode === "dtype" || (mode === "auto" && ctx.dtype === "uint8");
   if (useDtype) {
-    const maxByType: Partial<Record<DType, number>> = { uint8: 255, int8: 127, uint16: 65535, int16: 32767, uint32: 4294967295, int32: 2147483647 };
-    const m = maxByType[ctx.dtype];
+    const m = DTYPE_RANGE[ctx.dtype]?.[1];
     if (m !== undefined) return m;
   }
   return ctx.imageMax > 0 ? ctx.imageMax : 1;
@@ -269,7 +269,7 @@ const pssr2: Recipe = {
       x = clip(addSaltPepper(shifted, { amount: sp, saltVsPepper: 0.5, saltValue: 255, pepperValue: 0 }, ctx.rng));
     }
     const bs = p.blurSigmaDrawn as number;
-    if (bs > 0 || (p.blurGain as number) !== 0) x = clip(offset(bs > 0 ? blurGaussian(x, { sigmaPx: bs, mode: "nearest" }) : x, p.blurGain as number));
+    if (bs > 0 || (p.blurGain as number) !== 0) x = clip(offset(bs > 0 ? gaussianBlur(x, bs, { mode: "nearest" }) : x, p.blurGain as number));
     // data.py: clip(round(lr), 0, 255); then back to the input's units.
     for (let i = 0; i < x.data.length; i++) x.data[i] = Math.min(255, Math.max(0, roundHalfEven(x.data[i])));
     const lr = scaled(x, unit / 255);
@@ -382,7 +382,7 @@ const physical: Recipe = {
       if (!ctx.pixelSizeNm) throw invalidArgument("physical: psfSigmaNm needs the HR pixel size; the image has none, set hrPixelSizeNm");
       sigmaPx = (p.psfSigmaNm as number) / ctx.pixelSizeNm;
     }
-    if (sigmaPx > 0) x = blurGaussian(x, { sigmaPx, mode: "nearest" });
+    if (sigmaPx > 0) x = gaussianBlur(x, sigmaPx, { mode: "nearest" });
     x = downsample(x, ctx.scaleFactor, p.downsample as DownsampleConvention);
     const photons = (p.hrPhotonsAtMax as number) * (p.doseFactor as number);
     const bg = p.backgroundPhotons as number;

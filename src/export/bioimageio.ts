@@ -25,9 +25,8 @@ import type { RecipeSpec } from "../crappify/crappify.js";
 import { loadModelDir } from "../predict/load.js";
 import { inputMultiple, outputChannels } from "../model/architectures.js";
 import type { RestorationModel } from "../model/model.js";
-import type { ModelCard } from "../train/card.js";
-import { DEFAULT_NORMALIZATION } from "../train/data.js";
-import { reflectIndex } from "../train/data.js";
+import { DEFAULT_NORMALIZATION, type ModelCard } from "../model/card.js";
+import { mirrorIndex } from "../image/boundary.js";
 import { packageRoot } from "../paths.js";
 import { modelToOnnx, ONNX_OPSET } from "./onnx.js";
 import { encodeNpy } from "./npy.js";
@@ -162,8 +161,8 @@ async function testInput(card: ModelCard | null, scale: number, frames: number, 
     const x0 = Math.floor((p.width - side) / 2);
     const data = new Float32Array(side * side);
     for (let y = 0; y < side; y++) {
-      const sy = reflectIndex(y0 + y, p.height);
-      for (let x = 0; x < side; x++) data[y * side + x] = p.data[sy * p.width + reflectIndex(x0 + x, p.width)];
+      const sy = mirrorIndex(y0 + y, p.height);
+      for (let x = 0; x < side; x++) data[y * side + x] = p.data[sy * p.width + mirrorIndex(x0 + x, p.width)];
     }
     planes.push({ data, height: side, width: side });
   }

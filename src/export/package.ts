@@ -15,11 +15,13 @@ import { createRequire } from "node:module";
 import { unzipSync } from "fflate";
 import { parse } from "yaml";
 import { PssrError, invalidArgument } from "../errors.js";
-import type { Image } from "../image/image.js";
+import type { DType, Image } from "../image/image.js";
+import { castPixels, DTYPE_RANGE } from "../image/dtype.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
-import type { ModelCard } from "../train/card.js";
-import { DEFAULT_NORMALIZATION, reflectIndex, type NormalizationSpec } from "../train/data.js";
+import { applyPercentileRange } from "../image/normalize.js";
+import { DEFAULT_NORMALIZATION, type ModelCard, type NormalizationSpec } from "../model/card.js";
+import { mirrorIndex } from "../image/boundary.js";
 import { inputMultiple, outputChannels } from "../model/architectures.js";
 import type { RestorationModel } from "../model/model.js";
 import { CONFIG_KEY } from "./bioimageio.js";
@@ -269,8 +271,6 @@ function perChannel(v: unknown, name: string, step: string, channels: number, fa
   return new Array(channels).fill(num(v, name, step, fallback));
 }
 
-const DTYPE_RANGES: Record<string, [number, number]> = { uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], uint32: [0, 4294967295], int32: [-2147483648, 2147483647] };
-
 /** Applies one step in place; `reference` is the raw input sample (for reference_tensor). */
 export function applyStep(s: Sample, step: ProcessingStep, reference: Sample | null): void {
   const k = (step.kwargs ?? {}) as Record<string, unknown>;
@@ -283,7 +283,7 @@ export function applyStep(s: Sample, step: ProcessingStep, reference: Sample | n
     case "ensure_dtype": {
       const dtype = String(k.dtype ?? "float32");
       if (dtype === "float32" || dtype === "float64") return;
-      const range = DTYPE_RANGES[dtype];
+      const range = DTYPE_RANGE[dtype as DType];
       if (!range) throw new PssrError("unsupported-format", `ensure_dtype: dtype ${dtype} is not supported`);
       for (let c = 0; c < s.data.length; c++) map(c, (x) => Math.min(range[1], Math.max(range[0], Math.round(x))));
       return;
@@ -415,8 +415,8 @@ async function runTiled(pkg: ModelPackage, session: import("onnxruntime-node").I
       for (let c = 0; c < C; c++) {
         const d = s.data[c];
         for (let y = 0; y < tileH; y++) {
-          const sy = reflectIndex(ty + y, h);
-          for (let x = 0; x < tileW; x++) buf[c * (sIn.channel ?? 0) + y * sIn.y + x * sIn.x] = d[sy * w + reflectIndex(tx + x, w)];
+          const sy = mirrorIndex(ty + y, h);
+          for (let x = 0; x < tileW; x++) buf[c * (sIn.channel ?? 0) + y * sIn.y + x * sIn.x] = d[sy * w + mirrorIndex(tx + x, w)];
         }
       }
       const feeds = { [session.inputNames[0]]: new ort.Tensor("float32", buf, shapeIn) };
@@ -483,7 +483,7 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
     outAxes = img.axes;
   } else if (ours && frames === C) {
     // Our multi-frame models: frames t-2..t+2 around each plane, reflected at the ends.
-    samples = Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, c) => reflectIndex(i + c - (C >> 1), n)));
+    samples = Array.from({ length: n }, (_, i) => Array.from({ length: C }, (_, c) => mirrorIndex(i + c - (C >> 1), n)));
     outLead = img.shape.slice(0, -2);
     outAxes = img.axes;
   } else {
@@ -517,7 +517,7 @@ export async function predictWithPackage(pkg: ModelPackage, img: Image, options:
       const x: Sample = { data: raw.data.map((d) => d.slice()), height: h, width: w };
       if (imageRange) {
         const [lo, hi] = imageRange;
-        for (const d of x.data) for (let j = 0; j < d.length; j++) d[j] = (d[j] - lo) / (hi - lo + 1e-20);
+        for (const d of x.data) applyPercentileRange(d, lo, hi, undefined, d);
       } else for (const step of pkg.preprocessing) applyStep(x, step, raw);
       // Default tiles: 256, or 4x the halo, so that at most half of each tile is context.
       const y = await runTiled(pkg, session, x, options.tilePx ?? Math.max(256, 4 * pkg.haloPx));
@@ -623,11 +623,7 @@ export async function predictPackageCommand(
   const r = await predictWithPackage(pkg, img, { tilePx: tile });
   let image = r.image;
   if (v.dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16")) {
-    const max = img.dtype === "uint8" ? 255 : 65535;
-    const d = image.data as Float32Array;
-    const o = img.dtype === "uint8" ? new Uint8Array(d.length) : new Uint16Array(d.length);
-    for (let i = 0; i < d.length; i++) o[i] = Math.min(max, Math.max(0, Math.round(d[i])));
-    image = { ...image, data: o, dtype: img.dtype };
+    image = { ...image, data: castPixels(image.data, img.dtype), dtype: img.dtype };
   }
   await writeTiff(out, image, { dtype: image.dtype === "uint8" || image.dtype === "uint16" ? image.dtype : "float32" });
   if (v["scale-map"]) {

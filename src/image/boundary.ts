@@ -38,13 +38,21 @@ export function boundaryIndex(i: number, n: number, mode: BoundaryMode): number 
       const j = ((i % period) + period) % period;
       return j < n ? j : period - 1 - j;
     }
-    case "mirror": {
-      if (n === 1) return 0;
-      const period = 2 * n - 2;
-      const j = ((i % period) + period) % period;
-      return j < n ? j : period - j;
-    }
+    case "mirror":
+      return mirrorIndex(i, n);
   }
+}
+
+/**
+ * Index that position `i` reads in a line of `n` under whole-sample symmetry ("mirror":
+ * `d c b | a b c d | c b a`, numpy.pad "reflect"); used in hot loops, so no mode switch.
+ */
+export function mirrorIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * n - 2;
+  let j = i % period;
+  if (j < 0) j += period;
+  return j < n ? j : period - j;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { PssrError } from "../errors.js";
 import { type BoundaryMode, boundaryIndex, checkBoundaryMode, extendLine } from "./boundary.js";
-import { fftConvolveValid, fftTileSize } from "./fftconvolve.js";
+import { fftConvolveValid, fftTileSize } from "./fft-convolve.js";
 import type { Plane } from "./image.js";
 
 export type { BoundaryMode } from "./boundary.js";

@@ -3,6 +3,7 @@
 
 import { PssrError } from "../errors.js";
 import { percentiles } from "./percentile.js";
+import { fitLine } from "./line-fit.js";
 
 export interface PercentileNormalizeOptions {
   /** Low percentile mapped to 0 (default 3, CSBDeep's default). */
@@ -33,11 +34,20 @@ export function normalizePercentile(
     throw new PssrError("invalid-argument", `percentiles must satisfy 0 <= pmin < pmax <= 100, got pmin=${pmin}, pmax=${pmax}`);
   }
   const [low, high] = percentiles(data, [pmin, pmax]);
-  const out = new Float32Array(data.length);
-  const scale = 1 / (high - low + eps);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i] - low) * scale;
+  const out = applyPercentileRange(data, low, high, eps);
   if (opts.clip) clipInPlace(out, 0, 1);
   return { data: out, low, high };
+}
+
+/**
+ * Applies a percentile normalisation whose percentiles are known: `(x - low) / (high - low + eps)`
+ * (as a product with the reciprocal) into `out`, a new array unless given (it may be `data` itself).
+ * Training, prediction and chunked prediction share it, so a model sees inputs scaled alike.
+ */
+export function applyPercentileRange(data: ArrayLike<number>, low: number, high: number, eps = 1e-20, out = new Float32Array(data.length)): Float32Array {
+  const scale = 1 / (high - low + eps);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] - low) * scale;
+  return out;
 }
 
 /**
@@ -100,15 +110,7 @@ export function normalizeMinMse(pred: Float32Array, gt: Float32Array): { pred: F
   }
   // Moments of the float32 zero-mean copies, as numpy sees them (re-centred: np.cov subtracts
   // the residual mean again, np.var too).
-  const mx = mean(predOut);
-  const my = mean(gtOut);
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = predOut[i] - mx;
-    sxy += dx * (gtOut[i] - my);
-    sxx += dx * dx;
-  }
+  const { sxx, sxy } = fitLine(predOut, gtOut);
   const cov = sxy / (n - 1);
   const variance = sxx / n;
   const scale = variance > 0 ? cov / variance : 0;

@@ -196,41 +196,6 @@ export function upsampleBilinear(plane: Plane, factor: number): Plane {
   };
 }
 
-/**
- * Pixel binning by an integer factor: each output pixel is the mean of a factor × factor block.
- * Trailing rows/columns that do not fill a whole block are dropped (output floor(in/factor)).
- */
-export function binDown(plane: Plane, factor: number): Plane {
-  checkPlane(plane, "binDown");
-  if (!Number.isInteger(factor) || factor < 1) {
-    throw new PssrError("invalid-argument", `binDown: factor must be an integer >= 1, got ${factor}`);
-  }
-  const { height: h, width: w } = plane;
-  const oh = Math.floor(h / factor);
-  const ow = Math.floor(w / factor);
-  if (oh < 1 || ow < 1) {
-    throw new PssrError("invalid-argument", `binDown: a ${h}x${w} plane is smaller than one ${factor}x${factor} block`);
-  }
-  const out = new Float32Array(oh * ow);
-  const acc = new Float64Array(ow);
-  const src = plane.data;
-  const norm = 1 / (factor * factor);
-  for (let oy = 0; oy < oh; oy++) {
-    acc.fill(0);
-    for (let dy = 0; dy < factor; dy++) {
-      const row = (oy * factor + dy) * w;
-      for (let ox = 0; ox < ow; ox++) {
-        let s = 0;
-        const b = row + ox * factor;
-        for (let dx = 0; dx < factor; dx++) s += src[b + dx];
-        acc[ox] += s;
-      }
-    }
-    for (let ox = 0; ox < ow; ox++) out[oy * ow + ox] = acc[ox] * norm;
-  }
-  return { data: out, height: oh, width: ow };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Taps: for output index i, input indices index[offsets[i] .. offsets[i+1]) with weights;
 // index -1 reads cval.

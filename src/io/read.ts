@@ -42,7 +42,8 @@ import {
   type ImageJDescription,
   type OmeDocument,
 } from "./metadata.js";
-import { allocate, oneLine, TiffFile, type TiffPage } from "./tiff-file.js";
+import { oneLine, TiffFile, type TiffPage } from "./tiff-file.js";
+import { allocatePixels } from "../image/dtype.js";
 
 /** Tag 65000 (TIFF private range): pssr's JSON metadata (recipe, seed, provenance). */
 export const PSSR_META_TAG = 65000;
@@ -151,7 +152,7 @@ async function execute(path: string, plan: Plan, options: ReadOptions): Promise<
   }
   let data: PixelArray;
   try {
-    data = allocate(plan.dtype, total);
+    data = allocatePixels(plan.dtype, total);
   } catch (e) {
     throw new PssrError("corrupt-file", `the file claims ${plan.shape.join("x")} pixels (${total}), more than can be held in memory; damaged header or too large an image`, {
       file: path,

@@ -94,29 +94,6 @@ export function dtypeFor(sampleFormat: number, bits: number): DType | null {
   return null;
 }
 
-/** An empty typed array for `dtype` (float16 is held as float32). */
-export function allocate(dtype: DType, length: number): PixelArray {
-  switch (dtype) {
-    case "uint8":
-      return new Uint8Array(length);
-    case "int8":
-      return new Int8Array(length);
-    case "uint16":
-      return new Uint16Array(length);
-    case "int16":
-      return new Int16Array(length);
-    case "uint32":
-      return new Uint32Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "float16":
-    case "float32":
-      return new Float32Array(length);
-    case "float64":
-      return new Float64Array(length);
-  }
-}
-
 /**
  * Decodes one TIFF-JPEG strip or tile: the shared JPEGTables (SOI, tables, EOI) and the
  * abbreviated stream (SOI, frame, EOI) are spliced into one interchange stream for sharp.

@@ -18,6 +18,8 @@ import sharp from "sharp";
 import { getPlane, lengthToNm, numel, type Image, type Plane } from "../image/image.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { atomicWriteFile } from "./atomic.js";
+import { DTYPE_RANGE } from "../image/dtype.js";
+import { percentiles } from "../image/percentile.js";
 import { PSSR_META_TAG } from "./read.js";
 
 export type TiffDType = "uint8" | "uint16" | "float32";
@@ -73,24 +75,49 @@ interface Entry {
   values: number[] | Uint8Array;
 }
 
+/** The planes in ImageJ's hyperstack order T, Z, C (C fastest) and where each one is in `img`. */
+interface ImagejOrder {
+  t: number;
+  z: number;
+  c: number;
+  images: number;
+  /** Index of ImageJ plane k among the source's planes. */
+  sourcePlane: (k: number) => number;
+}
+
+/** The grid of the written planes: pixel sizes in µm and the kymograph's seconds per row. */
+interface TiffCalibration {
+  pixelUm: number | null;
+  pixelUmY: number | null;
+  rowS: number | null;
+}
+
 /** Encodes `img` as TIFF bytes (see the module comment for the layout and conventions). */
 export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "image"): Uint8Array {
   if (endianness() !== "LE") throw new Error("writeTiff assumes a little-endian host");
   checkImage(img, what);
+  const dtype = tiffDtype(img, options, what);
+  const order = imagejOrder(img);
+  const { pixels, lo, hi } = convertSamples(img, dtype, order, what);
+  const calibration = tiffCalibration(img, what);
+  const description = imagejDescription(img, order, calibration, lo, hi);
+  const metaJson = metaAsJson(img, what);
+  const pageEntries = pageEntriesFor(img, dtype, calibration, description, metaJson);
+  return layoutTiff(pixels, order.images, pageEntries, what);
+}
+
+function tiffDtype(img: Image, options: WriteTiffOptions, what: string): TiffDType {
   const dtype: TiffDType = options.dtype ?? (img.dtype === "uint8" || img.dtype === "uint16" || img.dtype === "float32" ? img.dtype : "float32");
   if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "float32") {
     throw invalidArgument(`${what}: dtype must be uint8, uint16 or float32, got "${String(dtype)}"`);
   }
-  const nd = img.shape.length;
-  const height = img.shape[nd - 2];
-  const width = img.shape[nd - 1];
-  const planeSize = height * width;
+  return dtype;
+}
+
+function imagejOrder(img: Image): ImagejOrder {
   const leading = img.axes.slice(0, -2);
   const size = (l: string) => (leading.includes(l) ? img.shape[leading.indexOf(l)] : 1);
   const [t, z, c] = [...IMAGEJ_ORDER].map(size);
-  const images = t * z * c;
-
-  // Source plane index for each plane in ImageJ order (T, Z, C with C fastest).
   const srcStride: Record<string, number> = {};
   let s = 1;
   for (let i = leading.length - 1; i >= 0; i--) {
@@ -103,15 +130,19 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
     const ti = Math.floor(k / (c * z));
     return ti * (srcStride.T ?? 0) + zi * (srcStride.Z ?? 0) + ci * (srcStride.C ?? 0);
   };
+  return { t, z, c, images: t * z * c, sourcePlane };
+}
 
-  // Convert the samples, refusing what the type cannot hold rather than wrapping silently.
-  const bytesPer = dtype === "uint8" ? 1 : dtype === "uint16" ? 2 : 4;
-  const pixels = dtype === "uint8" ? new Uint8Array(images * planeSize) : dtype === "uint16" ? new Uint16Array(images * planeSize) : new Float32Array(images * planeSize);
-  const maxValue = dtype === "uint8" ? 255 : 65535;
+/** The samples in ImageJ order and file type, refusing what the type cannot hold rather than wrapping silently. */
+function convertSamples(img: Image, dtype: TiffDType, order: ImagejOrder, what: string): { pixels: Uint8Array | Uint16Array | Float32Array; lo: number; hi: number } {
+  const planeSize = img.shape[img.shape.length - 2] * img.shape[img.shape.length - 1];
+  const n = order.images * planeSize;
+  const pixels = dtype === "uint8" ? new Uint8Array(n) : dtype === "uint16" ? new Uint16Array(n) : new Float32Array(n);
+  const maxValue = DTYPE_RANGE[dtype]?.[1] ?? Infinity;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let k = 0; k < images; k++) {
-    const src = sourcePlane(k) * planeSize;
+  for (let k = 0; k < order.images; k++) {
+    const src = order.sourcePlane(k) * planeSize;
     const dst = k * planeSize;
     for (let i = 0; i < planeSize; i++) {
       const v = img.data[src + i];
@@ -133,14 +164,10 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
       if (r > hi) hi = r;
     }
   }
+  return { pixels, lo, hi };
+}
 
-  // ImageJ description.
-  const lines = ["ImageJ=1.11a", `images=${images}`];
-  if (c > 1) lines.push(`channels=${c}`);
-  if (z > 1) lines.push(`slices=${z}`);
-  if (t > 1) lines.push(`frames=${t}`);
-  if (c > 1 || t > 1) lines.push("hyperstack=true");
-  if (c > 1) lines.push("mode=grayscale");
+function tiffCalibration(img: Image, what: string): TiffCalibration {
   const pixelUm = img.pixelSize ? lengthToNm(img.pixelSize) / 1000 : null;
   // Rows that are time points (a kymograph): ImageJ's yunit= names Y's unit, YResolution is rows per second.
   const rowS = img.rowIntervalS ?? null;
@@ -150,35 +177,56 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
     if (!(pixelUm > 0) || !Number.isFinite(pixelUm) || (rowS === null && (!(pixelUmY! > 0) || !Number.isFinite(pixelUmY!)))) {
       throw invalidArgument(`${what}: pixel size must be a positive finite length`);
     }
+  }
+  return { pixelUm, pixelUmY, rowS };
+}
+
+function imagejDescription(img: Image, order: ImagejOrder, cal: TiffCalibration, lo: number, hi: number): string {
+  const { t, z, c, images } = order;
+  const lines = ["ImageJ=1.11a", `images=${images}`];
+  if (c > 1) lines.push(`channels=${c}`);
+  if (z > 1) lines.push(`slices=${z}`);
+  if (t > 1) lines.push(`frames=${t}`);
+  if (c > 1 || t > 1) lines.push("hyperstack=true");
+  if (c > 1) lines.push("mode=grayscale");
+  if (cal.pixelUm !== null) {
     lines.push("unit=micron");
     if (img.zSpacing) lines.push(`spacing=${formatNumber(lengthToNm(img.zSpacing) / 1000)}`);
-  } else if (rowS !== null) {
+  } else if (cal.rowS !== null) {
     lines.push("unit=pixel");
   }
-  if (rowS !== null) lines.push("yunit=sec");
+  if (cal.rowS !== null) lines.push("yunit=sec");
   if (img.frameIntervalS && img.frameIntervalS > 0) lines.push(`finterval=${formatNumber(img.frameIntervalS)}`);
   lines.push("loop=false");
   if (Number.isFinite(lo) && Number.isFinite(hi)) lines.push(`min=${formatNumber(lo)}`, `max=${formatNumber(hi)}`);
-  const description = lines.join("\n") + "\n";
+  return lines.join("\n") + "\n";
+}
 
-  let metaJson: string | null = null;
-  if (img.meta && Object.keys(img.meta).length > 0) {
-    try {
-      metaJson = asciiJson(img.meta);
-    } catch (e) {
-      throw invalidArgument(`${what}: meta cannot be stored as JSON (${(e as Error).message})`);
-    }
+function metaAsJson(img: Image, what: string): string | null {
+  if (!img.meta || Object.keys(img.meta).length === 0) return null;
+  try {
+    return asciiJson(img.meta);
+  } catch (e) {
+    throw invalidArgument(`${what}: meta cannot be stored as JSON (${(e as Error).message})`);
   }
+}
 
-  const ascii = (text: string) => {
-    const b = new Uint8Array(text.length + 1);
-    for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i) & 0x7f;
-    return b;
-  };
-  const xRes = pixelUm !== null ? toRational(1 / pixelUm) : ([1, 1] as [number, number]);
-  const yRes = rowS !== null ? toRational(1 / rowS) : pixelUmY !== null ? toRational(1 / pixelUmY) : ([1, 1] as [number, number]);
-  const planeBytes = planeSize * bytesPer;
-  const entriesFor = (k: number, stripOffset: number): Entry[] => {
+function asciiZ(text: string): Uint8Array {
+  const b = new Uint8Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i) & 0x7f;
+  return b;
+}
+
+/** The tags of page k, whose one strip starts at `stripOffset` (description and meta on page 0 only). */
+type PageEntries = (k: number, stripOffset: number) => Entry[];
+
+function pageEntriesFor(img: Image, dtype: TiffDType, cal: TiffCalibration, description: string, metaJson: string | null): PageEntries {
+  const height = img.shape[img.shape.length - 2];
+  const width = img.shape[img.shape.length - 1];
+  const bytesPer = dtype === "uint8" ? 1 : dtype === "uint16" ? 2 : 4;
+  const xRes = cal.pixelUm !== null ? toRational(1 / cal.pixelUm) : ([1, 1] as [number, number]);
+  const yRes = cal.rowS !== null ? toRational(1 / cal.rowS) : cal.pixelUmY !== null ? toRational(1 / cal.pixelUmY) : ([1, 1] as [number, number]);
+  return (k, stripOffset) => {
     const e: Entry[] = [
       { tag: 254, type: 4, values: [0] },
       { tag: 256, type: 4, values: [width] },
@@ -187,31 +235,40 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
       { tag: 259, type: 3, values: [1] },
       { tag: 262, type: 3, values: [1] },
     ];
-    if (k === 0) e.push({ tag: 270, type: 2, values: ascii(description) });
+    if (k === 0) e.push({ tag: 270, type: 2, values: asciiZ(description) });
     e.push(
       { tag: 273, type: 4, values: [stripOffset] },
       { tag: 277, type: 3, values: [1] },
       { tag: 278, type: 4, values: [height] },
-      { tag: 279, type: 4, values: [planeBytes] },
+      { tag: 279, type: 4, values: [height * width * bytesPer] },
       { tag: 282, type: 5, values: xRes },
       { tag: 283, type: 5, values: yRes },
       { tag: 296, type: 3, values: [1] },
       { tag: 339, type: 3, values: [dtype === "float32" ? 3 : 1] },
     );
-    if (k === 0 && metaJson !== null) e.push({ tag: PSSR_META_TAG, type: 2, values: ascii(metaJson) });
+    if (k === 0 && metaJson !== null) e.push({ tag: PSSR_META_TAG, type: 2, values: asciiZ(metaJson) });
     return e;
   };
-  const typeSize: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 8 };
-  const extraBytes = (e: Entry) => {
-    const n = e.type === 5 ? e.values.length / 2 : e.values.length;
-    const b = n * typeSize[e.type];
-    return b > 4 ? b + (b & 1) : 0;
-  };
-  const ifdSize = (entries: Entry[]) => 2 + 12 * entries.length + 4 + entries.reduce((a, e) => a + extraBytes(e), 0);
+}
 
-  const ifd0Size = ifdSize(entriesFor(0, 0));
-  const pixelStart = 8 + ifd0Size;
-  const otherIfdSize = images > 1 ? ifdSize(entriesFor(1, 0)) : 0;
+const TYPE_SIZE: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 8 };
+
+/** Bytes an entry's values take outside the IFD (values of 4 bytes or less sit in the entry). */
+function extraBytes(e: Entry): number {
+  const n = e.type === 5 ? e.values.length / 2 : e.values.length;
+  const b = n * TYPE_SIZE[e.type];
+  return b > 4 ? b + (b & 1) : 0;
+}
+
+function ifdSize(entries: Entry[]): number {
+  return 2 + 12 * entries.length + 4 + entries.reduce((a, e) => a + extraBytes(e), 0);
+}
+
+/** Header, IFD 0, the planes back to back, then the other pages' IFDs (ImageJ's own layout). */
+function layoutTiff(pixels: Uint8Array | Uint16Array | Float32Array, images: number, pageEntries: PageEntries, what: string): Uint8Array {
+  const planeBytes = pixels.byteLength / images;
+  const pixelStart = 8 + ifdSize(pageEntries(0, 0));
+  const otherIfdSize = images > 1 ? ifdSize(pageEntries(1, 0)) : 0;
   const total = pixelStart + images * planeBytes + (images - 1) * otherIfdSize;
   if (total >= 2 ** 32) {
     throw invalidArgument(`${what}: ${total} bytes is too large for a classic TIFF (4 GiB); write fewer planes per file`);
@@ -220,38 +277,36 @@ export function encodeTiff(img: Image, options: WriteTiffOptions = {}, what = "i
   const view = new DataView(out.buffer);
   out.set([0x49, 0x49, 42, 0]);
   view.setUint32(4, 8, true);
-
-  const writeIfd = (at: number, entries: Entry[], next: number) => {
-    view.setUint16(at, entries.length, true);
-    let extra = at + 2 + 12 * entries.length + 4;
-    entries.forEach((e, i) => {
-      const p = at + 2 + 12 * i;
-      const count = e.type === 5 ? e.values.length / 2 : e.values.length;
-      view.setUint16(p, e.tag, true);
-      view.setUint16(p + 2, e.type, true);
-      view.setUint32(p + 4, count, true);
-      const big = count * typeSize[e.type] > 4;
-      const dst = big ? extra : p + 8;
-      if (big) view.setUint32(p + 8, extra, true);
-      if (e.type === 2) out.set(e.values as Uint8Array, dst);
-      else {
-        const values = e.values as number[];
-        values.forEach((v, j) => {
-          if (e.type === 3) view.setUint16(dst + 2 * j, v, true);
-          else view.setUint32(dst + 4 * j, v, true);
-        });
-      }
-      if (big) extra += extraBytes(e);
-    });
-    view.setUint32(at + 2 + 12 * entries.length, next, true);
-  };
-
   const ifdAt = (k: number) => (k === 0 ? 8 : pixelStart + images * planeBytes + (k - 1) * otherIfdSize);
   for (let k = 0; k < images; k++) {
-    writeIfd(ifdAt(k), entriesFor(k, pixelStart + k * planeBytes), k + 1 < images ? ifdAt(k + 1) : 0);
+    writeIfd(out, view, ifdAt(k), pageEntries(k, pixelStart + k * planeBytes), k + 1 < images ? ifdAt(k + 1) : 0);
   }
   out.set(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), pixelStart);
   return out;
+}
+
+function writeIfd(out: Uint8Array, view: DataView, at: number, entries: Entry[], next: number): void {
+  view.setUint16(at, entries.length, true);
+  let extra = at + 2 + 12 * entries.length + 4;
+  entries.forEach((e, i) => {
+    const p = at + 2 + 12 * i;
+    const count = e.type === 5 ? e.values.length / 2 : e.values.length;
+    view.setUint16(p, e.tag, true);
+    view.setUint16(p + 2, e.type, true);
+    view.setUint32(p + 4, count, true);
+    const big = count * TYPE_SIZE[e.type] > 4;
+    const dst = big ? extra : p + 8;
+    if (big) view.setUint32(p + 8, extra, true);
+    if (e.type === 2) out.set(e.values as Uint8Array, dst);
+    else {
+      (e.values as number[]).forEach((v, j) => {
+        if (e.type === 3) view.setUint16(dst + 2 * j, v, true);
+        else view.setUint32(dst + 4 * j, v, true);
+      });
+    }
+    if (big) extra += extraBytes(e);
+  });
+  view.setUint32(at + 2 + 12 * entries.length, next, true);
 }
 
 // ---------------------------------------------------------------- PNG previews
@@ -266,14 +321,6 @@ export interface PngOptions {
 export interface WritePngOptions extends PngOptions {
   /** Which YX plane of an Image to write (C order over the leading axes). Default 0. */
   plane?: number;
-}
-
-/** The q-th percentile (0..100) of sorted values, with numpy's default linear interpolation. */
-function percentileSorted(sorted: Float64Array, q: number): number {
-  const pos = ((sorted.length - 1) * q) / 100;
-  const i = Math.floor(pos);
-  const frac = pos - i;
-  return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * frac : sorted[i];
 }
 
 /**
@@ -294,13 +341,11 @@ export function autoContrast8(plane: Plane, options: PngOptions = {}): Uint8Arra
   }
   let finite = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(plane.data[i])) finite++;
-  const sorted = new Float64Array(finite);
-  for (let i = 0, j = 0; i < n; i++) if (Number.isFinite(plane.data[i])) sorted[j++] = plane.data[i];
-  sorted.sort();
+  const values = new Float64Array(finite);
+  for (let i = 0, j = 0; i < n; i++) if (Number.isFinite(plane.data[i])) values[j++] = plane.data[i];
   const out = new Uint8Array(n);
   if (finite === 0) return out;
-  const lo = percentileSorted(sorted, low);
-  const hi = percentileSorted(sorted, high);
+  const [lo, hi] = percentiles(values, [low, high]);
   if (!(hi > lo)) return out;
   const scale = 255 / (hi - lo);
   for (let i = 0; i < n; i++) {

@@ -3,11 +3,12 @@
 // prefix: DIR/share/jupyter; then kernels/<name>/ holds kernel.json (absolute argv) and logos.
 // The widgets' prebuilt JupyterLab extension (widgets/labextension/, when built) is copied to
 // <data dir>/labextensions/<its package name>/.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PssrError } from "../errors.js";
+import { replaceDirectory, temporaryDirFor } from "../io/atomic.js";
 
 export interface InstallLocation {
   /** Install under DIR/share/jupyter (like `jupyter kernelspec install --prefix DIR`). */
@@ -65,16 +66,13 @@ export interface InstallResult {
 /** Writes the kernelspec (to a temporary folder first, then renamed into place). */
 export function installKernelspec(where: InstallLocation & { displayName?: string }): InstallResult {
   const dir = kernelDir(where);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const tmp = temporaryDirFor(dir);
   writeFileSync(join(tmp, "kernel.json"), JSON.stringify(kernelJson(where.displayName), null, 2) + "\n");
   for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo.svg"]) {
     const src = join(packageRoot, "kernel-setup", logo);
     if (existsSync(src)) cpSync(src, join(tmp, logo));
   }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  replaceDirectory(tmp, dir);
   return { kernelDir: dir, labextensionDir: installLabextension(where) };
 }
 

@@ -4,6 +4,8 @@
 // with alpha, beta solved in closed form for each trial sigma.
 import type { Plane } from "../image/image.js";
 import { gaussianBlur } from "../image/filters.js";
+import { blockMean } from "../image/block-mean.js";
+import { fitLine } from "../image/line-fit.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { minimizeBounded } from "./minimize.js";
 import { assertFinite, assertNonEmpty, assertNotConstant } from "./validate.js";
@@ -38,43 +40,10 @@ export interface ErrorMapResult {
   atUpperBound: boolean;
 }
 
-/** m x m block mean of a plane whose sides are multiples of m. */
-export function blockMean(p: Plane, m: number): Plane {
-  if (m === 1) return { data: Float32Array.from(p.data), height: p.height, width: p.width };
-  const h = p.height / m;
-  const w = p.width / m;
-  const acc = new Float64Array(h * w);
-  for (let y = 0; y < p.height; y++) {
-    const row = ((y / m) | 0) * w;
-    const off = y * p.width;
-    for (let x = 0; x < p.width; x++) acc[row + ((x / m) | 0)] += p.data[off + x];
-  }
-  const out = new Float32Array(h * w);
-  const s = 1 / (m * m);
-  for (let i = 0; i < out.length; i++) out[i] = acc[i] * s;
-  return { data: out, height: h, width: w };
-}
-
 /** Closed-form least squares reference ~ alpha * x + beta. */
 function fitAffine(ref: Float32Array, x: Float32Array): { alpha: number; beta: number; rmse: number } {
   const n = ref.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += ref[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    sxx += dx * dx;
-    sxy += dx * (ref[i] - my);
-  }
-  const alpha = sxx > 0 ? sxy / sxx : 0;
-  const beta = my - alpha * mx;
+  const { slope: alpha, intercept: beta } = fitLine(x, ref);
   let se = 0;
   for (let i = 0; i < n; i++) {
     const d = ref[i] - (alpha * x[i] + beta);
@@ -85,32 +54,14 @@ function fitAffine(ref: Float32Array, x: Float32Array): { alpha: number; beta: n
 
 /** Pearson correlation of two equal-length arrays; `whenConstant` when either has no variance. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant = 0): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : whenConstant;
+  const { sxx, sxy, syy } = fitLine(a, b);
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : whenConstant;
 }
 
 /**
- * NanoJ-SQUIRREL error map between a reference (e.g. the real high-resolution acquisition or a
- * widefield image) and a restoration on the same field, on the same grid or an integer factor m
- * finer in both axes.
+ * NanoJ-SQUIRREL error map of a restoration (first argument, as every metric takes it) against a
+ * reference of the same field (e.g. the real high-resolution acquisition or a widefield image);
+ * the restoration is on the reference's grid or an integer factor m finer in both axes.
  *
  * For a trial sigma (restored pixels) the restoration is blurred with a Gaussian (scipy-style
  * sampled kernel, truncate 4, "nearest" edges) and downsampled to the reference grid by m x m
@@ -123,7 +74,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, whenConstant
  * the restored grid against a bicubic-upscaled reference; on the reference grid nothing is
  * interpolated), RSE (RMSE) and RSP (Pearson correlation).
  */
-export function errorMap(reference: Plane, restored: Plane, options: ErrorMapOptions = {}): ErrorMapResult {
+export function errorMap(restored: Plane, reference: Plane, options: ErrorMapOptions = {}): ErrorMapResult {
   assertNonEmpty(reference, "reference");
   assertNonEmpty(restored, "restored image");
   assertFinite(reference, "reference");

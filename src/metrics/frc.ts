@@ -4,7 +4,8 @@
 // padding to a power-of-two square, threshold formulas), with rings binned by rounding the radius.
 import type { Plane } from "../image/image.js";
 import { invalidArgument, PssrError } from "../errors.js";
-import { forEachPairSpectrum, nextPowerOfTwo } from "./fft.js";
+import { forEachPairSpectrum } from "./fft.js";
+import { nextPowerOfTwo } from "../image/fft.js";
 import { assertFinite, assertNotConstant, assertSameShape, isConstant } from "./validate.js";
 
 export type FrcThreshold = "1/7" | "half-bit" | "one-bit" | "3sigma";

@@ -1,5 +1,5 @@
 // Public API of the metrics room: pixel metrics, FRC, error maps, kymographs, blob counts.
-export { mse, psnr, nrmse, ssim, ssimMaps, msssim, downsample2, evaluate, MSSSIM_WEIGHTS } from "./pixel.js";
+export { mse, psnr, nrmse, ssim, ssimMaps, msssim, evaluate, MSSSIM_WEIGHTS } from "./pixel.js";
 export type { NrmseNormalization, SsimOptions, SsimMaps, MsssimOptions, EvaluateOptions, EvaluateResult } from "./pixel.js";
 export {
   frc,
@@ -14,8 +14,8 @@ export {
   FRC_THRESHOLDS,
 } from "./frc.js";
 export type { FrcThreshold, FrcOptions, FrcResult, FrcStatus, RingSums, SingleImageFrcOptions, SingleImageFrcResult, FrcMapOptions, FrcMapResult } from "./frc.js";
-export { fft2Square, forEachPairSpectrum, nextPowerOfTwo } from "./fft.js";
-export { errorMap, blockMean } from "./errormap.js";
+export { forEachPairSpectrum } from "./fft.js";
+export { errorMap } from "./errormap.js";
 export type { ErrorMapOptions, ErrorMapResult } from "./errormap.js";
 export { minimizeBounded } from "./minimize.js";
 export type { MinimizeResult } from "./minimize.js";
@@ -34,7 +34,6 @@ export {
   laplaceInterval,
   coverage,
   reliabilityDiagram,
-  blockMeans,
   rankData,
   spearman,
   aucWorstFraction,

@@ -1,8 +1,13 @@
 // Pixel-wise fidelity metrics: PSNR, NRMSE, SSIM (scikit-image 0.19.3 semantics), MS-SSIM
 // (Wang, Simoncelli & Bovik 2003) and the CARE/PSSR evaluation protocol that combines them.
+//
+// Argument order, for every metric of src/metrics: (prediction, groundTruth), the restored image
+// first. scikit-image puts the true image first; we keep the order of `evaluate`, `pssr evaluate
+// PRED GT` and the teaching notebooks, so that no call site reads differently from another.
 import type { Plane } from "../image/image.js";
 import { gaussianBlur, uniformFilter } from "../image/filters.js";
 import { normalizeMinMse } from "../image/normalize.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument, PssrError } from "../errors.js";
 import { assertFinite, assertNonEmpty, assertSameShape } from "./validate.js";
 
@@ -24,7 +29,7 @@ function checkDataRange(dataRange: number | undefined, fn: string): number {
   return dataRange;
 }
 
-/** Mean squared error between two same-shaped planes (float64 accumulation). */
+/** Mean squared error between two same-shaped planes (float64 accumulation; symmetric). */
 export function mse(a: Plane, b: Plane): number {
   checkPair(a, b, "first image", "second image");
   let s = 0;
@@ -39,13 +44,13 @@ export function mse(a: Plane, b: Plane): number {
 
 /**
  * Peak signal-to-noise ratio in dB, as skimage.metrics.peak_signal_noise_ratio(gt, pred,
- * data_range): 10 log10(dataRange^2 / MSE). `dataRange` is required (pixels are float).
- * Identical images give +Infinity (MSE 0), as in scikit-image.
+ * data_range) (note skimage's order: truth first): 10 log10(dataRange^2 / MSE). `dataRange` is
+ * required (pixels are float). Identical images give +Infinity (MSE 0), as in scikit-image.
  */
-export function psnr(gt: Plane, pred: Plane, options: { dataRange?: number } = {}): number {
+export function psnr(pred: Plane, gt: Plane, options: { dataRange?: number } = {}): number {
   checkPair(gt, pred, "ground truth", "prediction");
   const range = checkDataRange(options.dataRange, "psnr");
-  const e = mse(gt, pred);
+  const e = mse(pred, gt);
   if (e === 0) return Infinity;
   return 10 * Math.log10((range * range) / e);
 }
@@ -54,11 +59,11 @@ export type NrmseNormalization = "euclidean" | "min-max" | "mean";
 
 /**
  * Normalised root mean squared error, as skimage.metrics.normalized_root_mse(gt, pred,
- * normalization): sqrt(MSE) divided by sqrt(mean(gt^2)) ("euclidean", default), by
+ * normalization) (skimage: truth first; here the prediction is): sqrt(MSE) divided by sqrt(mean(gt^2)) ("euclidean", default), by
  * max(gt) - min(gt) ("min-max") or by mean(gt) ("mean"). A zero denominator (an all-zero or
  * constant ground truth) is a PssrError rather than Infinity/NaN.
  */
-export function nrmse(gt: Plane, pred: Plane, options: { normalization?: NrmseNormalization } = {}): number {
+export function nrmse(pred: Plane, gt: Plane, options: { normalization?: NrmseNormalization } = {}): number {
   checkPair(gt, pred, "ground truth", "prediction");
   const norm = options.normalization ?? "euclidean";
   const g = gt.data;
@@ -85,7 +90,7 @@ export function nrmse(gt: Plane, pred: Plane, options: { normalization?: NrmseNo
   if (denom === 0) {
     throw new PssrError("invalid-argument", `nrmse: the ground truth's ${norm} normaliser is 0 (an all-zero or constant image), so NRMSE is undefined`);
   }
-  return Math.sqrt(mse(gt, pred)) / denom;
+  return Math.sqrt(mse(pred, gt)) / denom;
 }
 
 export interface SsimOptions {
@@ -230,22 +235,6 @@ export function ssim(a: Plane, b: Plane, options: SsimOptions & { full?: boolean
 /** Wang, Simoncelli & Bovik (2003) exponents for 5 scales. */
 export const MSSSIM_WEIGHTS: readonly number[] = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333];
 
-/** 2x2 block mean with stride 2; a trailing odd row/column is dropped (TF avg_pool "VALID"). */
-export function downsample2(p: Plane): Plane {
-  const h = p.height >> 1;
-  const w = p.width >> 1;
-  const out = new Float32Array(h * w);
-  const W = p.width;
-  for (let y = 0; y < h; y++) {
-    const r0 = 2 * y * W;
-    const r1 = r0 + W;
-    for (let x = 0; x < w; x++) {
-      out[y * w + x] = 0.25 * (p.data[r0 + 2 * x] + p.data[r0 + 2 * x + 1] + p.data[r1 + 2 * x] + p.data[r1 + 2 * x + 1]);
-    }
-  }
-  return { data: out, height: h, width: w };
-}
-
 export interface MsssimOptions {
   dataRange?: number;
   /** Per-scale exponents; the number of scales is their count. Default Wang 2003's five. */
@@ -289,8 +278,8 @@ export function msssim(a: Plane, b: Plane, options: MsssimOptions = {}): number 
       result *= Math.max(m.meanLuminance, 0) ** weights[j] * cs ** weights[j];
     } else {
       result *= cs ** weights[j];
-      x = downsample2(x);
-      y = downsample2(y);
+      x = blockMean(x, 2); // a trailing odd row/column is dropped (TF avg_pool "VALID")
+      y = blockMean(y, 2);
     }
   }
   return result;
@@ -343,11 +332,11 @@ export function evaluate(pred: Plane, gt: Plane, options: EvaluateOptions = {}):
     range = 1;
   }
   let ms: number | null = null;
-  if (Math.min(g.height, g.width) >= 11 * 16) ms = msssim(g, p, { dataRange: range });
+  if (Math.min(g.height, g.width) >= 11 * 16) ms = msssim(p, g, { dataRange: range });
   return {
-    psnr: psnr(g, p, { dataRange: range }),
-    ssim: ssim(g, p, { dataRange: range }),
-    nrmse: nrmse(g, p),
+    psnr: psnr(p, g, { dataRange: range }),
+    ssim: ssim(p, g, { dataRange: range }),
+    nrmse: nrmse(p, g),
     msssim: ms,
     normalization: options.raw ? "raw" : "normMinMse",
     dataRange: range,

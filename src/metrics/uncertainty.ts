@@ -11,7 +11,8 @@
 // not that a confident pixel is right, and never license intensity quantification.
 import type { Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
-import { blockMean, pearson } from "./errormap.js";
+import { pearson } from "./errormap.js";
+import { blockMean } from "../image/block-mean.js";
 
 const LN2 = Math.LN2;
 
@@ -232,17 +233,6 @@ export function reliabilityDiagram(truth: ArrayLike<number>, mean: ArrayLike<num
 // ---------------------------------------------------------------------------------------------
 // Does a map point at the errors?
 
-/** m x m block means over the whole blocks of a plane (a partial last row/column is dropped). */
-export function blockMeans(p: Plane, m: number): Plane {
-  const h = Math.floor(p.height / m) * m;
-  const w = Math.floor(p.width / m) * m;
-  if (h === 0 || w === 0) throw invalidArgument(`a ${p.height}x${p.width} plane holds no whole ${m}x${m} block`);
-  if (h === p.height && w === p.width) return blockMean(p, m);
-  const data = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
-  return blockMean({ data, height: h, width: w }, m);
-}
-
 /** Ranks 1..n with ties given their average rank (as scipy.stats.rankdata). */
 export function rankData(v: ArrayLike<number>): Float64Array {
   const n = v.length;
@@ -308,7 +298,7 @@ export function errorRanking(map: Plane, prediction: Plane, truth: Plane, option
   const m = options.blockPx ?? 8;
   const err = new Float32Array(truth.data.length);
   for (let i = 0; i < err.length; i++) err[i] = Math.abs(prediction.data[i] - truth.data[i]);
-  const eb = blockMeans({ data: err, height: truth.height, width: truth.width }, m);
-  const mb = blockMeans(map, m);
+  const eb = blockMean({ data: err, height: truth.height, width: truth.width }, m);
+  const mb = blockMean(map, m);
   return { spearman: spearman(mb.data, eb.data), auc: aucWorstFraction(mb.data, eb.data, options.fraction ?? 0.1), blocks: eb.data.length };
 }

@@ -11,5 +11,5 @@ export {
   buildModel,
   modelSpec,
   defaultArchitecture,
-  writeAtomic,
 } from "./model.js";
+export { CARD_FILE, DEFAULT_NORMALIZATION, readModelCard, writeModelCard, type ModelCalibration, type ModelCard, type NormalizationSpec } from "./card.js";

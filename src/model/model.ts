@@ -4,7 +4,8 @@
 // `weightsManifest`) and `weights.bin` (the weights as tf.io.encodeWeights writes them), plus
 // the model card (`card.json`, written by training). Files are written under temporary names
 // and renamed, so a crash never leaves a half-written model.
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { atomicWriteFileSync } from "../io/atomic.js";
 import { join } from "node:path";
 import type { NamedTensorMap, Tensor4D, Variable } from "@tensorflow/tfjs-core";
 import { PssrError, invalidArgument, unknownName } from "../errors.js";
@@ -162,8 +163,8 @@ export class RestorationModel {
       spec: this.spec,
       weightsManifest: [{ paths: ["weights.bin"], weights: specs }],
     };
-    writeAtomic(join(dir, "weights.bin"), Buffer.from(data));
-    writeAtomic(join(dir, "model.json"), JSON.stringify(manifest, null, 1));
+    atomicWriteFileSync(join(dir, "weights.bin"), Buffer.from(data));
+    atomicWriteFileSync(join(dir, "model.json"), JSON.stringify(manifest, null, 1));
   }
 
   /** Loads a model directory written by save(). Bad or missing files are PssrError("model-invalid"). */
@@ -223,18 +224,6 @@ function modelSpecFromJson(spec: ModelSpec, file: string): ModelSpec {
     return { ...base, preset: spec.preset, residual: spec.residual };
   } catch (e) {
     throw new PssrError("model-invalid", `model.json has an invalid spec: ${(e as Error).message}`, { file });
-  }
-}
-
-/** Writes `data` to a temporary name beside `path`, then renames it into place. */
-export function writeAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
   }
 }
 

@@ -20,9 +20,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PssrError, invalidArgument } from "../errors.js";
 import { percentiles } from "../image/percentile.js";
+import { applyPercentileRange } from "../image/normalize.js";
 import type { RestorationModel } from "../model/model.js";
-import type { NormalizationSpec } from "../train/data.js";
-import { DEFAULT_NORMALIZATION } from "../train/data.js";
+import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
 import { createOmeZarr, openOmeZarr, readPlaneRegion, writePlaneRegion, type OmeZarrImage, type ZarrCompressor } from "../zarr/ome.js";
 import { predictNormalized } from "./predict.js";
 
@@ -211,7 +211,6 @@ export async function predictChunks(
   const s = model.spec.scale;
   const { height: h, width: w } = info.grid;
   const { low, high } = info;
-  const k = 1 / (high - low + 1e-20);
   for (let c = start; c < end; c++) {
     const ch = chunkAt(info.grid, c);
     const ry0 = Math.max(0, ch.y0 - o.haloPx);
@@ -219,7 +218,7 @@ export async function predictChunks(
     const rx0 = Math.max(0, ch.x0 - o.haloPx);
     const rx1 = Math.min(w, ch.x1 + o.haloPx);
     const region = await readPlaneRegion(input, ch.lead, ry0, ry1, rx0, rx1);
-    for (let i = 0; i < region.length; i++) region[i] = (region[i] - low) * k;
+    applyPercentileRange(region, low, high, undefined, region);
     const r = predictNormalized(model, { data: region, height: ry1 - ry0, width: rx1 - rx0, frames: 1 }, { tilePx: o.tilePx, overlapPx: o.overlapPx });
     const rw = (rx1 - rx0) * s;
     const oh = (ch.y1 - ch.y0) * s;

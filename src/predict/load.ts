@@ -1,6 +1,6 @@
 // A model directory: the network plus its card.
 import { RestorationModel } from "../model/model.js";
-import { readModelCard, type ModelCard } from "../train/card.js";
+import { readModelCard, type ModelCard } from "../model/card.js";
 import { getTf, type Tf } from "../backend/tf.js";
 
 export interface LoadedModel {

@@ -18,12 +18,14 @@ import type { Tensor4D } from "@tensorflow/tfjs-core";
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
+import { applyPercentileRange } from "../image/normalize.js";
+import { castPixels } from "../image/dtype.js";
 import { resize } from "../image/resize.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import type { RestorationModel } from "../model/model.js";
-import type { NormalizationSpec } from "../train/data.js";
+import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
 import { ensembleStd, intervalHalfWidth, laplaceDisagreement, type ScaleCalibration } from "../metrics/uncertainty.js";
-import { reflectIndex } from "../train/data.js";
+import { mirrorIndex } from "../image/boundary.js";
 
 export interface TileOptions {
   /** Tile side in LR pixels (rounded up to the model's input multiple). Default 256. */
@@ -90,8 +92,8 @@ function reflectPad(p: Plane, h: number, w: number): Plane {
   if (p.height === h && p.width === w) return p;
   const out = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
-    const sy = reflectIndex(y, p.height);
-    for (let x = 0; x < w; x++) out[y * w + x] = p.data[sy * p.width + reflectIndex(x, p.width)];
+    const sy = mirrorIndex(y, p.height);
+    for (let x = 0; x < w; x++) out[y * w + x] = p.data[sy * p.width + mirrorIndex(x, p.width)];
   }
   return { data: out, height: h, width: w };
 }
@@ -230,14 +232,12 @@ export function predictWhole(model: RestorationModel, input: { data: Float32Arra
   return predictNormalized(model, input, { tilePx: big, overlapPx: 0 }).mean;
 }
 
-const INTEGER_RANGE: Record<string, [number, number]> = { uint8: [0, 255], uint16: [0, 65535], int16: [-32768, 32767], int8: [-128, 127] };
-
 /**
  * Restores an LR image (2D, stack, or time-lapse for 5-frame models) with `model`.
  * Returns an HR Image (float32 unless outputDtype "input"), with provenance in meta.
  */
 export function predictImage(model: RestorationModel, img: Image, options: PredictOptions = {}): Prediction {
-  const norm = options.normalization ?? { method: "percentile", pmin: 2, pmax: 99.8 };
+  const norm = options.normalization ?? DEFAULT_NORMALIZATION;
   const s = model.spec.scale;
   const frames = model.spec.inChannels;
   const warnings: string[] = [];
@@ -259,21 +259,15 @@ export function predictImage(model: RestorationModel, img: Image, options: Predi
   // Normalise with percentiles of the whole input (all planes), as CSBDeep does per image.
   const all = img.data instanceof Float32Array ? img.data : Float32Array.from(img.data as ArrayLike<number>);
   const [low, high] = percentiles(all, [norm.pmin, norm.pmax]);
-  const k = 1 / (high - low + 1e-20);
   const planesN: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const p = getPlane(img, i).data;
-    const d = new Float32Array(p.length);
-    for (let j = 0; j < p.length; j++) d[j] = (p[j] - low) * k;
-    planesN.push(d);
-  }
+  for (let i = 0; i < n; i++) planesN.push(applyPercentileRange(getPlane(img, i).data, low, high));
   const outMean = n === 1 ? null : new Float32Array(n * h * s * w * s);
   let single: Float32Array | null = null;
   const outScale = model.spec.probabilistic ? new Float32Array(n * h * s * w * s) : undefined;
   for (let i = 0; i < n; i++) {
     const input = new Float32Array(h * w * frames);
     for (let c = 0; c < frames; c++) {
-      const src = planesN[frames === 1 ? i : reflectIndex(i + c - (frames >> 1), n)];
+      const src = planesN[frames === 1 ? i : mirrorIndex(i + c - (frames >> 1), n)];
       for (let j = 0; j < h * w; j++) input[j * frames + c] = src[j];
     }
     // Every plane has the same tile grid, so tiles done over the whole stack are exact.
@@ -312,12 +306,9 @@ function restoredCalibration(img: Image, s: number): Pick<Image, "pixelSize" | "
 }
 
 function toInputDtype(img: Image, dtype: Image["dtype"]): Image {
-  const range = INTEGER_RANGE[dtype];
-  if (!range) return img;
-  const d = img.data as Float32Array;
-  const out = dtype === "uint8" ? new Uint8Array(d.length) : dtype === "uint16" ? new Uint16Array(d.length) : dtype === "int16" ? new Int16Array(d.length) : new Int8Array(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(d[i])));
-  return { ...img, data: out, dtype };
+  // Only the 8- and 16-bit types: a 32-bit integer output stays float32 (as it always has).
+  if (!["uint8", "uint16", "int16", "int8"].includes(dtype)) return img;
+  return { ...img, data: castPixels(img.data, dtype), dtype };
 }
 
 export const BASELINE_METHODS = ["nearest", "bilinear", "bicubic"] as const;

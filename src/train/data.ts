@@ -13,18 +13,14 @@
 import type { Image, Plane } from "../image/image.js";
 import { getPlane, planeCount } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
+import { applyPercentileRange } from "../image/normalize.js";
 import { maximumFilter } from "../image/filters.js";
+import { mirrorIndex } from "../image/boundary.js";
+import { cropPlane } from "../image/crop.js";
 import { crappify, type RecipeSpec } from "../crappify/crappify.js";
 import { Rng } from "../crappify/rng.js";
 import { PssrError, invalidArgument } from "../errors.js";
-
-export interface NormalizationSpec {
-  method: "percentile";
-  pmin: number;
-  pmax: number;
-}
-
-export const DEFAULT_NORMALIZATION: NormalizationSpec = { method: "percentile", pmin: 2, pmax: 99.8 };
+import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
 
 /** One training image: HR planes (1 for 2D; a stack's planes) and optionally real LR planes. */
 export interface SourceImage {
@@ -67,17 +63,7 @@ export function sourceFromImage(name: string, hr: Image, lr?: Image): SourceImag
 /** Percentile-normalises a plane in place-free fashion; returns the plane and its (low, high). */
 export function normalizePlane(p: Plane, norm: NormalizationSpec = DEFAULT_NORMALIZATION): { plane: Plane; low: number; high: number } {
   const [low, high] = percentiles(p.data, [norm.pmin, norm.pmax]);
-  const scale = 1 / (high - low + 1e-20);
-  const data = new Float32Array(p.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = (p.data[i] - low) * scale;
-  return { plane: { data, height: p.height, width: p.width }, low, high };
-}
-
-function cropPlane(p: Plane, h: number, w: number): Plane {
-  if (p.height === h && p.width === w) return p;
-  const data = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
-  return { data, height: h, width: w };
+  return { plane: { data: applyPercentileRange(p.data, low, high), height: p.height, width: p.width }, low, high };
 }
 
 /** Background filter: LR top-left positions of patches whose target is not background. */
@@ -138,7 +124,7 @@ export function makePair(src: SourceImage, index: number, epoch: number, opts: P
   if (hrH < opts.hrPatch || hrW < opts.hrPatch) {
     throw invalidArgument(`${src.name}: the patch (${opts.hrPatch} px) is larger than the image (${src.hr[0].height}x${src.hr[0].width})`);
   }
-  const hr = src.hr.map((p) => cropPlane(p, hrH, hrW));
+  const hr = src.hr.map((p) => cropPlane(p, [0, hrH], [0, hrW]));
   let lrRaw: Plane[];
   if (src.lr) {
     lrRaw = src.lr.map((p, i) => {
@@ -162,7 +148,7 @@ export function makePair(src: SourceImage, index: number, epoch: number, opts: P
     const out = crappify(stack, opts.recipe, { scaleFactor: s, seed: derivedSeed(opts.seed, epoch, index) });
     lrRaw = Array.from({ length: hr.length }, (_, i) => {
       const p = getPlane(out.lr, i);
-      return p.height === hrH / s && p.width === hrW / s ? p : cropPlane(p, hrH / s, hrW / s);
+      return p.height === hrH / s && p.width === hrW / s ? p : cropPlane(p, [0, hrH / s], [0, hrW / s]);
     });
   }
   const threshold = opts.backgroundThreshold ?? 0.4;
@@ -181,15 +167,6 @@ function concatPlanes(ps: Plane[]): Float32Array {
   const out = new Float32Array(n * ps.length);
   ps.forEach((p, i) => out.set(p.data, i * n));
   return out;
-}
-
-/** Index of frame t+d reflected into [0, n) (…2 1 | 0 1 2 … n-1 | n-2 …). */
-export function reflectIndex(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  let k = ((i % period) + period) % period;
-  if (k >= n) k = period - k;
-  return k;
 }
 
 /** Dihedral transform k (0..7) of (y, x) in a square of side n: returns the source index. */
@@ -228,7 +205,7 @@ export function drawBatch(pairs: PairPlanes[], n: number, opts: { scale: number;
     for (let y = 0; y < P; y++) hrTmp.set(target.data.subarray((y0 * s + y) * target.width + x0 * s, (y0 * s + y) * target.width + x0 * s + P), y * P);
     for (let y = 0; y < P; y++) for (let x = 0; x < P; x++) hr[b * P * P + y * P + x] = hrTmp[dihedralSource(k, y, x, P)];
     for (let c = 0; c < f; c++) {
-      const frame = pair.lr[f === 1 ? t : reflectIndex(t + c - (f >> 1), pair.lr.length)];
+      const frame = pair.lr[f === 1 ? t : mirrorIndex(t + c - (f >> 1), pair.lr.length)];
       for (let y = 0; y < p; y++) lrTmp.set(frame.data.subarray((y0 + y) * frame.width + x0, (y0 + y) * frame.width + x0 + p), y * p);
       for (let y = 0; y < p; y++) for (let x = 0; x < p; x++) lr[((b * p + y) * p + x) * f + c] = lrTmp[dihedralSource(k, y, x, p)];
     }
@@ -258,11 +235,7 @@ export interface RegionSplit {
 }
 
 function cropRange(p: Plane, axis: "y" | "x", start: number, end: number): Plane {
-  if (axis === "y") return { data: p.data.slice(start * p.width, end * p.width), height: end - start, width: p.width };
-  const w = end - start;
-  const data = new Float32Array(p.height * w);
-  for (let y = 0; y < p.height; y++) data.set(p.data.subarray(y * p.width + start, y * p.width + end), y * w);
-  return { data, height: p.height, width: w };
+  return axis === "y" ? cropPlane(p, [start, end], [0, p.width]) : cropPlane(p, [0, p.height], [start, end]);
 }
 
 /**

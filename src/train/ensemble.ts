@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PssrError, invalidArgument } from "../errors.js";
-import { writeAtomic } from "../model/model.js";
+import { atomicWriteFileSync } from "../io/atomic.js";
 import { train, type TrainOptions, type TrainResult } from "./train.js";
 
 export const ENSEMBLE_FILE = "ensemble.json";
@@ -46,7 +46,7 @@ export async function trainEnsemble(options: TrainOptions, n: number, onMember?:
     seeds.push(memberSeed(seed, k));
   }
   const manifest: EnsembleManifest = { format: "pssr-lab/ensemble-v1", members, seeds, splitSeed: options.splitSeed ?? seed };
-  writeAtomic(join(options.outDir, ENSEMBLE_FILE), JSON.stringify(manifest, null, 1));
+  atomicWriteFileSync(join(options.outDir, ENSEMBLE_FILE), JSON.stringify(manifest, null, 1));
   return { results, interrupted: false };
 }
 

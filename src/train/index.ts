@@ -2,7 +2,6 @@
 export * from "./losses.js";
 export * from "./schedule.js";
 export * from "./data.js";
-export * from "./card.js";
 export { train, hasCheckpoint, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";
 export { calibrateOnValidation } from "./train.js";
 export { trainEnsemble, resolveModelDirs, memberSeed, ENSEMBLE_FILE, type EnsembleManifest } from "./ensemble.js";

@@ -8,17 +8,16 @@
 //   0.8 * (1 - MS-SSIM) + 0.2 * mean(gaussian-window-filtered |x - y|), with pytorch_msssim's
 //   conventions: Gaussian window 11, sigma 1.5, valid filtering, K = (0.01, 0.03), data range 1,
 //   relu on the per-scale terms, 2x2 average pooling (zero padding on odd sides, counted)
-//   between scales, weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333). Where a patch is too
+//   between scales, Wang 2003's weights (MSSSIM_WEIGHTS). Where a patch is too
 //   small for 5 scales (side <= 160 px), the first L scales that fit are used with their
 //   weights renormalised to sum to 1 (pytorch_msssim would refuse such a patch).
 import type { Scalar, Tensor, Tensor4D } from "@tensorflow/tfjs-core";
 import { invalidArgument, unknownName } from "../errors.js";
 import { getTf, type Tf } from "../backend/tf.js";
+import { MSSSIM_WEIGHTS } from "../metrics/pixel.js";
 
 export const LOSSES = ["mse", "l1", "laplace", "msssim-l1"] as const;
 export type LossName = (typeof LOSSES)[number];
-
-export const MS_SSIM_WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333] as const;
 
 export function parseLossName(name: string): LossName {
   if (!(LOSSES as readonly string[]).includes(name)) throw unknownName("loss", name, LOSSES);
@@ -113,8 +112,8 @@ export function msssimTensor(pred: Tensor4D, target: Tensor4D, options: { dataRa
   const win = gaussianWindow(winSize, options.winSigma ?? 1.5);
   const levels = msssimLevels(Math.min(target.shape[1], target.shape[2]), winSize);
   if (levels === 0) throw invalidArgument(`MS-SSIM needs patches larger than ${winSize} px, got ${target.shape[1]}x${target.shape[2]}`);
-  const wsum = MS_SSIM_WEIGHTS.slice(0, levels).reduce((a, b) => a + b, 0);
-  const weights = MS_SSIM_WEIGHTS.slice(0, levels).map((w) => w / wsum);
+  const wsum = MSSSIM_WEIGHTS.slice(0, levels).reduce((a, b) => a + b, 0);
+  const weights = MSSSIM_WEIGHTS.slice(0, levels).map((w) => w / wsum);
   return tf.tidy(() => {
     let x = channelsToBatch(tf, means(tf, pred, target.shape[3]));
     let y = channelsToBatch(tf, target);

@@ -5,7 +5,7 @@
 //
 // Output directory: model.json + weights.bin (best validation weights) + card.json, and
 // checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
@@ -17,11 +17,13 @@ import { Rng, type RngState } from "../crappify/rng.js";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { currentBackend, getTf, type Tf } from "../backend/index.js";
-import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOptions } from "../model/index.js";
+import { RestorationModel, inputMultiple, modelSpec, type ModelOptions } from "../model/index.js";
+import { atomicWriteFileSync as writeAtomic, replaceDirectory, temporaryDirFor } from "../io/atomic.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
-import { DEFAULT_NORMALIZATION, drawBatch, makePair, reflectIndex as reflectIndexFrames, splitByImage, splitRegions, type NormalizationSpec, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
-import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js";
+import { drawBatch, makePair, splitByImage, splitRegions, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
+import { DEFAULT_NORMALIZATION, writeModelCard, type ModelCalibration, type ModelCard, type NormalizationSpec } from "../model/card.js";
+import { mirrorIndex as reflectIndexFrames } from "../image/boundary.js";
 import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
 import { predictNormalized } from "../predict/predict.js";
 
@@ -116,7 +118,7 @@ function planeOf(data: Float32Array, side: number): Plane {
 /** PSNR/SSIM after CARE's normalisation (GT percentile-normalised, prediction least-squares fitted). */
 function careMetrics(gt: Float32Array, pred: Float32Array, side: number): { psnr: number; ssim: number } {
   const n = normalizeMinMse(pred, gt);
-  return { psnr: psnr(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }), ssim: ssim(planeOf(n.gt, side), planeOf(n.pred, side), { dataRange: 1 }) };
+  return { psnr: psnr(planeOf(n.pred, side), planeOf(n.gt, side), { dataRange: 1 }), ssim: ssim(planeOf(n.pred, side), planeOf(n.gt, side), { dataRange: 1 }) };
 }
 
 async function validate(model: RestorationModel, batch: PatchBatch, loss: LossName, batchSize: number): Promise<ValidationMetrics> {
@@ -163,18 +165,11 @@ function loadOptimizerWeights(tf: Tf, dir: string): NamedTensor[] {
 
 async function writeCheckpoint(model: RestorationModel, optimizerWeights: NamedTensor[], state: LoopState, outDir: string): Promise<void> {
   const final = checkpointDir(outDir);
-  const tmp = `${final}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const tmp = temporaryDirFor(final);
   await model.save(tmp);
   await saveOptimizer(model.tf, tmp, optimizerWeights);
   writeAtomic(join(tmp, "state.json"), JSON.stringify(state));
-  // Swap in: the old checkpoint stays complete until the new one is in place.
-  const old = `${final}.old`;
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(final)) renameSync(final, old);
-  renameSync(tmp, final);
-  rmSync(old, { recursive: true, force: true });
+  replaceDirectory(tmp, final); // the old checkpoint stays complete (as checkpoint.old) until the new one is in place
 }
 
 /** Whether `outDir` holds a checkpoint that `resume` can continue from. */

@@ -1,7 +1,8 @@
 // ErrorMap: NanoJ-SQUIRREL's error map of a restoration against a reference, with a colour bar
 // and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/errormap.ts).
 import type { Image, Plane } from "../image/image.js";
-import { blockMean, errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
+import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
@@ -49,7 +50,7 @@ export class ErrorMap extends Widget<ErrorMapState> {
 
   /** Computes the error map of `restored` against `reference` (or shows a computed `result`). */
   constructor(reference: Plane | Image | ErrorMapResult, restored?: Plane | Image, options: ErrorMapWidgetOptions = {}) {
-    const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(reference as Plane | Image, "the reference"), asPlane(restored, "the restoration"), options);
+    const result = restored === undefined ? (reference as ErrorMapResult) : errorMap(asPlane(restored, "the restoration"), asPlane(reference as Plane | Image, "the reference"), options);
     const m = result.map;
     const f = levelFactor(m.height, m.width, options.maxPx ?? 1024);
     let flag: Plane | null = null;

@@ -7,14 +7,13 @@
 // here (the "zlib" numcodecs id: a raw zlib stream, RFC 1950). Chunks are written through a
 // store whose `set` writes a temporary file and renames it into place, so a chunk is either
 // absent, the old one, or the new one: a killed or re-run worker never leaves a torn chunk.
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { deflateSync, inflateSync } from "node:zlib";
 import FileSystemStore from "@zarrita/storage/fs";
 import * as zarr from "zarrita";
 import { PssrError, invalidArgument } from "../errors.js";
+import { atomicWriteFile, atomicWriteFileSync } from "../io/atomic.js";
 
 /** numcodecs "zlib" (compress/decompress with node:zlib), encode included. */
 class NodeZlibCodec {
@@ -39,20 +38,13 @@ export class AtomicFileStore extends FileSystemStore {
     super(rootDir);
   }
   override async set(key: string, value: Uint8Array): Promise<void> {
-    const fp = join(this.rootDir, key.replace(/^\//, ""));
-    await mkdir(dirname(fp), { recursive: true });
-    const tmp = `${fp}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-    await writeFile(tmp, value);
-    await rename(tmp, fp);
+    await atomicWriteFile(join(this.rootDir, key.replace(/^\//, "")), value, { createFolder: true, durable: false });
   }
 }
 
 /** Writes a small JSON file atomically (metadata). */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  renameSync(tmp, path);
+  atomicWriteFileSync(path, JSON.stringify(value, null, 2) + "\n", { createFolder: true, durable: false });
 }
 
 export interface NgffAxis {

@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import type { Variable } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../src/backend/index.js";
 import { buildModel } from "../../src/model/index.js";
-import { writeModelCard } from "../../src/train/card.js";
+import { writeModelCard } from "../../src/model/card.js";
 import { readImage } from "../../src/io/read.js";
 import { writeTiff } from "../../src/io/write.js";
 import { getPlane, lengthToNm, planeCount } from "../../src/image/image.js";

@@ -5,7 +5,8 @@ import { after, before, describe, it } from "node:test";
 import { PssrError } from "../../src/errors.js";
 import { BOUNDARY_MODES } from "../../src/image/filters.js";
 import type { Plane } from "../../src/image/image.js";
-import { binDown, rescale, resize, roundHalfEven, upsampleBilinear, zoom } from "../../src/image/resize.js";
+import { blockMean } from "../../src/image/block-mean.js";
+import { rescale, resize, roundHalfEven, upsampleBilinear, zoom } from "../../src/image/resize.js";
 import { join } from "node:path";
 import { samplesDir } from "../helpers.js";
 import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
@@ -59,7 +60,11 @@ for (const [label, p] of inputs) {
     add(`upsampleBilinear (torch scale_factor, align_corners=False) ${label}`, `factor ${f}`, () => upsampleBilinear(p, f), ref.add("torch_interp", p, { scale_factor: f, mode: "bilinear" }));
   }
   for (const f of [2, 3, 4]) {
-    if (h >= f && w >= f) add(`binDown ${label}`, `factor ${f}`, () => binDown(p, f), ref.add("block_mean", p, { factor: f }));
+    if (h >= f && w >= f) add(`blockMean ${label}`, `factor ${f}`, () => blockMean(p, f), ref.add("block_mean", p, { factor: f }));
+    const region = { rows: [1, h] as [number, number], cols: [2, w - 1] as [number, number] };
+    if (w > 3) {
+      add(`blockMean partial edges ${label}`, `factor ${f}, rows 1..${h}, cols 2..${w - 1}`, () => blockMean(p, f, { edges: "partial", ...region }), ref.add("block_mean", p, { factor: f, edges: "partial", ...region }));
+    }
   }
 }
 // PSSR's own sizes: a 768² EM tile pre-upsampled x4 (torch scale_factor) and binned back.
@@ -88,9 +93,9 @@ describe("resampling vs torch / scipy / skimage", () => {
 });
 
 describe("resampling: properties and errors", () => {
-  it("area resize by an integer factor is binDown", () => {
+  it("area resize by an integer factor is blockMean", () => {
     const p = randomPlane(64, 48, 3);
-    assert.deepEqual(resize(p, 16, 12, { method: "area" }).data, binDown(p, 4).data);
+    assert.deepEqual(resize(p, 16, 12, { method: "area" }).data, blockMean(p, 4).data);
   });
   it("output sizes: zoom/rescale round halves to even, upsampleBilinear floors", () => {
     const p = randomPlane(37, 53, 4);
@@ -111,7 +116,7 @@ describe("resampling: properties and errors", () => {
     zoom(p, 2);
     rescale(p, 0.5, { order: 3 });
     upsampleBilinear(p, 4);
-    binDown(p, 2);
+    blockMean(p, 2);
     assert.deepEqual(p.data, copy);
   });
   it("rejects bad sizes, factors and methods with PssrError", () => {
@@ -121,8 +126,8 @@ describe("resampling: properties and errors", () => {
     assert.throws(() => zoom(p, -1), PssrError);
     assert.throws(() => zoom(p, 0.01), PssrError);
     assert.throws(() => rescale(p, 2, { order: 2 as never }), PssrError);
-    assert.throws(() => binDown(p, 3.5), PssrError);
-    assert.throws(() => binDown(p, 9), PssrError);
+    assert.throws(() => blockMean(p, 3.5), PssrError);
+    assert.throws(() => blockMean(p, 9), PssrError);
     assert.throws(() => upsampleBilinear(p, Infinity), PssrError);
   });
 });

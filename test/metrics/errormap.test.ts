@@ -29,7 +29,7 @@ test("known sigma, alpha, beta are recovered within 5% (scipy-made cases, magnif
       runPython("metrics_errormap.py", ["make", dir, String(c.n), String(c.m), String(c.sigma), String(c.alpha), String(c.beta), String(c.noise), "5"]);
       const sr = readF32(join(dir, "sr.f32"), c.n, c.n);
       const ref = readF32(join(dir, "ref.f32"), c.n / c.m, c.n / c.m);
-      const r = errorMap(ref, sr);
+      const r = errorMap(sr, ref);
       const what = `m=${c.m} sigma=${c.sigma}`;
       assert.equal(r.magnification, c.m);
       within(r.sigmaPx, c.sigma, 0.05, `${what} sigma`);
@@ -57,7 +57,7 @@ test("a sigma beyond the search range is flagged at the upper bound", () => {
   const { dir, cleanup } = tempDir();
   try {
     runPython("metrics_errormap.py", ["make", dir, "128", "2", "8", "1", "0", "0", "6"]);
-    const r = errorMap(readF32(join(dir, "ref.f32"), 64, 64), readF32(join(dir, "sr.f32"), 128, 128), { sigmaRangePx: [0, 4] });
+    const r = errorMap(readF32(join(dir, "sr.f32"), 128, 128), readF32(join(dir, "ref.f32"), 64, 64), { sigmaRangePx: [0, 4] });
     assert.equal(r.atUpperBound, true);
     assert.ok(Math.abs(r.sigmaPx - 4) < 1e-3);
   } finally {
@@ -67,11 +67,11 @@ test("a sigma beyond the search range is flagged at the upper bound", () => {
 
 test("bad input: non-integer magnification, NaN pixels, bad range", () => {
   const ref = noisePlane(32, 32, 1);
-  assert.throws(() => errorMap(ref, noisePlane(48, 64, 2)), (e: unknown) => e instanceof PssrError && e.code === "shape-mismatch" && /48x64.*32x32/.test(e.message));
+  assert.throws(() => errorMap(noisePlane(48, 64, 2), ref), (e: unknown) => e instanceof PssrError && e.code === "shape-mismatch" && /48x64.*32x32/.test(e.message));
   const bad = noisePlane(64, 64, 3);
   bad.data[5] = Infinity;
-  assert.throws(() => errorMap(ref, bad), /restored image has a non-finite pixel/);
-  assert.throws(() => errorMap(ref, noisePlane(64, 64, 3), { sigmaRangePx: [3, 1] }), /sigmaRangePx/);
+  assert.throws(() => errorMap(bad, ref), /restored image has a non-finite pixel/);
+  assert.throws(() => errorMap(noisePlane(64, 64, 3), ref, { sigmaRangePx: [3, 1] }), /sigmaRangePx/);
   const flat = { data: new Float32Array(64 * 64).fill(1), height: 64, width: 64 };
-  assert.throws(() => errorMap(ref, flat), /restored image is constant/);
+  assert.throws(() => errorMap(flat, ref), /restored image is constant/);
 });

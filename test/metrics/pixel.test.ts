@@ -35,18 +35,18 @@ test("PSNR, NRMSE, SSIM (all window variants) and MS-SSIM match scikit-image / n
       writeF32(join(dir, "b.f32"), pred);
       const ref = JSON.parse(runPython("metrics_pixel.py", ["metrics", join(dir, "a.f32"), join(dir, "b.f32"), String(gt.height), String(gt.width), "255"]));
       const o = { dataRange: 255 };
-      close(psnr(gt, pred, o), ref.psnr, 1e-4, `${what} psnr`);
-      close(ssim(gt, pred, o), ref.ssim, 1e-4, `${what} ssim`);
-      close(ssim(gt, pred, { ...o, gaussianWeights: true }), ref.ssim_gaussian, 1e-4, `${what} ssim gaussian`);
-      close(ssim(gt, pred, { ...o, gaussianWeights: true, useSampleCovariance: false }), ref.ssim_wang, 1e-4, `${what} ssim wang2004`);
-      close(ssim(gt, pred, { ...o, winSize: 11 }), ref.ssim_win11, 1e-4, `${what} ssim win 11`);
-      close(nrmse(gt, pred), ref.nrmse, 1e-4, `${what} nrmse`);
-      close(nrmse(gt, pred, { normalization: "min-max" }), ref.nrmse_minmax, 1e-4, `${what} nrmse min-max`);
-      close(nrmse(gt, pred, { normalization: "mean" }), ref.nrmse_mean, 1e-4, `${what} nrmse mean`);
-      const full = ssim(gt, pred, { ...o, full: true });
+      close(psnr(pred, gt, o), ref.psnr, 1e-4, `${what} psnr`);
+      close(ssim(pred, gt, o), ref.ssim, 1e-4, `${what} ssim`);
+      close(ssim(pred, gt, { ...o, gaussianWeights: true }), ref.ssim_gaussian, 1e-4, `${what} ssim gaussian`);
+      close(ssim(pred, gt, { ...o, gaussianWeights: true, useSampleCovariance: false }), ref.ssim_wang, 1e-4, `${what} ssim wang2004`);
+      close(ssim(pred, gt, { ...o, winSize: 11 }), ref.ssim_win11, 1e-4, `${what} ssim win 11`);
+      close(nrmse(pred, gt), ref.nrmse, 1e-4, `${what} nrmse`);
+      close(nrmse(pred, gt, { normalization: "min-max" }), ref.nrmse_minmax, 1e-4, `${what} nrmse min-max`);
+      close(nrmse(pred, gt, { normalization: "mean" }), ref.nrmse_mean, 1e-4, `${what} nrmse mean`);
+      const full = ssim(pred, gt, { ...o, full: true });
       const sum = full.map.data.reduce((s, v) => s + v, 0);
       close(sum / full.map.data.length, ref.ssim_map_sum / full.map.data.length, 1e-4, `${what} ssim full map mean`);
-      if (ref.msssim !== null) close(msssim(gt, pred, o), ref.msssim, 1e-4, `${what} msssim`);
+      if (ref.msssim !== null) close(msssim(pred, gt, o), ref.msssim, 1e-4, `${what} msssim`);
     }
   } finally {
     cleanup();
@@ -76,7 +76,7 @@ test("evaluate (normMinMse protocol) matches PSSR's metric_gen.py + scikit-image
       close(r.msssim!, ref.msssim, 1e-4, `${what} msssim`);
     }
     const raw = evaluate(noisy, gt, { raw: true, dataRange: 255 });
-    close(raw.psnr, psnr(gt, noisy, { dataRange: 255 }), 1e-12, "raw psnr");
+    close(raw.psnr, psnr(noisy, gt, { dataRange: 255 }), 1e-12, "raw psnr");
   } finally {
     cleanup();
   }
@@ -105,7 +105,7 @@ test("constant images: SSIM and PSNR defined, NRMSE and normMinMse say why not",
   assert.equal(psnr(c, c, { dataRange: 1 }), Infinity);
   close(psnr(c, d, { dataRange: 1 }), 10 * Math.log10(1 / 0.0625), 1e-9, "psnr constant");
   const z: Plane = { data: new Float32Array(64 * 64), height: 64, width: 64 };
-  assert.throws(() => nrmse(z, c), /normaliser is 0/);
+  assert.throws(() => nrmse(c, z), /normaliser is 0/);
   assert.throws(() => evaluate(d, c), /ground truth is constant/);
   assert.throws(() => ssim(c, d, { dataRange: 1, K1: 0, K2: 0 }), /undefined/);
 });
@@ -119,7 +119,7 @@ test("bad input: shapes named, NaN located, dataRange required, window too large
   assert.throws(() => evaluate(noisePlane(10, 10, 1), a), /ground truth is 32x40 but prediction is 10x10/);
   const bad = noisePlane(32, 40, 3);
   bad.data[41] = NaN;
-  assert.throws(() => psnr(a, bad, { dataRange: 1 }), (e: unknown) => e instanceof PssrError && e.code === "non-finite-pixels" && /prediction.*y=1, x=1/.test(e.message));
+  assert.throws(() => psnr(bad, a, { dataRange: 1 }), (e: unknown) => e instanceof PssrError && e.code === "non-finite-pixels" && /prediction.*y=1, x=1/.test(e.message));
   assert.throws(() => ssim(a, a), /dataRange is required/);
   assert.throws(() => psnr(a, a, { dataRange: 0 }), /positive/);
   assert.throws(() => ssim(a, a, { dataRange: 1, winSize: 8 }), /odd/);

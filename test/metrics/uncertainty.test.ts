@@ -5,7 +5,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   aucWorstFraction,
-  blockMeans,
   coverage,
   ensembleStd,
   errorRanking,
@@ -18,6 +17,7 @@ import {
   spearman,
 } from "../../src/metrics/uncertainty.js";
 import { PssrError } from "../../src/errors.js";
+import { blockMean } from "../../src/image/block-mean.js";
 import { runPython } from "../helpers.js";
 import { gaussianNoise, uniform } from "./util.js";
 
@@ -88,7 +88,7 @@ test("Spearman and worst-10% AUC on 8x8 block means match scipy.stats", () => {
   assert.equal(aucWorstFraction(e, e, 0.1), 1);
   assert.equal(aucWorstFraction(e.map((v) => -v), e, 0.1), 0);
   assert.equal(spearman(e, e.map((v) => v ** 3)), 1);
-  assert.equal(blockMeans({ data: new Float32Array(17 * 9).fill(2), height: 17, width: 9 }, 8).data.length, 2);
+  assert.equal(blockMean({ data: new Float32Array(17 * 9).fill(2), height: 17, width: 9 }, 8).data.length, 2);
 });
 
 test("Laplace central intervals match scipy.stats.laplace.interval", () => {

@@ -76,8 +76,18 @@ def run(job):
         r = r[0, 0].numpy()
     elif op == "block_mean":
         f = p["factor"]
-        h, w = x.shape[0] // f * f, x.shape[1] // f * f
-        r = x[:h, :w].astype(np.float64).reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+        r0, r1 = p.get("rows", [0, x.shape[0]])
+        c0, c1 = p.get("cols", [0, x.shape[1]])
+        a = x[r0:r1, c0:c1].astype(np.float64)
+        if p.get("edges", "drop") == "partial":
+            # partial edge blocks averaged over the pixels they hold: NaN padding + nanmean
+            h, w = -(-a.shape[0] // f) * f, -(-a.shape[1] // f) * f
+            padded = np.full((h, w), np.nan)
+            padded[: a.shape[0], : a.shape[1]] = a
+            r = np.nanmean(padded.reshape(h // f, f, w // f, f), axis=(1, 3))
+        else:
+            h, w = a.shape[0] // f * f, a.shape[1] // f * f
+            r = a[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
     elif op == "percentile":
         return [float(v) for v in np.percentile(x.astype(np.float64), p["ps"])]
     elif op == "normalize":

@@ -55,7 +55,7 @@ test("tiny x4 on crappified EM beats bilinear on a held-out crop (PSNR and SSIM)
       const n = normalizeMinMse(pred, gt);
       const a = { data: n.gt, height: 256, width: 256 };
       const b = { data: n.pred, height: 256, width: 256 };
-      return { psnr: psnr(a, b, { dataRange: 1 }), ssim: ssim(a, b, { dataRange: 1 }) };
+      return { psnr: psnr(b, a, { dataRange: 1 }), ssim: ssim(b, a, { dataRange: 1 }) };
     };
     const ours = score(restored.data as Float32Array);
     const base = score(bilinear.data as Float32Array);
@@ -102,7 +102,7 @@ test("a scale-1 CARE model trained on crappified clean EM beats the raw noisy in
       const n = normalizeMinMse(pred, gt);
       const a = { data: n.gt, height: h, width: w };
       const b = { data: n.pred, height: h, width: w };
-      return { psnr: psnr(a, b, { dataRange: 1 }), ssim: ssim(a, b, { dataRange: 1 }) };
+      return { psnr: psnr(b, a, { dataRange: 1 }), ssim: ssim(b, a, { dataRange: 1 }) };
     };
     const ours = score(restored.data as Float32Array);
     const raw = score(Float32Array.from(getPlane(noisy).data));

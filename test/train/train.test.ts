@@ -9,9 +9,10 @@ import { selectBackend } from "../../src/backend/index.js";
 import { PssrError } from "../../src/errors.js";
 import { readImage } from "../../src/io/read.js";
 import type { Plane } from "../../src/image/image.js";
-import { binDown } from "../../src/image/resize.js";
+import { blockMean } from "../../src/image/block-mean.js";
 import { RestorationModel } from "../../src/model/index.js";
-import { readModelCard, sourceFromImage, train, type SourceImage, type TrainOptions } from "../../src/train/index.js";
+import { readModelCard } from "../../src/model/card.js";
+import { sourceFromImage, train, type SourceImage, type TrainOptions } from "../../src/train/index.js";
 import { sharedDataDir } from "../helpers.js";
 import { maxAbsError } from "../backend/arrays.js";
 
@@ -153,7 +154,7 @@ test("5-frame models train on time-lapses; real LR/HR pairs train without a reci
     assert.equal(m.spec.inChannels, 5);
     m.dispose();
     // Precomputed pairs: LR = 4x4 binning of HR (a stand-in for real acquisitions).
-    const pairs: SourceImage[] = sources.slice(0, 2).map((s) => ({ name: s.name, hr: s.hr, lr: s.hr.map((p) => binDown(p, 4)) }));
+    const pairs: SourceImage[] = sources.slice(0, 2).map((s) => ({ name: s.name, hr: s.hr, lr: s.hr.map((p) => blockMean(p, 4)) }));
     const r2 = await train({ ...SMALL, sources: pairs, recipe: undefined, outDir: join(out, "pairs"), epochs: 1, validationFraction: 0.5 });
     assert.equal(r2.epochsCompleted, 1);
     assert.equal(readModelCard(join(out, "pairs"))!.recipe, null);

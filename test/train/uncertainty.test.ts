@@ -13,7 +13,8 @@ import { writeTiff } from "../../src/io/write.js";
 import { RestorationModel } from "../../src/model/index.js";
 import { predictNormalized } from "../../src/predict/index.js";
 import { fitScaleCalibration, laplaceDisagreement } from "../../src/metrics/uncertainty.js";
-import { normalizePlane, readModelCard, resolveModelDirs, splitRegions, train, trainEnsemble, type SourceImage } from "../../src/train/index.js";
+import { readModelCard } from "../../src/model/card.js";
+import { normalizePlane, resolveModelDirs, splitRegions, train, trainEnsemble, type SourceImage } from "../../src/train/index.js";
 import { runCli } from "../helpers.js";
 
 await selectBackend({ name: "wasm" });

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Plane } from "../../src/image/image.js";
-import { blockMean } from "../../src/metrics/errormap.js";
+import { blockMean } from "../../src/image/block-mean.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -121,7 +121,7 @@ test("pssr predict over 3 worker processes equals a single run, and the tiled wh
   // A re-run of one worker (retry) rewrites its chunks with the same bytes, leaving no temp files.
   r = runCli(["predict", modelDir, inPath, "-o", split, "--chunk-index", "2", "--chunk-count", "3", ...common]);
   assert.equal(r.status, 0, r.stderr);
-  const leftovers = readdirSync(join(split, "0"), { recursive: true }).map(String).filter((f) => f.includes(".tmp-"));
+  const leftovers = readdirSync(join(split, "0"), { recursive: true }).map(String).filter((f) => f.endsWith(".tmp") || f.includes(".tmp-"));
   assert.deepEqual(leftovers, []);
   const s = readWithNumpy(single);
   const p = readWithNumpy(split);

@@ -37,7 +37,7 @@ export async function run(args: string[]): Promise<number> {
   const ref = { plane: onlyPlane(refImage, refPath, "reference"), image: refImage };
   const sr = { plane: onlyPlane(srImage, srPath, "restored image") };
   const sigmaMax = parsed.values["sigma-max"] !== undefined ? numberOption(parsed.values["sigma-max"], "sigma-max") : undefined;
-  const r = errorMap(ref.plane, sr.plane, sigmaMax !== undefined ? { sigmaRangePx: [0, sigmaMax] } : {});
+  const r = errorMap(sr.plane, ref.plane, sigmaMax !== undefined ? { sigmaRangePx: [0, sigmaMax] } : {});
   const img = imageFromPlanes([r.map], {
     pixelSize: ref.image.pixelSize,
     pixelSizeY: ref.image.pixelSizeY ?? null,

@@ -3,6 +3,7 @@
 // protocol (normMinMse, data range 1) unless --raw. Stacks are scored plane by plane.
 import type { Image } from "../../image/image.js";
 import { planes } from "../../image/image.js";
+import { DTYPE_RANGE } from "../../image/dtype.js";
 import { evaluate, type EvaluateResult } from "../../metrics/pixel.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { numberOption, parseCommandArgs } from "../args.js";
@@ -23,7 +24,12 @@ number of planes are scored plane by plane ("planes") and averaged.
 ${SELECT_USAGE}
                    (applied to each file that has the axis)`;
 
-const DTYPE_RANGE: Record<string, number> = { uint8: 255, int8: 255, uint16: 65535, int16: 65535, uint32: 4294967295, int32: 4294967295 };
+
+/** An integer type's data range (highest minus lowest value); undefined for float types. */
+function dtypeSpan(dtype: Image["dtype"]): number | undefined {
+  const r = DTYPE_RANGE[dtype];
+  return r ? r[1] - r[0] : undefined;
+}
 
 type Scores = Omit<EvaluateResult, "normalization" | "dataRange">;
 
@@ -82,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
   const [gt, pred, baseImage] = await readSelected([gtPath, predPath, ...(bPath ? [bPath] : [])], selection);
   let dataRange: number | undefined;
   if (raw) {
-    dataRange = parsed.values["data-range"] !== undefined ? numberOption(parsed.values["data-range"], "data-range") : DTYPE_RANGE[gt.dtype];
+    dataRange = parsed.values["data-range"] !== undefined ? numberOption(parsed.values["data-range"], "data-range") : dtypeSpan(gt.dtype);
     if (dataRange === undefined) throw invalidArgument(`--raw with ${gt.dtype} ground truth needs --data-range (the distance between the smallest and largest possible value)`);
   }
   const main = score(pred, gt, predPath, gtPath, raw, dataRange);

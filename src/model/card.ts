@@ -3,9 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError } from "../errors.js";
-import type { ModelSpec } from "../model/architectures.js";
-import { writeAtomic } from "../model/model.js";
-import type { NormalizationSpec } from "./data.js";
+import type { ModelSpec } from "./architectures.js";
+import { atomicWriteFileSync } from "../io/atomic.js";
 import type { ScaleCalibration } from "../metrics/uncertainty.js";
 
 /**
@@ -24,6 +23,16 @@ export interface ModelCalibration {
   /** Coverage of the central P-intervals on those pixels before and after calibration (in-sample for "after"). */
   coverage?: { nominal: number; raw: number; calibrated: number }[];
 }
+
+/** How inputs are normalised before the network and outputs mapped back (CSBDeep percentiles). */
+export interface NormalizationSpec {
+  method: "percentile";
+  pmin: number;
+  pmax: number;
+}
+
+/** Training's and prediction's default: CSBDeep's PercentileNormalizer (pmin 2, pmax 99.8). */
+export const DEFAULT_NORMALIZATION: NormalizationSpec = { method: "percentile", pmin: 2, pmax: 99.8 };
 
 export interface ModelCard {
   format: "pssr-lab/model-card-v1";
@@ -67,7 +76,7 @@ export function writeModelCard(dir: string, card: Partial<ModelCard>): ModelCard
     loss: "mse",
     recipe: null,
     seed: 0,
-    normalization: { method: "percentile", pmin: 2, pmax: 99.8 },
+    normalization: { ...DEFAULT_NORMALIZATION },
     hrPixelSizeNm: null,
     lrPixelSizeNm: null,
     data: { hr: [] },
@@ -79,7 +88,7 @@ export function writeModelCard(dir: string, card: Partial<ModelCard>): ModelCard
     ...card,
   };
   if (full.hrPixelSizeNm && !full.lrPixelSizeNm) full.lrPixelSizeNm = full.hrPixelSizeNm * full.scale;
-  writeAtomic(join(dir, CARD_FILE), JSON.stringify(full, null, 1));
+  atomicWriteFileSync(join(dir, CARD_FILE), JSON.stringify(full, null, 1));
   return full;
 }
 

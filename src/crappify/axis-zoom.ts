@@ -4,6 +4,7 @@
 // back (order 1).
 import type { Plane } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
+import { cropPlane } from "../image/crop.js";
 
 /** Zooms `plane` along `axis` to `outLength` samples with spline order 0 (nearest) or 1 (linear). */
 export function zoomAxis(plane: Plane, axis: "Y" | "X", outLength: number, order: 0 | 1): Plane {
@@ -61,15 +62,8 @@ export function zoomAxis(plane: Plane, axis: "Y" | "X", outLength: number, order
 
 /** Crops `plane` along `axis` to `length` samples, centred as CARE's _make_divisible_by_subsample. */
 export function cropAxisCentered(plane: Plane, axis: "Y" | "X", length: number): Plane {
-  const { height: h, width: w, data } = plane;
-  const n = axis === "Y" ? h : w;
+  const n = axis === "Y" ? plane.height : plane.width;
   if (length === n) return plane;
-  const cut = n - length;
-  const start = Math.floor(cut / 2);
-  if (axis === "Y") {
-    return { data: data.slice(start * w, (start + length) * w), height: length, width: w };
-  }
-  const out = new Float32Array(h * length);
-  for (let y = 0; y < h; y++) out.set(data.subarray(y * w + start, y * w + start + length), y * length);
-  return { data: out, height: h, width: length };
+  const start = Math.floor((n - length) / 2);
+  return axis === "Y" ? cropPlane(plane, [start, start + length], [0, plane.width]) : cropPlane(plane, [0, plane.height], [start, start + length]);
 }

@@ -1,41 +1,7 @@
 // Linear 2D convolution by FFT, overlap-save over tiles so memory stays bounded whatever the
 // image size. Two real tiles ride in one complex transform (real and imaginary parts; the
 // kernel is real, so their convolutions come back in the real and imaginary parts).
-import { fftPlan as plan, nextPowerOfTwo as pow2 } from "./fft-plan.js";
-
-/**
- * In-place 2D DFT of a t×t complex array (interleaved re, im; C order). `inverse` uses the
- * conjugate transform (unnormalised: the caller divides by t²).
- */
-function fft2(a: Float64Array, t: number, inverse: boolean, rowBuf: Float64Array, outBuf: Float64Array): void {
-  const f = plan(t);
-  const sign = inverse ? -1 : 1;
-  for (let y = 0; y < t; y++) {
-    const off = 2 * y * t;
-    for (let i = 0; i < 2 * t; i += 2) {
-      rowBuf[i] = a[off + i];
-      rowBuf[i + 1] = sign * a[off + i + 1];
-    }
-    f.transform(outBuf, rowBuf);
-    for (let i = 0; i < 2 * t; i += 2) {
-      a[off + i] = outBuf[i];
-      a[off + i + 1] = sign * outBuf[i + 1];
-    }
-  }
-  for (let x = 0; x < t; x++) {
-    for (let y = 0; y < t; y++) {
-      const o = 2 * (y * t + x);
-      rowBuf[2 * y] = a[o];
-      rowBuf[2 * y + 1] = sign * a[o + 1];
-    }
-    f.transform(outBuf, rowBuf);
-    for (let y = 0; y < t; y++) {
-      const o = 2 * (y * t + x);
-      a[o] = outBuf[2 * y];
-      a[o + 1] = sign * outBuf[2 * y + 1];
-    }
-  }
-}
+import { fft2d, nextPowerOfTwo as pow2 } from "./fft.js";
 
 /** FFT tile size for a kernel: a power of two several times the kernel, at least 64. */
 export function fftTileSize(kh: number, kw: number): number {
@@ -52,11 +18,9 @@ export function fftConvolveValid(padded: Float64Array, h: number, w: number, ker
   const t = fftTileSize(kh, kw);
   const by = t - kh + 1; // output rows per tile
   const bx = t - kw + 1;
-  const rowBuf = new Float64Array(2 * t);
-  const outBuf = new Float64Array(2 * t);
   const kf = new Float64Array(2 * t * t);
   for (let m = 0; m < kh; m++) for (let n = 0; n < kw; n++) kf[2 * (m * t + n)] = kernel[m * kw + n];
-  fft2(kf, t, false, rowBuf, outBuf);
+  fft2d(kf, t);
   const out = new Float32Array(h * w);
   const tile = new Float64Array(2 * t * t);
   const scale = 1 / (t * t);
@@ -74,7 +38,7 @@ export function fftConvolveValid(padded: Float64Array, h: number, w: number, ker
         for (let x = 0; x < cols; x++) tile[dst + 2 * x] = padded[src + x];
       }
     }
-    fft2(tile, t, false, rowBuf, outBuf);
+    fft2d(tile, t);
     for (let i = 0; i < tile.length; i += 2) {
       const re = tile[i];
       const im = tile[i + 1];
@@ -83,7 +47,7 @@ export function fftConvolveValid(padded: Float64Array, h: number, w: number, ker
       tile[i] = re * kr - im * ki;
       tile[i + 1] = re * ki + im * kr;
     }
-    fft2(tile, t, true, rowBuf, outBuf);
+    fft2d(tile, t, true);
     for (let part = 0; part < 2 && k + part < origins.length; part++) {
       const [oy, ox] = origins[k + part];
       const rows = Math.min(by, h - oy);

@@ -7,14 +7,7 @@
 import type { Plane } from "../image/image.js";
 import { gaussianKernel } from "../image/filters.js";
 import { roundHalfEven } from "../image/resize.js";
-
-function mirror(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * n - 2;
-  let j = i % period;
-  if (j < 0) j += period;
-  return j < n ? j : period - j;
-}
+import { mirrorIndex } from "../image/boundary.js";
 
 interface Taps {
   lo: Int32Array;
@@ -35,8 +28,8 @@ function samplingTaps(n: number, m: number): Taps {
     const f = Math.floor(c);
     lo[i] = f;
     frac[i] = c - f;
-    set.add(mirror(f, n));
-    set.add(mirror(f + 1, n));
+    set.add(mirrorIndex(f, n));
+    set.add(mirrorIndex(f + 1, n));
   }
   const needed = Int32Array.from([...set].sort((a, b) => a - b));
   const slot = new Map<number, number>();
@@ -44,8 +37,8 @@ function samplingTaps(n: number, m: number): Taps {
   const loSlot = new Int32Array(m);
   const hiSlot = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    loSlot[i] = slot.get(mirror(lo[i], n))!;
-    hiSlot[i] = slot.get(mirror(lo[i] + 1, n))!;
+    loSlot[i] = slot.get(mirrorIndex(lo[i], n))!;
+    hiSlot[i] = slot.get(mirrorIndex(lo[i] + 1, n))!;
   }
   return { lo, frac, needed, loSlot, hiSlot };
 }
@@ -83,8 +76,8 @@ export function antialiasedDownsample(plane: Plane, factor: number): Plane {
       // Symmetric kernel: one multiply per pair of rows.
       for (let j = 1; j <= r; j++) {
         const kj = k[r + j];
-        const p = mirror(y - j, h) * w;
-        const q = mirror(y + j, h) * w;
+        const p = mirrorIndex(y - j, h) * w;
+        const q = mirrorIndex(y + j, h) * w;
         for (let x = 0; x < w; x++) acc[x] += kj * (data[p + x] + data[q + x]);
       }
       const o = a * w;
@@ -100,7 +93,7 @@ export function antialiasedDownsample(plane: Plane, factor: number): Plane {
     const k = gaussianKernel(sx, 4);
     const r = (k.length - 1) >> 1;
     const cols = new Int32Array(nx * (2 * r + 1));
-    for (let b = 0; b < nx; b++) for (let j = -r; j <= r; j++) cols[b * (2 * r + 1) + j + r] = mirror(tx.needed[b] + j, w);
+    for (let b = 0; b < nx; b++) for (let j = -r; j <= r; j++) cols[b * (2 * r + 1) + j + r] = mirrorIndex(tx.needed[b] + j, w);
     for (let a = 0; a < ny; a++) {
       const o = a * w;
       for (let b = 0; b < nx; b++) {
