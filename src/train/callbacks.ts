@@ -25,6 +25,8 @@ export interface StepEvent {
   epochs: number;
   step: number;
   steps: number;
+  /** Steps done in the whole run (budget plans re-plan steps per epoch, so epoch x steps does not give it). */
+  globalStep: number;
   loss: number;
   learningRate: number;
   samplesPerSecond: number;

@@ -491,7 +491,7 @@ async function runSteps(run: Run, epoch: number, pairs: PairPlanes[], warm: { st
     // A running estimate of the step time keeps the stop-on-time check honest under load.
     run.speeds.stepSeconds = run.speeds.stepSeconds > 0 ? 0.8 * run.speeds.stepSeconds + 0.2 * dt : dt;
     const remaining = plan.totalSteps - run.state.step;
-    emit(run.callbacks, "onStep", { epoch: epoch + 1, epochs: plan.epochs, step: step + 1, steps, loss, learningRate, samplesPerSecond: settings.batchSize / dt, etaSeconds: remaining * dt });
+    emit(run.callbacks, "onStep", { epoch: epoch + 1, epochs: plan.epochs, step: step + 1, steps, globalStep: run.state.step, loss, learningRate, samplesPerSecond: settings.batchSize / dt, etaSeconds: remaining * dt });
     await yieldToEventLoop();
     if (options.signal?.aborted) {
       run.interrupted = true;
