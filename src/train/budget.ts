@@ -30,6 +30,9 @@ export const WARMUP_MAX_STEPS = 50;
 /** A budget plan keeps at least this many epochs when it can (validation and checkpoints to choose the best from). */
 export const MIN_PLANNED_EPOCHS = 4;
 
+/** The most of an epoch's time its pairs, validation and checkpoint may take: small data get epochs longer than one pass. */
+export const MAX_EPOCH_OVERHEAD = 0.1;
+
 export interface PresetTrainingDefaults {
   /** HR patch side in pixels (rounded up to the model's multiple). */
   patchPx: number;
@@ -114,8 +117,9 @@ export interface PlanInput {
 /**
  * Epochs x steps that fit the budget: the time left after the warm-up, less the calibration at
  * the end, is shared among epochs of (steps x step time + pair making + validation +
- * checkpoint). An epoch covers the data unless that leaves fewer than MIN_PLANNED_EPOCHS
- * epochs; then epochs are shortened. Epoch 1 already holds the warm-up steps and its pairs.
+ * checkpoint). An epoch covers the data (and runs long enough that its overhead is at most
+ * MAX_EPOCH_OVERHEAD of it) unless that leaves fewer than MIN_PLANNED_EPOCHS epochs; then
+ * epochs are shortened. Epoch 1 already holds the warm-up steps and its pairs.
  */
 export function planBudget(input: PlanInput): { epochs: number; stepsPerEpoch: number } {
   const { speeds: m, warmupSteps: k } = input;
@@ -133,7 +137,8 @@ export function planBudget(input: PlanInput): { epochs: number; stepsPerEpoch: n
     const s = Math.max(minSteps, input.stepsPerEpoch);
     return { epochs: Math.max(1, Math.floor(available / (s * step + overhead))), stepsPerEpoch: s };
   }
-  let steps = Math.max(minSteps, input.coverSteps);
+  const overheadSteps = Math.ceil((overhead * (1 - MAX_EPOCH_OVERHEAD)) / MAX_EPOCH_OVERHEAD / step - 1e-9);
+  let steps = Math.max(minSteps, input.coverSteps, overheadSteps);
   let epochs = Math.floor(available / (steps * step + overhead));
   if (epochs < MIN_PLANNED_EPOCHS) {
     epochs = MIN_PLANNED_EPOCHS;

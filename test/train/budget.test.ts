@@ -150,6 +150,8 @@ test("planBudget fits epochs x (steps x step time + per-epoch work) into the tim
   const base = { budgetSeconds: 600, spentSeconds: 10, warmupSteps: 4, speeds, coverSteps: 200 };
   assert.deepEqual(planBudget(base), { epochs: 28, stepsPerEpoch: 200 }); // floor(588.9 / 21)
   assert.deepEqual(planBudget({ ...base, coverSteps: 5000 }), { epochs: 4, stepsPerEpoch: 1462 }); // floor((588.9 / 4 - 1) / 0.1)
+  // Small data: epochs longer than one pass, so that 1 s of per-epoch work is 10 % of an epoch (90 steps).
+  assert.deepEqual(planBudget({ ...base, coverSteps: 10 }), { epochs: 58, stepsPerEpoch: 90 }); // floor(588.9 / 10)
   assert.deepEqual(planBudget({ ...base, epochs: 5 }), { epochs: 5, stepsPerEpoch: 1167 }); // floor((588.9 - 5) / 0.5)
   assert.deepEqual(planBudget({ ...base, stepsPerEpoch: 50 }), { epochs: 98, stepsPerEpoch: 50 }); // floor(588.9 / 6)
   // Too little time for 4 epochs of the warm-up's length: as many as fit, at least 1.
