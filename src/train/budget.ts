@@ -23,8 +23,8 @@ export const LEGACY_PLAN = { epochs: 10, stepsPerEpoch: 20 } as const;
  * first steps run slow while kernels compile and caches fill), at most WARMUP_MAX_STEPS; the
  * speed is the median of the second half.
  */
-export const WARMUP_STEPS = 4;
-export const WARMUP_FRACTION = 0.03;
+export const WARMUP_STEPS = 10;
+export const WARMUP_FRACTION = 0.05;
 export const WARMUP_MAX_STEPS = 50;
 
 /** A budget plan keeps at least this many epochs when it can (validation and checkpoints to choose the best from). */

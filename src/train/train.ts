@@ -94,6 +94,8 @@ export interface TrainResult {
   /** The budget ran out before the plan's last step (the run then finished normally). */
   stoppedOnTime: boolean;
   plan: TrainingPlan;
+  /** Steps done over the whole run (all resumed runs included). */
+  steps: number;
   history: LoopState["history"];
   best: ValidationMetrics | null;
   seconds: number;
@@ -384,55 +386,69 @@ function hasTimeFor(run: Run, seconds: number): boolean {
   return run.clock.elapsed() + seconds + endReserve(run) <= run.clock.deadline;
 }
 
-/** Step 4 (budget runs): warm-up steps at the schedule's first rate, measured, then the plan. */
-async function planRun(run: Run, settings: Settings, epochsGiven: number | undefined, stepsGiven: number | undefined): Promise<void> {
-  const { tf } = run;
-  const coverSteps = stepsToCoverData(run.data.trainSources, settings.patch, settings.batchSize);
-  const budgetSeconds = settings.budgetSeconds!;
-  let t = performance.now();
-  const warm = { pairs: makeEpochPairs(run, 0), steps: 0, lossSum: 0 };
+/** Seconds `work` takes. */
+async function timed(work: () => unknown): Promise<number> {
+  const t = performance.now();
+  await work();
+  return (performance.now() - t) / 1000;
+}
+
+/**
+ * Warm-up (budget runs): epoch 1's pairs and its first steps, at one-cycle's first rate (it
+ * starts flat at lrMax/div, whatever the plan's length turns out to be); returns the step time.
+ */
+async function warmUp(run: Run, budgetSeconds: number, stepsGiven: number | undefined): Promise<{ stepSeconds: number; pairSeconds: number }> {
+  let pairs: PairPlanes[] = [];
+  const pairSeconds = await timed(() => (pairs = makeEpochPairs(run, 0)));
+  const warm = { pairs, steps: 0, lossSum: 0 };
   run.warm = warm;
-  const pairSeconds = (performance.now() - t) / 1000;
-  // The warm-up steps are the plan's first steps; one-cycle starts flat at lrMax/div, so
-  // their rate is the schedule's first whatever the plan's length turns out to be.
-  run.plan = { epochs: 1, stepsPerEpoch: 1, totalSteps: Number.MAX_SAFE_INTEGER, budgetSeconds, coverSteps, kind: "budget" };
   const stepTimes: number[] = [];
   const warmStart = performance.now();
   const enough = () => warm.steps >= WARMUP_STEPS && (performance.now() - warmStart) / 1000 >= WARMUP_FRACTION * budgetSeconds;
   for (; warm.steps < Math.min(WARMUP_MAX_STEPS, stepsGiven ?? WARMUP_MAX_STEPS) && !enough() && !run.options.signal?.aborted; warm.steps++) {
-    t = performance.now();
-    warm.lossSum += (await trainStep(run, warm.pairs, 0, warm.steps)).loss;
-    stepTimes.push((performance.now() - t) / 1000);
+    stepTimes.push(await timed(async () => (warm.lossSum += (await trainStep(run, warm.pairs, 0, warm.steps)).loss)));
     await yieldToEventLoop();
   }
-  const warmupSteps = warm.steps;
-  const measured = stepTimes.slice(Math.max(1, stepTimes.length >> 1)).sort((a, b) => a - b);
-  const stepSeconds = measured.length ? measured[measured.length >> 1] : (stepTimes[0] ?? 0);
-  t = performance.now();
-  await validate(run.model, run.data.validation, settings.loss, settings.batchSize);
-  const validationSeconds = (performance.now() - t) / 1000;
-  // Writing: the best weights and the checkpoint's (plus the optimizer's two moments), timed once.
+  // The first steps run slow (kernels compile, caches fill): the median of the second half.
+  const settled = stepTimes.slice(Math.max(1, stepTimes.length >> 1)).sort((a, b) => a - b);
+  return { stepSeconds: settled.length ? settled[settled.length >> 1] : (stepTimes[0] ?? 0), pairSeconds };
+}
+
+/** The per-epoch and final costs (budget runs): a validation pass, a save (x4 for a checkpoint's), the calibration's prediction. */
+async function measureOverheads(run: Run, settings: Settings): Promise<{ validationSeconds: number; checkpointSeconds: number; finishSeconds: number }> {
+  const { tf } = run;
+  const validationSeconds = await timed(() => validate(run.model, run.data.validation, settings.loss, settings.batchSize));
+  // A checkpoint writes the best weights, the checkpoint's and the optimizer's two moments.
   const probe = mkdtempSync(join(tmpdir(), "pssr-save-probe-"));
-  t = performance.now();
+  let saveSeconds: number;
   try {
-    await run.model.save(probe);
+    saveSeconds = await timed(() => run.model.save(probe));
   } finally {
     rmSync(probe, { recursive: true, force: true });
   }
-  const checkpointSeconds = 4 * ((performance.now() - t) / 1000);
   // The calibration predicts the whole validation images (tiles overlap: about 1.5x the
   // pixels): scaled by pixels from a forward pass over the validation patches.
   const valBatch = run.data.validation.batch;
-  t = performance.now();
-  const x = tf.tensor4d(valBatch.lr, [valBatch.n, valBatch.lrSize, valBatch.lrSize, valBatch.frames]);
-  const y = tf.tidy(() => run.model.apply(x));
-  await y.data();
-  tf.dispose([x, y]);
-  const forwardSeconds = (performance.now() - t) / 1000;
+  const forwardSeconds = await timed(async () => {
+    const x = tf.tensor4d(valBatch.lr, [valBatch.n, valBatch.lrSize, valBatch.lrSize, valBatch.frames]);
+    const y = tf.tidy(() => run.model.apply(x));
+    await y.data();
+    tf.dispose([x, y]);
+  });
   const valPatchPx = valBatch.n * settings.patch * settings.patch;
   const valImagePx = run.data.valPairs.reduce((n, p) => n + p.hr.reduce((m, q) => m + q.height * q.width, 0), 0);
   const finishSeconds = settings.calibration === "none" ? 0 : (1.5 * forwardSeconds * valImagePx) / Math.max(1, valPatchPx);
-  run.speeds = { stepSeconds, pairSeconds, validationSeconds, checkpointSeconds, finishSeconds };
+  return { validationSeconds, checkpointSeconds: 4 * saveSeconds, finishSeconds };
+}
+
+/** Step 4 (budget runs): warm up, measure, plan epochs x steps into the budget. */
+async function planRun(run: Run, settings: Settings, epochsGiven: number | undefined, stepsGiven: number | undefined): Promise<void> {
+  const coverSteps = stepsToCoverData(run.data.trainSources, settings.patch, settings.batchSize);
+  const budgetSeconds = settings.budgetSeconds!;
+  run.plan = { epochs: 1, stepsPerEpoch: 1, totalSteps: Number.MAX_SAFE_INTEGER, budgetSeconds, coverSteps, kind: "budget" };
+  const speeds = await warmUp(run, budgetSeconds, stepsGiven);
+  run.speeds = { ...speeds, ...(await measureOverheads(run, settings)) };
+  const warmupSteps = run.warm!.steps;
   const spentSeconds = run.clock.elapsed();
   const { epochs, stepsPerEpoch } = planBudget({ budgetSeconds, spentSeconds, warmupSteps, speeds: run.speeds, coverSteps, epochs: epochsGiven, stepsPerEpoch: stepsGiven });
   run.plan = { epochs, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch, budgetSeconds, coverSteps, kind: "budget", measured: { ...run.speeds, warmupSteps, secondsBeforePlan: spentSeconds }, replans: 0 };
@@ -587,6 +603,7 @@ function finish(run: Run, startEpoch: number): TrainResult {
     interrupted: run.interrupted,
     stoppedOnTime: run.stoppedOnTime,
     plan: run.plan,
+    steps: state.step,
     history: state.history,
     best: bestEntry?.validation ?? null,
     seconds: run.clock.elapsed(),

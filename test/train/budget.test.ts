@@ -67,7 +67,8 @@ test("a 0.3-minute budget run ends within 10 % of its time, one-cycle laid over 
     // default) at 30 % of the steps, then down to far below it at the end.
     const lrs = [...Array(warm).fill(learningRateAtFraction({ name: "one-cycle", lrMax: 2e-3 }, 0)), ...rates];
     const peak = lrs.indexOf(Math.max(...lrs));
-    assert.ok(peak / stepsRun > 0.2 && peak / stepsRun < 0.4, `peak at step ${peak} of ${stepsRun}`);
+    // Re-planning moves the peak off 30 % when the speed drifts; it stays in the first half.
+    assert.ok(peak / stepsRun > 0.15 && peak / stepsRun < 0.45, `peak at step ${peak} of ${stepsRun}`);
     assert.ok(Math.abs(lrs[peak] - 2e-3) < 1e-4 && Math.abs(lrs[0] - 2e-3 / 25) < 1e-9, `${lrs[0]} .. ${lrs[peak]}`);
     for (let i = 1; i < lrs.length; i++) assert.ok(i <= peak ? lrs[i] >= lrs[i - 1] : lrs[i] <= lrs[i - 1], `rate not one-cycle at step ${i}`);
     if (!r.stoppedOnTime) assert.ok(lrs[lrs.length - 1] < 2e-3 / 100, `last rate ${lrs[lrs.length - 1]}`);

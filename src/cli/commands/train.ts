@@ -272,7 +272,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(
       result.interrupted
         ? `interrupted after ${result.epochsCompleted} complete epochs; resume with --resume (model in ${result.outDir}, backend ${backend})`
-        : `trained ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s on ${backend}${result.stoppedOnTime ? ` (stopped on time, ${result.plan.epochs} planned)` : ""}; model in ${result.outDir}` +
+        : `trained ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s on ${backend}${result.stoppedOnTime ? ` (stopped on time after ${result.steps} of ${result.plan.totalSteps} planned steps)` : ""}; model in ${result.outDir}` +
             (result.best ? ` (best validation PSNR ${result.best.psnr.toFixed(2)} dB vs bilinear ${result.best.bilinearPsnr.toFixed(2)} dB)` : ""),
     );
     return result.interrupted ? 130 : 0;
