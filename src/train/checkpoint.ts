@@ -22,8 +22,6 @@ export interface LoopState {
   step: number;
   /** The plan of the run (absent in checkpoints of older versions). */
   plan?: TrainingPlan;
-  /** Budget plans: the schedule's position at the last re-plan (the rate follows the run's fraction done). */
-  scheduleAnchor?: { step: number; fraction: number };
   /** Wall-clock seconds of the budget used by the runs so far, up to the last checkpoint. */
   budgetUsedSeconds?: number;
 }

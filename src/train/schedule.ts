@@ -34,7 +34,7 @@ export function learningRateAt(s: Schedule, step: number): number {
 
 /**
  * The rate at `fraction` (0..1) of the run: the same one-cycle shape as learningRateAt, for
- * budget runs whose step count is re-planned as the measured speed settles.
+ * budget runs, whose rate follows the fraction of the budget's time used.
  */
 export function learningRateAtFraction(s: Omit<Schedule, "totalSteps">, fraction: number): number {
   if (s.name === "constant") return s.lrMax;

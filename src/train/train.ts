@@ -145,6 +145,8 @@ interface Run {
   clock: Clock;
   /** Running estimates of the loop's costs, for stopping on time. */
   speeds: MeasuredSpeeds;
+  /** The last REPLAN_WINDOW step times (budget plans re-plan from them). */
+  recentStepSeconds: number[];
   /** Epoch 1's pairs, steps and their summed loss when the warm-up made them. */
   warm: { pairs: PairPlanes[]; steps: number; lossSum: number } | null;
   interrupted: boolean;
@@ -341,34 +343,42 @@ async function trainStep(run: Run, pairs: PairPlanes[], epoch: number, step: num
   return { loss, learningRate };
 }
 
-/** Budget plans: the run's fraction done, continued from the last re-plan's anchor to the plan's end. */
+/**
+ * Budget plans: the fraction of the budget's training time used (the end's validation,
+ * checkpoint and calibration excluded). The rate follows time rather than steps, so one-cycle
+ * spans the whole budget however the machine's speed drifts.
+ */
 function fractionDone(run: Run): number {
-  const a = run.state.scheduleAnchor ?? { step: 0, fraction: 0 };
-  return a.fraction + ((run.state.step - a.step) / Math.max(1, run.plan.totalSteps - a.step)) * (1 - a.fraction);
+  // The end's costs as measured when planning: a fixed denominator keeps the rate's path monotone.
+  const m = run.plan.measured;
+  const trainingSeconds = Math.max(1e-3, run.plan.budgetSeconds! - (m ? m.validationSeconds + m.checkpointSeconds + m.finishSeconds : 0));
+  return Math.min(1, (run.clock.usedBefore + run.clock.elapsed()) / trainingSeconds);
 }
 
+/** Budget plans re-plan every this many steps, from the mean of the last REPLAN_WINDOW step times. */
+const REPLAN_EVERY_STEPS = 10;
+const REPLAN_WINDOW = 20;
+
 /**
- * Budget plans, after an epoch: the remaining epochs' steps re-planned from the step time just
- * measured (warm-up steps run slow and the machine's load drifts); the schedule continues from
- * where it is to the new end, so one-cycle's shape spans the whole run.
+ * Budget plans: the steps per epoch of the epochs left (the current one included when it has
+ * started, `doneInEpoch` steps in) re-planned from the step time just measured, so that they
+ * fill the time left after their pairs, validations, checkpoints and the calibration (warm-up
+ * steps run slow and the machine's load drifts), so that the epochs fill the budget.
  */
-function replan(run: Run, stepSeconds: number): void {
+function replan(run: Run, doneInEpoch: number, epochInProgress: boolean): void {
   const { plan, state, speeds } = run;
+  const times = run.recentStepSeconds;
   const epochsLeft = plan.epochs - state.epoch;
-  if (plan.kind !== "budget" || epochsLeft <= 0 || !(stepSeconds > 0)) return;
-  const fraction = fractionDone(run);
-  const { stepsPerEpoch } = planBudget({
-    budgetSeconds: run.clock.deadline,
-    // planBudget counts one epoch's pairs as made; none of the remaining are. The checkpoint follows.
-    spentSeconds: run.clock.elapsed() + speeds.pairSeconds + speeds.checkpointSeconds,
-    warmupSteps: 0,
-    speeds: { ...speeds, stepSeconds },
-    coverSteps: plan.coverSteps,
-    epochs: epochsLeft,
-  });
-  state.scheduleAnchor = { step: state.step, fraction };
+  if (plan.kind !== "budget" || epochsLeft <= 0 || times.length < 3) return;
+  const stepSeconds = times.reduce((a, b) => a + b, 0) / times.length;
+  const pairsToMake = epochInProgress ? epochsLeft - 1 : epochsLeft;
+  // At an epoch's end its own checkpoint is still to be written.
+  const writes = epochsLeft * (speeds.validationSeconds + speeds.checkpointSeconds) + (epochInProgress ? 0 : speeds.checkpointSeconds);
+  const secondsForSteps = run.clock.deadline - run.clock.elapsed() - speeds.finishSeconds - pairsToMake * speeds.pairSeconds - writes;
+  const stepsLeft = Math.max(0, Math.floor(secondsForSteps / stepSeconds));
+  const stepsPerEpoch = Math.max(doneInEpoch + (epochInProgress ? 1 : 0), 1, Math.floor((stepsLeft + doneInEpoch) / epochsLeft));
   plan.stepsPerEpoch = stepsPerEpoch;
-  plan.totalSteps = state.step + epochsLeft * stepsPerEpoch;
+  plan.totalSteps = state.step - doneInEpoch + epochsLeft * stepsPerEpoch;
   plan.replans = (plan.replans ?? 0) + 1;
 }
 
@@ -481,14 +491,13 @@ async function decidePlan(run: Run, settings: Settings): Promise<void> {
 }
 
 /** Step 5, per epoch: steps until the epoch, the budget or an interrupt ends them. */
-async function runSteps(run: Run, epoch: number, pairs: PairPlanes[], warm: { steps: number; lossSum: number } | null): Promise<{ lossSum: number; stepsDone: number; stepSeconds: number }> {
+async function runSteps(run: Run, epoch: number, pairs: PairPlanes[], warm: { steps: number; lossSum: number } | null): Promise<{ lossSum: number; stepsDone: number }> {
   const { plan, options, settings } = run;
-  const steps = plan.stepsPerEpoch;
   // The warm-up steps (budget plans) were epoch 1's first steps.
   let lossSum = warm?.lossSum ?? 0;
   let stepsDone = warm?.steps ?? 0;
-  let stepSecondsSum = 0;
-  for (let step = stepsDone; step < steps; step++) {
+  // plan.stepsPerEpoch is read each step: budget plans re-plan it as they go.
+  for (let step = stepsDone; step < plan.stepsPerEpoch; step++) {
     // An interrupt while the epoch's pairs were being made stops before any step.
     if (options.signal?.aborted) {
       run.interrupted = true;
@@ -503,22 +512,23 @@ async function runSteps(run: Run, epoch: number, pairs: PairPlanes[], warm: { st
     lossSum += loss;
     stepsDone++;
     const dt = (performance.now() - ts) / 1000;
-    stepSecondsSum += dt;
     // A running estimate of the step time keeps the stop-on-time check honest under load.
     run.speeds.stepSeconds = run.speeds.stepSeconds > 0 ? 0.8 * run.speeds.stepSeconds + 0.2 * dt : dt;
+    run.recentStepSeconds = [...run.recentStepSeconds.slice(1 - REPLAN_WINDOW), dt];
+    if (stepsDone % REPLAN_EVERY_STEPS === 0) replan(run, stepsDone, true);
     const remaining = plan.totalSteps - run.state.step;
-    emit(run.callbacks, "onStep", { epoch: epoch + 1, epochs: plan.epochs, step: step + 1, steps, globalStep: run.state.step, loss, learningRate, samplesPerSecond: settings.batchSize / dt, etaSeconds: remaining * dt });
+    emit(run.callbacks, "onStep", { epoch: epoch + 1, epochs: plan.epochs, step: step + 1, steps: plan.stepsPerEpoch, globalStep: run.state.step, loss, learningRate, samplesPerSecond: settings.batchSize / dt, etaSeconds: remaining * dt });
     await yieldToEventLoop();
     if (options.signal?.aborted) {
       run.interrupted = true;
       break;
     }
   }
-  return { lossSum, stepsDone, stepSeconds: stepSecondsSum / Math.max(1, stepsDone - (warm?.steps ?? 0)) };
+  return { lossSum, stepsDone };
 }
 
 /** Step 6, per epoch: validation, the best weights, the checkpoint and the card. */
-async function endEpoch(run: Run, epoch: number, trainLoss: number, startedAt: number, stepsDone: number, stepSeconds: number): Promise<void> {
+async function endEpoch(run: Run, epoch: number, trainLoss: number, startedAt: number, stepsDone: number): Promise<void> {
   const { tf, state, options, settings, plan } = run;
   let t = performance.now();
   const validation = await validate(run.model, run.data.validation, settings.loss, settings.batchSize);
@@ -531,7 +541,7 @@ async function endEpoch(run: Run, epoch: number, trainLoss: number, startedAt: n
   state.history.push({ epoch: epoch + 1, trainLoss, validation });
   state.seconds += (performance.now() - startedAt) / 1000;
   state.budgetUsedSeconds = run.clock.usedBefore + run.clock.elapsed();
-  replan(run, stepSeconds);
+  replan(run, 0, false);
   if (best) {
     state.bestPsnr = validation.psnr;
     await run.model.save(options.outDir);
@@ -566,10 +576,10 @@ async function runEpochs(run: Run): Promise<void> {
       pairSeconds = (performance.now() - tp) / 1000;
     }
     emit(run.callbacks, "onEpochBegin", { epoch: epoch + 1, epochs: run.plan.epochs });
-    const { lossSum, stepsDone, stepSeconds } = await runSteps(run, epoch, pairs, warm);
+    const { lossSum, stepsDone } = await runSteps(run, epoch, pairs, warm);
     // An epoch cut short by the budget still counts when it trained (its steps are in the weights).
     if (run.interrupted || stepsDone === 0) break;
-    await endEpoch(run, epoch, lossSum / stepsDone, te, stepsDone, stepSeconds);
+    await endEpoch(run, epoch, lossSum / stepsDone, te, stepsDone);
     run.speeds.pairSeconds = pairSeconds ?? run.speeds.pairSeconds;
   }
 }
@@ -645,6 +655,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     clock,
     speeds: { stepSeconds: 0, pairSeconds: 0, validationSeconds: 0, checkpointSeconds: 0, finishSeconds: 0 },
     warm: null,
+    recentStepSeconds: [],
     interrupted: false,
     stoppedOnTime: false,
   };

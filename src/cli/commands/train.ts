@@ -28,7 +28,7 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --scale N          1, 2, 4 (default) or 8
   --frames N         1 (default) or 5 (multi-frame: time-lapses or stacks)
   --minutes M        wall-clock budget, default 10: a few warm-up steps measure the speed, then
-                     epochs x steps are planned to fit M minutes (one-cycle over the whole plan;
+                     epochs x steps are planned to fit M minutes (one-cycle over the whole budget;
                      an epoch covers the data: the patches the images hold / batch, shortened
                      to keep at least 4 epochs) and the run stops on time; plan and real time
                      go into the card
