@@ -361,9 +361,9 @@ const REPLAN_WINDOW = 20;
 
 /**
  * Budget plans: the steps per epoch of the epochs left (the current one included when it has
- * started, `doneInEpoch` steps in) re-planned from the step time just measured, so that they
- * fill the time left after their pairs, validations, checkpoints and the calibration (warm-up
- * steps run slow and the machine's load drifts), so that the epochs fill the budget.
+ * started, `doneInEpoch` steps in) re-planned from the step times just measured, to fill the
+ * time left after their pairs, validations, checkpoints and the calibration (warm-up steps
+ * run slow, and the machine's load drifts).
  */
 function replan(run: Run, doneInEpoch: number, epochInProgress: boolean): void {
   const { plan, state, speeds } = run;
