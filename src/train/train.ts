@@ -404,8 +404,8 @@ async function timed(work: () => unknown): Promise<number> {
 }
 
 /**
- * Warm-up (budget runs): epoch 1's pairs and its first steps, at one-cycle's first rate (it
- * starts flat at lrMax/div, whatever the plan's length turns out to be); returns the step time.
+ * Warm-up (budget runs): epoch 1's pairs and its first steps (real training steps, at the
+ * start of one-cycle's warm-up); returns their settled step time and the pairs' time.
  */
 async function warmUp(run: Run, budgetSeconds: number, stepsGiven: number | undefined): Promise<{ stepSeconds: number; pairSeconds: number }> {
   let pairs: PairPlanes[] = [];
