@@ -297,22 +297,9 @@ function bitDepthOf(dtype: DType): number {
   return dtype === "uint8" ? 8 : dtype === "uint16" ? 16 : 0;
 }
 
-/**
- * Fits the `physical` recipe's detector model to one real LR image (its first plane) and checks
- * it: synthesises an LR with the fitted recipe (from `hr` when given, else from a smoothed copy
- * of the real LR) and measures its noise curve with the same estimator and bin edges.
- */
-export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: CalibrateOptions = {}): CalibrationResult {
-  const { plane: lr, dtype } = firstPlane(realLR, "the LR image");
-  assertFinitePlane(lr, "the LR image");
-  const real = estimateNoiseCurve(lr, options.curve);
-  const fit = fitPoissonGaussian(real.points, { offset: options.offset });
-  // A flat curve (no shot noise) still needs a positive gain: make the shot term negligible.
-  const gainAdu = fit.gain > 0 ? fit.gain : Math.max(1e-12, fit.readNoiseVariance * 1e-9);
-  const bitDepth = bitDepthOf(dtype);
-  const seed = options.seed ?? 0;
-
-  const params: Record<string, ParamValue> = {
+/** Step 1: the physical recipe's detector parameters from the fitted noise curve (no intensity mapping yet). */
+function detectorParams(fit: PoissonGaussianFit, gainAdu: number, bitDepth: number): Record<string, ParamValue> {
+  return {
     gainAduPerPhoton: gainAdu,
     offsetAdu: fit.offset,
     readNoiseAdu: Math.sqrt(fit.readNoiseVariance),
@@ -323,55 +310,63 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
     downsample: "area",
     inputRange: "max",
   };
+}
 
-  const repeats = options.syntheticRepeats ?? 4;
-  if (!Number.isInteger(repeats) || repeats < 1) throw invalidArgument(`syntheticRepeats must be a positive integer, got ${repeats}`);
-  let scaleFactor: number | null = null;
-  let synthesize: (seed: number) => Plane;
-  if (hr) {
-    const { plane: hrPlane } = firstPlane(hr, "the HR image");
-    assertFinitePlane(hrPlane, "the HR image");
-    const sy = hrPlane.height / lr.height;
-    const sx = hrPlane.width / lr.width;
-    if (!Number.isInteger(sy) || sy !== sx || sy < 1) {
-      throw new PssrError("shape-mismatch", `HR ${hrPlane.height}x${hrPlane.width} is not an integer multiple of LR ${lr.height}x${lr.width}`);
-    }
-    scaleFactor = sy;
-    // Intensity mapping: LR ~ alpha * blockMean(HR / max(HR)) + beta, by least squares.
-    let hrMax = 0;
-    for (let i = 0; i < hrPlane.data.length; i++) hrMax = Math.max(hrMax, hrPlane.data[i]);
-    const hb = blockMean(hrPlane, sy).data;
-    const u = Float64Array.from(hb, (v) => v / (hrMax || 1));
-    const { slope: alpha, intercept: beta } = fitLine(u, lr.data);
-    // Non-inverted: mean = offset + g*(photons*x + bg); inverted: offset - g*(photons*(1-x) + bg).
-    params.hrPhotonsAtMax = Math.max(1e-6, Math.abs(alpha) / gainAdu);
-    params.backgroundPhotons = Math.max(0, fit.inverted ? (fit.offset - Math.abs(alpha) - beta) / gainAdu : (beta - fit.offset) / gainAdu);
-    synthesize = (sd) => planeOf(crappify(hrPlane, { name: "physical", params }, { scaleFactor: sy, seed: sd }).lr);
-  } else {
-    // Without HR: a smoothed copy of the real LR stands in for the clean mean signal; the fitted
-    // detector turns it into photons and back with noise (the physical recipe's last stage).
-    const proxy = gaussianBlur(lr, 1.5, { mode: "nearest" });
-    const sign = fit.inverted ? -1 : 1;
-    let pMax = 0;
-    for (let i = 0; i < proxy.data.length; i++) {
-      const photons = Math.max(0, (sign * (proxy.data[i] - fit.offset)) / gainAdu);
-      proxy.data[i] = photons;
-      if (photons > pMax) pMax = photons;
-    }
-    params.hrPhotonsAtMax = Math.max(1e-6, pMax);
-    synthesize = (sd) => {
-      const noisy = detectorNoise(
-        proxy,
-        { gainAduPerPhoton: gainAdu, offsetAdu: fit.offset, readNoiseAdu: Math.sqrt(fit.readNoiseVariance), inverted: fit.inverted },
-        Rng.fromSeed(sd),
-      );
-      return bitDepth > 0 ? quantize(noisy, { bitDepth, clip: true }) : noisy;
-    };
+/** The HR/LR size ratio, which must be one integer on both axes. */
+function integerScale(hrPlane: Plane, lr: Plane): number {
+  const sy = hrPlane.height / lr.height;
+  const sx = hrPlane.width / lr.width;
+  if (!Number.isInteger(sy) || sy !== sx || sy < 1) {
+    throw new PssrError("shape-mismatch", `HR ${hrPlane.height}x${hrPlane.width} is not an integer multiple of LR ${lr.height}x${lr.width}`);
   }
-  // The synthetic curve: per-bin mean over several realisations (its expected value).
+  return sy;
+}
+
+/** LR ~ alpha * u + beta by least squares, u = blockMean(HR / max(HR)) on LR's grid. */
+function fitIntensityMap(hrPlane: Plane, lr: Plane, scale: number): { alpha: number; beta: number } {
+  let hrMax = 0;
+  for (let i = 0; i < hrPlane.data.length; i++) hrMax = Math.max(hrMax, hrPlane.data[i]);
+  const hb = blockMean(hrPlane, scale).data;
+  const u = Float64Array.from(hb, (v) => v / (hrMax || 1));
+  const { slope: alpha, intercept: beta } = fitLine(u, lr.data);
+  return { alpha, beta };
+}
+
+/** Step 2 with HR: photons and background from the intensity map; the synthetic LR is the recipe applied to HR. */
+function synthesizerFromHr(hrPlane: Plane, lr: Plane, fit: PoissonGaussianFit, gainAdu: number, params: Record<string, ParamValue>): { scale: number; synthesize: (seed: number) => Plane } {
+  const scale = integerScale(hrPlane, lr);
+  const { alpha, beta } = fitIntensityMap(hrPlane, lr, scale);
+  // Non-inverted: mean = offset + g*(photons*x + bg); inverted: offset - g*(photons*(1-x) + bg).
+  params.hrPhotonsAtMax = Math.max(1e-6, Math.abs(alpha) / gainAdu);
+  params.backgroundPhotons = Math.max(0, fit.inverted ? (fit.offset - Math.abs(alpha) - beta) / gainAdu : (beta - fit.offset) / gainAdu);
+  return { scale, synthesize: (sd) => planeOf(crappify(hrPlane, { name: "physical", params }, { scaleFactor: scale, seed: sd }).lr) };
+}
+
+/**
+ * Step 2 without HR: a smoothed copy of the real LR stands in for the clean mean signal; the
+ * fitted detector turns it into photons and back with noise (the physical recipe's last stage).
+ */
+function synthesizerFromLr(lr: Plane, fit: PoissonGaussianFit, gainAdu: number, bitDepth: number, params: Record<string, ParamValue>): (seed: number) => Plane {
+  const proxy = gaussianBlur(lr, 1.5, { mode: "nearest" });
+  const sign = fit.inverted ? -1 : 1;
+  let pMax = 0;
+  for (let i = 0; i < proxy.data.length; i++) {
+    const photons = Math.max(0, (sign * (proxy.data[i] - fit.offset)) / gainAdu);
+    proxy.data[i] = photons;
+    if (photons > pMax) pMax = photons;
+  }
+  params.hrPhotonsAtMax = Math.max(1e-6, pMax);
+  return (sd) => {
+    const noisy = detectorNoise(proxy, { gainAduPerPhoton: gainAdu, offsetAdu: fit.offset, readNoiseAdu: Math.sqrt(fit.readNoiseVariance), inverted: fit.inverted }, Rng.fromSeed(sd));
+    return bitDepth > 0 ? quantize(noisy, { bitDepth, clip: true }) : noisy;
+  };
+}
+
+/** Step 3: the synthetic curve on the real curve's bins, the per-bin mean over `repeats` realisations (its expected value). */
+function syntheticCurve(synthesize: (seed: number) => Plane, seed: number, repeats: number, binEdges: number[], curve: NoiseCurveOptions | undefined): NoiseCurvePoint[] {
   const sums = new Map<number, NoiseCurvePoint & { n: number }>();
   for (let k = 0; k < repeats; k++) {
-    for (const q of estimateNoiseCurve(synthesize(seed + k), { ...options.curve, binEdges: real.binEdges }).points) {
+    for (const q of estimateNoiseCurve(synthesize(seed + k), { ...curve, binEdges }).points) {
       const acc = sums.get(q.bin);
       if (acc) {
         acc.mean += q.mean;
@@ -381,25 +376,56 @@ export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: Ca
       } else sums.set(q.bin, { ...q, n: 1 });
     }
   }
-  const syn = {
-    points: [...sums.values()]
-      .filter((q) => q.n === repeats)
-      .sort((a, b) => a.bin - b.bin)
-      .map((q) => ({ mean: q.mean / q.n, variance: q.variance / q.n, count: q.count, bin: q.bin })),
-  };
+  return [...sums.values()]
+    .filter((q) => q.n === repeats)
+    .sort((a, b) => a.bin - b.bin)
+    .map((q) => ({ mean: q.mean / q.n, variance: q.variance / q.n, count: q.count, bin: q.bin }));
+}
+
+/** Step 4: the largest relative variance difference over the bins both curves have. */
+function curveMismatch(real: readonly NoiseCurvePoint[], synthetic: readonly NoiseCurvePoint[]): number {
   let mismatch = 0;
-  for (const p of real.points) {
-    const q = syn.points.find((s) => s.bin === p.bin);
+  for (const p of real) {
+    const q = synthetic.find((s) => s.bin === p.bin);
     if (q) mismatch = Math.max(mismatch, Math.abs(q.variance - p.variance) / p.variance);
   }
+  return mismatch;
+}
+
+/**
+ * Fits the `physical` recipe's detector model to one real LR image (its first plane) and checks
+ * it: synthesises an LR with the fitted recipe (from `hr` when given, else from a smoothed copy
+ * of the real LR) and measures its noise curve with the same estimator and bin edges.
+ */
+export function calibrate(realLR: Plane | Image, hr?: Plane | Image, options: CalibrateOptions = {}): CalibrationResult {
+  const { plane: lr, dtype } = firstPlane(realLR, "the LR image");
+  assertFinitePlane(lr, "the LR image");
+  const repeats = options.syntheticRepeats ?? 4;
+  const real = estimateNoiseCurve(lr, options.curve);
+  const fit = fitPoissonGaussian(real.points, { offset: options.offset });
+  // A flat curve (no shot noise) still needs a positive gain: make the shot term negligible.
+  const gainAdu = fit.gain > 0 ? fit.gain : Math.max(1e-12, fit.readNoiseVariance * 1e-9);
+  const bitDepth = bitDepthOf(dtype);
+  const params = detectorParams(fit, gainAdu, bitDepth);
+  if (!Number.isInteger(repeats) || repeats < 1) throw invalidArgument(`syntheticRepeats must be a positive integer, got ${repeats}`);
+  let scaleFactor: number | null = null;
+  let synthesize: (seed: number) => Plane;
+  if (hr) {
+    const { plane: hrPlane } = firstPlane(hr, "the HR image");
+    assertFinitePlane(hrPlane, "the HR image");
+    ({ scale: scaleFactor, synthesize } = synthesizerFromHr(hrPlane, lr, fit, gainAdu, params));
+  } else {
+    synthesize = synthesizerFromLr(lr, fit, gainAdu, bitDepth, params);
+  }
+  const synthetic = syntheticCurve(synthesize, options.seed ?? 0, repeats, real.binEdges, options.curve);
   return {
     recipe: { name: "physical", params },
     scaleFactor,
     fit,
     residual: fit.residual,
     realCurve: real.points,
-    syntheticCurve: syn.points,
-    curveMismatch: mismatch,
+    syntheticCurve: synthetic,
+    curveMismatch: curveMismatch(real.points, synthetic),
   };
 }
 

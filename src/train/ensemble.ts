@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { PssrError, invalidArgument } from "../errors.js";
 import { atomicWriteFileSync } from "../io/atomic.js";
 import { train, type TrainOptions, type TrainResult } from "./train.js";
+import { resolveBudgetMinutes } from "./budget.js";
 
 export const ENSEMBLE_FILE = "ensemble.json";
 
@@ -27,11 +28,14 @@ export function memberSeed(seed: number, k: number): number {
 
 /**
  * Trains `n` members into `options.outDir`/member-1..n, seeds memberSeed(seed, k), one shared
- * split (splitSeed = seed), then writes ensemble.json. Stops at an interrupted member.
+ * split (splitSeed = seed), then writes ensemble.json. Stops at an interrupted member. A
+ * training budget is shared: each member gets budget / n.
  */
 export async function trainEnsemble(options: TrainOptions, n: number, onMember?: (k: number, n: number) => void): Promise<{ results: TrainResult[]; interrupted: boolean }> {
   if (!Number.isInteger(n) || n < 2) throw invalidArgument(`an ensemble needs at least 2 members, got ${n}`);
   const seed = options.seed ?? 0;
+  // A budget is the whole ensemble's: each member gets its share.
+  const budgetMinutes = resolveBudgetMinutes(options);
   mkdirSync(options.outDir, { recursive: true });
   const results: TrainResult[] = [];
   const members: string[] = [];
@@ -39,7 +43,7 @@ export async function trainEnsemble(options: TrainOptions, n: number, onMember?:
   for (let k = 0; k < n; k++) {
     onMember?.(k + 1, n);
     const name = `member-${k + 1}`;
-    const r = await train({ ...options, outDir: join(options.outDir, name), seed: memberSeed(seed, k), splitSeed: options.splitSeed ?? seed, onWarning: k === 0 ? options.onWarning : undefined }); // the same data: warn once
+    const r = await train({ ...options, outDir: join(options.outDir, name), seed: memberSeed(seed, k), ...(budgetMinutes === null ? {} : { budgetMinutes: budgetMinutes / n }), splitSeed: options.splitSeed ?? seed, onWarning: k === 0 ? options.onWarning : undefined }); // the same data: warn once
     results.push(r);
     if (r.interrupted) return { results, interrupted: true };
     members.push(name);

@@ -31,3 +31,17 @@ export function learningRateAt(s: Schedule, step: number): number {
   const rest = Math.max(1, total - warm);
   return cosine(s.lrMax, s.lrMax / finalDiv, Math.min(1, (step - warm) / rest));
 }
+
+/**
+ * The rate at `fraction` (0..1) of the run: the same one-cycle shape as learningRateAt, for
+ * budget runs, whose rate follows the fraction of the budget's time used.
+ */
+export function learningRateAtFraction(s: Omit<Schedule, "totalSteps">, fraction: number): number {
+  if (s.name === "constant") return s.lrMax;
+  const pctStart = s.pctStart ?? 0.3;
+  const div = s.div ?? 25;
+  const finalDiv = s.finalDiv ?? div * 1e4;
+  const p = Math.min(1, Math.max(0, fraction));
+  if (p < pctStart) return cosine(s.lrMax / div, s.lrMax, p / pctStart);
+  return cosine(s.lrMax, s.lrMax / finalDiv, (p - pctStart) / (1 - pctStart));
+}

@@ -117,7 +117,7 @@ export class TrainingMonitor extends Widget<MonitorState> {
       this.pendingStatus = `training ${e.parameters} parameters for ${e.epochs} epochs x ${e.stepsPerEpoch} steps on ${e.backend}`;
     } else if (e.type === "step") {
       this.stepsPerEpoch = e.steps;
-      this.push((e.epoch - 1) * e.steps + e.step, e.loss, e.learningRate);
+      this.push(e.globalStep ?? (e.epoch - 1) * e.steps + e.step, e.loss, e.learningRate); // globalStep: budget runs re-plan steps per epoch
       this.pendingStatus = `epoch ${e.epoch}/${e.epochs}, step ${e.step}/${e.steps}, loss ${fmt(e.loss)}, ${fmt(e.samplesPerSecond)} samples/s, ETA ${Math.round(e.etaSeconds)} s`;
     } else if (e.type === "epoch") {
       const v = e.validation;

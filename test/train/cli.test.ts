@@ -173,3 +173,31 @@ tifffile.imwrite(os.path.join(small, "s2.tif"), a[:16, :16])`,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("pssr train --minutes plans the run to fit the budget; --help states the default; a bad budget is one line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
+  try {
+    const help = runCli(["train", "--help"]);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--minutes M\s+wall-clock budget, default 10: a few warm-up steps measure the speed/);
+    const bad = runCli(["train", "--hr", em, "--out", join(dir, "m0"), "--minutes", "0"]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--minutes must be > 0, got 0/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    const model = join(dir, "m");
+    const started = Date.now();
+    const t = runCli(["train", "--hr", em, "--out", model, "--minutes", "0.15", "--batch", "2", "--patch", "32", "--seed", "2"]);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stderr, /training \d+ parameters on wasm, \d+ epochs x \d+ steps, planned for 0\.150 min/);
+    assert.match(t.stdout, /trained \d+ epochs in [\d.]+ s on wasm/);
+    const card = JSON.parse(readFileSync(join(model, "card.json"), "utf8"));
+    assert.equal(card.training.plan.kind, "budget");
+    assert.equal(card.training.plan.budgetSeconds, 9);
+    assert.ok(card.training.budgetUsedSeconds <= 9 * 1.1, `budget used ${card.training.budgetUsedSeconds} s`);
+    // The process also reads the images and starts the backend: a few seconds on top of the budget.
+    assert.ok(seconds < 9 * 1.1 + 10, `the command took ${seconds} s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

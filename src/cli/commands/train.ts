@@ -27,9 +27,17 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --recipe NAME      crappifier recipe (default pssr-em for scale > 1, care-denoise at scale 1)
   --scale N          1, 2, 4 (default) or 8
   --frames N         1 (default) or 5 (multi-frame: time-lapses or stacks)
-  --epochs N         default 10        --steps N      steps per epoch, default 20
-  --batch N          default 4         --patch P      HR patch side in px, default 64
-  --learning-rate X  peak learning rate > 0, default 1e-3 (one-cycle; --constant-lr for constant)
+  --minutes M        wall-clock budget, default 10: a few warm-up steps measure the speed, then
+                     epochs x steps are planned to fit M minutes (one-cycle over the whole budget;
+                     an epoch covers the data: the patches the images hold / batch, shortened
+                     to keep at least 4 epochs) and the run stops on time; plan and real time
+                     go into the card
+  --epochs N         fix the plan's epochs   --steps N   fix its steps per epoch; with both and
+                     no --minutes the run has that fixed length and no budget
+  --batch N          default per preset: 8 (tiny, small), 4 (pssr)
+  --patch P          HR patch side in px, default per preset: 96 (tiny, small), 128 (pssr)
+  --learning-rate X  peak learning rate > 0, default per preset: 2e-3 (tiny), 1e-3 (small, pssr)
+                     (one-cycle; --constant-lr for constant)
   --weight-decay W  decoupled (AdamW) weight decay, default 0 (fastai/PSSR: 1e-3)
   --loss NAME        mse (default), l1, laplace (with --probabilistic), msssim-l1
   --probabilistic    CARE Laplace head (care architecture)
@@ -41,14 +49,16 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
                      one image's area when only one image/pair is given (a region, no leakage)
   --calibration quantile|factor|none  after training, fit the Laplace scale on the validation
                      data (default quantile: a monotone map; factor: one multiplier); in the card
-  --resume           continue from DIR/checkpoint after an interruption
+  --resume           continue from DIR/checkpoint after an interruption (a budget run continues
+                     its plan with the budget's remaining time)
   --overwrite        train a new model into a DIR that holds one (replaced after the first epoch)
   --pixel-size NM    the HR images' pixel size in nm, recorded in the card (when the files
                      lack it, or to override it); pssr predict then matches inputs to it
   --quiet            no progress display
   --backend NAME     tfjs-node-gpu, tfjs-node, wasm, cpu, webgpu (or PSSR_BACKEND)
   --threads N        compute threads (or PSSR_THREADS; default: the cores this process may use)
-Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise.
+Progress goes to stderr: a bar on a terminal, a line every 2 s otherwise. At the end, a warning
+when the best model is not better than bilinear upsampling on validation (PSNR or SSIM).
 Ctrl-C stops after the current step; the last complete checkpoint stays loadable (and the
 command says when there is none yet: nothing to resume).`;
 
@@ -83,7 +93,8 @@ function formatProgress(e: ProgressEvent): string {
     const v = e.validation;
     return `epoch ${e.epoch}/${e.epochs} train loss ${e.trainLoss.toFixed(4)} val loss ${v.loss.toFixed(4)} PSNR ${v.psnr.toFixed(2)} dB (bilinear ${v.bilinearPsnr.toFixed(2)}) SSIM ${v.ssim.toFixed(3)} (bilinear ${v.bilinearSsim.toFixed(3)})${e.best ? " *best" : ""} ${e.seconds.toFixed(1)} s`;
   }
-  return `training ${e.parameters} parameters on ${e.backend}, ${e.epochs} epochs x ${e.stepsPerEpoch} steps${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ""}`;
+  const budget = e.budgetSeconds ? `, planned for ${(e.budgetSeconds / 60).toPrecision(3)} min` : "";
+  return `training ${e.parameters} parameters on ${e.backend}, ${e.epochs} epochs x ${e.stepsPerEpoch} steps${budget}${e.startEpoch ? `, resuming after epoch ${e.startEpoch}` : ""}`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -98,6 +109,7 @@ export async function run(args: string[]): Promise<number> {
       recipe: { type: "string" },
       scale: { type: "string" },
       frames: { type: "string" },
+      minutes: { type: "string" },
       epochs: { type: "string" },
       steps: { type: "string" },
       batch: { type: "string" },
@@ -130,12 +142,15 @@ export async function run(args: string[]): Promise<number> {
   const scale = intOption(v.scale, "scale", 4, 1, 8);
   const frames = intOption(v.frames, "frames", 1, 1, 5);
   // Every number is checked before any work, so a typo never costs a started run.
-  const epochs = intOption(v.epochs, "epochs", 10, 1);
-  const stepsPerEpoch = intOption(v.steps, "steps", 20, 1);
-  const batchSize = intOption(v.batch, "batch", 4, 1);
-  const patchPx = intOption(v.patch, "patch", 64, 8);
+  // Unset numbers stay undefined: train() fills in the budget plan and the preset's defaults.
+  const given = <T>(value: unknown, parse: () => T): T | undefined => (value === undefined ? undefined : parse());
+  const budgetMinutes = given(v.minutes, () => positiveOption(v.minutes, "minutes"));
+  const epochs = given(v.epochs, () => intOption(v.epochs, "epochs", undefined, 1));
+  const stepsPerEpoch = given(v.steps, () => intOption(v.steps, "steps", undefined, 1));
+  const batchSize = given(v.batch, () => intOption(v.batch, "batch", undefined, 1));
+  const patchPx = given(v.patch, () => intOption(v.patch, "patch", undefined, 8));
   const kernelSize = intOption(v.kernel, "kernel", 3, 3, 5);
-  const learningRate = positiveOption(v["learning-rate"], "learning-rate", 1e-3);
+  const learningRate = given(v["learning-rate"], () => positiveOption(v["learning-rate"], "learning-rate"));
   const weightDecay = numberOption(v["weight-decay"], "weight-decay", 0);
   if (weightDecay < 0) throw invalidArgument(`--weight-decay must be >= 0, got ${weightDecay}`);
   const seed = intOption(v.seed, "seed", 0, 0);
@@ -205,6 +220,7 @@ export async function run(args: string[]): Promise<number> {
       model: modelOptions,
       recipe: lrPaths ? undefined : ((v.recipe as string | undefined) ?? (scale === 1 ? "care-denoise" : "pssr-em")),
       loss: v.loss ? parseLossName(v.loss as string) : undefined,
+      budgetMinutes,
       epochs,
       stepsPerEpoch,
       batchSize,
@@ -246,14 +262,18 @@ export async function run(args: string[]): Promise<number> {
       );
       return 130;
     }
-    if (!result.interrupted && result.startEpoch >= epochs) {
-      console.log(`nothing to train: ${result.outDir} already has ${result.startEpoch} of ${epochs} epochs; give --epochs above ${result.startEpoch} to train more`);
+    if (!result.interrupted && result.epochsCompleted === result.startEpoch) {
+      console.log(
+        result.startEpoch >= result.plan.epochs
+          ? `nothing to train: ${result.outDir} already has ${result.startEpoch} of ${result.plan.epochs} epochs; give --epochs above ${result.startEpoch} to train more`
+          : `nothing to train: the budget of ${result.outDir} is spent (${result.startEpoch} of ${result.plan.epochs} planned epochs); give --minutes for more time`,
+      );
       return 0;
     }
     console.log(
       result.interrupted
         ? `interrupted after ${result.epochsCompleted} complete epochs; resume with --resume (model in ${result.outDir}, backend ${backend})`
-        : `trained ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s on ${backend}; model in ${result.outDir}` +
+        : `trained ${result.epochsCompleted} epochs in ${result.seconds.toFixed(1)} s on ${backend}${result.stoppedOnTime ? ` (stopped on time after ${result.steps} of ${result.plan.totalSteps} planned steps)` : ""}; model in ${result.outDir}` +
             (result.best ? ` (best validation PSNR ${result.best.psnr.toFixed(2)} dB vs bilinear ${result.best.bilinearPsnr.toFixed(2)} dB)` : ""),
     );
     return result.interrupted ? 130 : 0;
