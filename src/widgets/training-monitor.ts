@@ -54,21 +54,8 @@ export class TrainingMonitor extends Widget<MonitorState> {
   private readonly shown: DisplayHandle[] = [];
 
   constructor(options: TrainingMonitorOptions = {}) {
-    super(widgetSpec("TrainingMonitor"), {
-      title: options.title ?? DEFAULTS.title,
-      steps: [],
-      loss: [],
-      lr: [],
-      val_epochs: [],
-      val_psnr: [],
-      val_ssim: [],
-      bilinear_psnr: [],
-      bilinear_ssim: [],
-      preview: null,
-      status: DEFAULTS.status,
-      running: DEFAULTS.running,
-      stop_requested: DEFAULTS.stop_requested,
-    });
+    // A fresh copy of the protocol's initial state: empty curves, no preview, running, not stopped.
+    super(widgetSpec("TrainingMonitor"), { ...structuredClone(DEFAULTS), title: options.title ?? DEFAULTS.title });
     this.intervalMs = options.sendIntervalMs ?? 200;
     this.on("change:stop_requested", (v) => {
       if (v) this.stop();

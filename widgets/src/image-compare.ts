@@ -62,7 +62,7 @@ export class ImageCompareView extends PssrView<"ImageCompare"> {
       this.scheduleDraw();
     });
     this.listenTo(this.model, "change:contrast", () => this.renderOverviews());
-    this.listenTo(this.model, "msg:custom", (content: any, buffers: DataView[]) => this.onCustom(content, buffers));
+    this.listenTo(this.model, "msg:custom", (content: DetailMessage | null, buffers: DataView[]) => this.onCustom(content, buffers));
   }
 
   private panels(): PanelState[] {
@@ -346,10 +346,10 @@ export class ImageCompareView extends PssrView<"ImageCompare"> {
     return p.data[r * p.width + c];
   }
 
-  private onCustom(content: any, buffers: DataView[]): void {
+  private onCustom(content: DetailMessage | null, buffers: DataView[]): void {
     if (content?.type !== "detail") return;
     this.details = this.panels().map(() => null);
-    (content.panels as { index: number; height: number; width: number; factor: number; rect?: Rect }[]).forEach((p, k) => {
+    content.panels.forEach((p, k) => {
       const plane = { data: toFloat32(buffers[k]), height: p.height, width: p.width };
       const [lo, hi] = this.range(p.index);
       this.details[p.index] = { rect: p.rect ?? content.rect, plane, factor: p.factor, canvas: planeToCanvas(plane, lo, hi, this.contrastOf(p.index)?.lut ?? "gray") };
