@@ -83,12 +83,12 @@ export async function demoCoverage(dir: string, modelDir: string, scaleFactor: n
       const hr = getPlane(await readImage(samplePath(rel)));
       images.push(name);
       for (const [k, l] of loaded.entries()) {
-        const norm = l.card?.normalization ?? { method: "percentile" as const, pmin: 2, pmax: 99.8 };
-        const p = predictImage(l.model, lr, { normalization: norm, calibration: null, tilePx: 256, overlapPx: 32 });
+        const p = predictImage(l.model, lr, { normalization: l.card?.normalization, calibration: null, tilePx: 256, overlapPx: 32 });
         const mean = getPlane(p.image);
         if (mean.height !== hr.height || mean.width !== hr.width) throw new PssrError("invalid-argument", `the restoration of ${name} is ${mean.height}x${mean.width}, its ground truth ${hr.height}x${hr.width}`, { file: lrPath });
-        const { low, high } = (p.image.meta?.restoration as { normalization: { low: number; high: number } }).normalization;
-        const truth = truthInOutputUnits(hr, norm.pmin, norm.pmax, low, high);
+        // The percentiles the prediction used (the card's, or predictImage's default) and the input's values at them.
+        const { pmin, pmax, low, high } = (p.image.meta?.restoration as { normalization: { pmin: number; pmax: number; low: number; high: number } }).normalization;
+        const truth = truthInOutputUnits(hr, pmin, pmax, low, high);
         const b = p.scale!.data as Float32Array;
         for (let i = 0; i < truth.length; i++) {
           truthN[k].push(truth[i]);

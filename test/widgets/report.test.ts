@@ -209,6 +209,36 @@ print(json.dumps({"calibrated_0.9": cov(q[0:2]), "raw_0.5": cov(q[2:4])}))`;
     assert.match(look.text!, /intensity quantification/);
   });
 
+  test("pssr report --model with an ensemble folder: the mean of its members' coverage, and the worst member in the table", { timeout: 300_000 }, () => {
+    const demo = join(work, "demo-cov");
+    const ens = join(work, "laplace-ensemble");
+    const em = join(samplesDir, "em", "emdiffuse_demo");
+    const t = runCli(["train", "--hr", join(em, "microns_mouse_cortex_0.tif"), "--hr", join(em, "mouse_liver_0.tif"), "--out", ens, "--arch", "care", "--probabilistic", "--scale", "4", "--epochs", "1", "--steps", "4", "--batch", "4", "--patch", "48", "--ensemble", "2", "--quiet"]);
+    assert.equal(t.status, 0, t.stderr);
+    const report = (model: string, out: string) => {
+      const r = runCli(["report", "--demo-dir", demo, "--model", model, "-o", join(work, out)]);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const calibrated = (stdout: string) => Object.fromEntries([...(/calibrated:\s+(.*)/.exec(stdout)![1].matchAll(/([\d.]+): ([\d.]+)/g))].map((m) => [m[1], Number(m[2])]));
+    const both = report(ens, "ensemble.html");
+    assert.match(both, /mean over 2 members/);
+    const m1 = calibrated(report(join(ens, "member-1"), "m1.html"));
+    const m2 = calibrated(report(join(ens, "member-2"), "m2.html"));
+    const e = calibrated(both);
+    const html = readFileSync(join(work, "ensemble.html"), "utf8");
+    const rows = [...html.matchAll(/<tr><td>([\d.]+)<\/td><td>[\d.]+<\/td><td>([\d.]+)<\/td><td>([\d.]+)<\/td><\/tr>/g)];
+    assert.equal(rows.length, Object.keys(e).length);
+    for (const [, p, mean, worst] of rows) {
+      assert.ok(Math.abs(e[p] - (m1[p] + m2[p]) / 2) <= 1.5e-3, `P ${p}: ensemble ${e[p]} vs members ${m1[p]}, ${m2[p]}`);
+      assert.equal(Number(mean).toFixed(3), e[p].toFixed(3));
+      // The worst member is one of the two, and no nearer to P than the other (printed to 3 decimals).
+      const w = Number(worst);
+      const [self, other] = Math.abs(w - m1[p]) <= 1e-3 ? [m1[p], m2[p]] : [m2[p], m1[p]];
+      assert.ok(Math.abs(w - self) <= 1e-3 && Math.abs(self - Number(p)) >= Math.abs(other - Number(p)) - 1e-3, `P ${p}: worst ${worst} vs members ${m1[p]}, ${m2[p]}`);
+    }
+  });
+
   test("pssr report --model names what is wrong: no Laplace head, no such folder", () => {
     const plain = join(work, "plain-model");
     const em = join(samplesDir, "em", "emdiffuse_demo");
