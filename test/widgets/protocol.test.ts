@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "../helpers.js";
@@ -63,11 +64,12 @@ const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
 test("the browser code type-checks against the protocol; a wrongly typed view does not", { timeout: 120_000 }, () => {
   const ok = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(repoRoot, "widgets", "tsconfig.json")], { encoding: "utf8" });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-  const work = mkdtempSync(join(repoRoot, "widgets", ".typecheck-"));
+  // Outside the repository: absolute paths to the views and their tsconfig.
+  const work = mkdtempSync(join(tmpdir(), "pssr-typecheck-"));
   try {
     writeFileSync(
       join(work, "bad.ts"),
-      `import { PssrView } from "../src/base.js";
+      `import { PssrView } from ${JSON.stringify(join(repoRoot, "widgets", "src", "base.js"))};
 export class BadView extends PssrView<"TrainingMonitor"> {
   render(): void {
     this.push({ running: "yes" });
@@ -79,7 +81,7 @@ export class BadView extends PssrView<"TrainingMonitor"> {
 }
 `,
     );
-    writeFileSync(join(work, "tsconfig.json"), JSON.stringify({ extends: "../tsconfig.json", include: ["bad.ts"] }));
+    writeFileSync(join(work, "tsconfig.json"), JSON.stringify({ extends: join(repoRoot, "widgets", "tsconfig.json"), include: [join(work, "bad.ts")] }));
     const bad = spawnSync(process.execPath, [tsc, "--noEmit", "-p", join(work, "tsconfig.json")], { encoding: "utf8" });
     assert.notEqual(bad.status, 0);
     const lines = bad.stdout.split("\n").filter((l) => l.includes("bad.ts(") && l.includes("error TS"));
