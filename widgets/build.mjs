@@ -1,13 +1,14 @@
 // Builds the widgets' front end from widgets/src, two packagings from one source:
 //   dist/pssr-widgets.js  ES module: html-manager + our views + plotly (offline HTML reports)
 //   dist/pssr-live.js     ES module: the above + @jupyterlab/services (a page talking to a live kernel; tests)
-//   lib/*.js              our sources as plain ES modules, input of the JupyterLab build
+//   lib/plugin.js         our sources and the shared protocol module (src/widgets/protocol.ts) as
+//                         one ES module, npm packages left as imports: input of the JupyterLab build
 //   labextension/         prebuilt JupyterLab 4 / Notebook 7 extension (@jupyter/builder, rspack),
 //                         @jupyter-widgets/base shared as a non-bundled singleton
 // usage: node widgets/build.mjs [--no-labextension]
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,8 +32,8 @@ await build({ ...common, entryPoints: [join(here, "src", "embed.ts")], outfile: 
 await build({ ...common, entryPoints: [join(here, "src", "live.ts")], outfile: join(here, "dist", "pssr-live.js") });
 
 rmSync(join(here, "lib"), { recursive: true, force: true });
-const sources = readdirSync(join(here, "src")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "embed.ts" && f !== "live.ts");
-await build({ entryPoints: sources.map((f) => join(here, "src", f)), outdir: join(here, "lib"), format: "esm", platform: "browser", target: "es2020", bundle: false, logLevel: "warning" });
+// Bundled (our files only): the views import the protocol module from ../src/widgets, outside this package.
+await build({ entryPoints: [join(here, "src", "plugin.ts")], outfile: join(here, "lib", "plugin.js"), format: "esm", platform: "browser", target: "es2020", bundle: true, packages: "external", logLevel: "warning" });
 
 if (!process.argv.includes("--no-labextension")) {
   rmSync(join(here, "labextension"), { recursive: true, force: true });

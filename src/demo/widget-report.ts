@@ -1,6 +1,7 @@
 // The interactive report of a `pssr demo` output folder: per held-out image, an ImageCompare
 // (input, bilinear, the best other restoration, ground truth), the NanoJ-SQUIRREL error map of
-// the best restoration against the low-res input, and single-image FRC curves. Used by
+// the best restoration against the low-res input, and single-image FRC curves; with a model
+// that gives intervals, their coverage on the held-out images (src/demo/coverage.ts). Used by
 // `pssr report --demo-dir` and by the demo itself.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { readImage } from "../io/read.js";
 import { DEMO_HELD_OUT } from "./data.js";
 import { samplePath } from "../paths.js";
 import { ErrorMap, FRCPlot, ImageCompare, writeWidgetReport, type ReportItem } from "../widgets/index.js";
+import { demoCoverage, type DemoCoverage } from "./coverage.js";
 
 interface DemoRow {
   image: string;
@@ -74,17 +76,20 @@ export interface DemoWidgetReportOptions {
   intro?: string;
   /** Trusted HTML placed under the intro (e.g. the metrics table). */
   preambleHtml?: string;
+  /** A Laplace model directory or an ensemble folder of them: adds the coverage of its intervals on the held-out images. */
+  intervalModel?: string;
 }
 
-/** Writes the interactive report of demo folder `dir` to `out`; returns the number of widgets. */
-export async function writeDemoWidgetReport(dir: string, out: string, options: DemoWidgetReportOptions = {}): Promise<number> {
+/** Writes the interactive report of demo folder `dir` to `out`; returns the number of widgets and, with `intervalModel`, the coverage measured. */
+export async function writeDemoWidgetReport(dir: string, out: string, options: DemoWidgetReportOptions = {}): Promise<{ widgets: number; coverage: DemoCoverage | null }> {
   const metrics = readDemoMetrics(dir);
   const items = await demoReportItems(dir, metrics);
   const names = new Set(metrics.rows.map((r) => r.image));
-  await writeWidgetReport(items, out, {
+  const cov = options.intervalModel ? await demoCoverage(dir, options.intervalModel, metrics.scaleFactor) : null;
+  await writeWidgetReport([...items, ...(cov?.items ?? [])], out, {
     title: options.title ?? "pssr-lab: restoration report",
     intro: options.intro ?? `Demo folder ${dir}: ${names.size} held-out image(s), scale factor ${metrics.scaleFactor}.`,
-    preambleHtml: options.preambleHtml,
+    preambleHtml: (options.preambleHtml ?? "") + (cov?.html ?? ""),
   });
-  return items.length;
+  return { widgets: items.length + (cov?.items.length ?? 0), coverage: cov?.coverage ?? null };
 }

@@ -21,11 +21,12 @@ import { DISPLAY_SYMBOL, display, type DisplayHandle, type MimeBundle } from "./
 import { putBuffers, removeBuffers } from "./buffers.js";
 import type { BufferLike } from "./wire.js";
 import { randomUUID } from "node:crypto";
+import { WIDGET_VIEW_MIME } from "./widget-mime.js";
 
 export const WIDGET_PROTOCOL_VERSION = "2.1.0";
 export const WIDGET_TARGET = "jupyter.widget";
 export const WIDGET_CONTROL_TARGET = "jupyter.widget.control";
-export const WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json";
+export { WIDGET_VIEW_MIME };
 
 /** Which front-end classes render the model (the `_model_*` / `_view_*` state keys). */
 export interface WidgetModelSpec {

@@ -1,4 +1,4 @@
-// What every kernel-side pssr widget shares: the front-end module it names, planes as binary
+// What every kernel-side pssr widget shares: the front-end classes it names, planes as binary
 // state ({data: Float32Array, height, width}: the data travels as a raw buffer, never base64),
 // and pyramid levels (block means) so a large image is sent at the resolution the view needs.
 import type { Image, Plane } from "../image/image.js";
@@ -7,20 +7,13 @@ import { invalidArgument } from "../errors.js";
 import { percentiles } from "../image/percentile.js";
 import { grayPng } from "../io/write.js";
 import type { WidgetModelSpec } from "../kernel/widget.js";
+import { widgetClassNames, type PlaneState, type WidgetName } from "./protocol.js";
 
-/** The front-end module (widgets/src/version.ts). */
-export const WIDGET_MODULE = "pssr-lab-widgets";
-export const WIDGET_MODULE_VERSION = "0.1.0";
+export type { PlaneState } from "./protocol.js";
 
-export function widgetSpec(name: string): WidgetModelSpec {
-  return { modelName: `${name}Model`, modelModule: WIDGET_MODULE, modelModuleVersion: WIDGET_MODULE_VERSION, viewName: `${name}View` };
-}
-
-/** A plane as widget state: float32 samples (a binary buffer) plus its shape. */
-export interface PlaneState {
-  data: Float32Array;
-  height: number;
-  width: number;
+export function widgetSpec(name: WidgetName): WidgetModelSpec {
+  const c = widgetClassNames(name);
+  return { modelName: c.modelName, modelModule: c.module, modelModuleVersion: c.moduleVersion, viewName: c.viewName };
 }
 
 export function isImage(x: unknown): x is Image {

@@ -8,7 +8,12 @@ import { invalidArgument } from "../errors.js";
 import { kymograph, type KymographResult, type Point } from "../metrics/kymograph.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
-import { planeState, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
+import { planeState, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type KymographState } from "./protocol.js";
+
+export type { KymographState } from "./protocol.js";
+
+const DEFAULTS = DEFAULT_STATES.Kymograph;
 
 export interface KymographSeries {
   name: string;
@@ -22,19 +27,6 @@ export interface KymographWidgetOptions {
   reduce?: "mean" | "max";
   frameIndex?: number;
   viewSizePx?: number;
-}
-
-export interface KymographState {
-  frame: PlaneState;
-  frame_index: number;
-  n_frames: number;
-  polyline: [number, number][];
-  width_px: number;
-  reduce: "mean" | "max";
-  kymographs: (PlaneState & { name: string })[];
-  length_px: number;
-  status: string;
-  view_size_px: number;
 }
 
 export class Kymograph extends Widget<KymographState> {
@@ -51,12 +43,12 @@ export class Kymograph extends Widget<KymographState> {
       frame_index: frameIndex,
       n_frames: n,
       polyline: [],
-      width_px: options.widthPx ?? 1,
-      reduce: options.reduce ?? "mean",
+      width_px: options.widthPx ?? DEFAULTS.width_px,
+      reduce: options.reduce ?? DEFAULTS.reduce,
       kymographs: [],
       length_px: 0,
-      status: "draw a line on the frame",
-      view_size_px: options.viewSizePx ?? 384,
+      status: DEFAULTS.status,
+      view_size_px: options.viewSizePx ?? DEFAULTS.view_size_px,
     });
     this.series = [...series];
     this.on("change:polyline", () => this.compute());
@@ -74,7 +66,7 @@ export class Kymograph extends Widget<KymographState> {
     const line = this.get("polyline") ?? [];
     if (line.length < 2) {
       this.results = [];
-      this.set({ kymographs: [], length_px: 0, status: "draw a line on the frame" });
+      this.set({ kymographs: [], length_px: 0, status: DEFAULTS.status });
       return;
     }
     const w0 = imageWidth(this.series[0].stack);

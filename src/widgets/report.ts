@@ -15,6 +15,7 @@ import { atomicWriteFile } from "../io/atomic.js";
 import { removeBuffers } from "../kernel/buffers.js";
 import type { Widget } from "../kernel/widget.js";
 import { packageRoot } from "../paths.js";
+import { WIDGET_STATE_MIME, WIDGET_VIEW_MIME } from "./protocol.js";
 
 export interface ReportItem {
   widget: Widget<any>;
@@ -37,7 +38,7 @@ export interface WidgetReportOptions {
   compress?: boolean;
 }
 
-export const WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json";
+export { WIDGET_STATE_MIME };
 
 type WidgetStateDoc = { version_major: 2; version_minor: 0; state: Record<string, any> };
 
@@ -159,7 +160,7 @@ export function renderWidgetReport(items: readonly (ReportItem | Widget<any>)[],
       const view = scriptJson({ model_id: it.widget.modelId, version_major: 2, version_minor: 0 });
       return (
         `<section>${it.heading ? `<h2>${escapeHtml(it.heading)}</h2>` : ""}` +
-        `<script type="application/vnd.jupyter.widget-view+json">${view}</script>` +
+        `<script type="${WIDGET_VIEW_MIME}">${view}</script>` +
         `${it.caption ? `<p class="caption">${escapeHtml(it.caption)}</p>` : ""}</section>`
       );
     })

@@ -16,11 +16,12 @@ export const artifactsDir = join(repoRoot, "test-artifacts", "widgets");
 
 export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"];
 
-/** Builds widgets/dist when it is missing or older than widgets/src. */
+/** Builds widgets/dist when it is missing or older than widgets/src or the protocol module it bundles. */
 export function ensureWidgetBundle(): void {
   const dist = join(repoRoot, "widgets", "dist", "pssr-live.js");
   const src = join(repoRoot, "widgets", "src");
-  const newest = Math.max(...readdirSync(src).map((f) => statSync(join(src, f)).mtimeMs));
+  const shared = [join(repoRoot, "src", "widgets", "protocol.ts"), join(repoRoot, "src", "kernel", "widget-mime.ts")];
+  const newest = Math.max(...readdirSync(src).map((f) => statSync(join(src, f)).mtimeMs), ...shared.map((f) => statSync(f).mtimeMs));
   if (existsSync(dist) && statSync(dist).mtimeMs >= newest && existsSync(join(repoRoot, "widgets", "dist", "pssr-widgets.js"))) return;
   const r = spawnSync(process.execPath, [join(repoRoot, "widgets", "build.mjs"), "--no-labextension"], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`widgets build failed: ${r.stdout}\n${r.stderr}`);

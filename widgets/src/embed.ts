@@ -4,7 +4,7 @@
 // <script type="application/vnd.jupyter.widget-view+json"> placeholders.
 import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager.js";
 import * as widgetExports from "./index.js";
-import { MODULE_NAME } from "./version.js";
+import { WIDGET_MODULE as MODULE_NAME, WIDGET_STATE_MIME as STATE_MIME, WIDGET_VIEW_MIME as VIEW_MIME } from "../../src/widgets/protocol.js";
 
 export * from "./index.js";
 export { HTMLManager };
@@ -15,8 +15,6 @@ export function loader(moduleName: string): Promise<any> {
   return Promise.reject(new Error(`module ${moduleName} is not bundled with pssr-lab`));
 }
 
-const STATE_MIME = "application/vnd.jupyter.widget-state+json";
-const VIEW_MIME = "application/vnd.jupyter.widget-view+json";
 
 /** Renders the widget state embedded in `root` (default: the document); resolves when every view is attached. */
 export async function renderEmbedded(root: ParentNode = document): Promise<number> {

@@ -2,22 +2,12 @@
 // finish; the kernel computes the kymograph along it for every series (LR, restored, HR...)
 // and sends them back side by side. Band width and mean/max are controls kept in the model.
 import { modelClass, PssrView } from "./base.js";
+import type { KymographState } from "../../src/widgets/protocol.js";
 import { h, percentiles, planeToCanvas, toPlane, type FloatPlane, type PlaneMsg } from "./common.js";
 
-export const KymographModel = modelClass("KymographModel", "KymographView", {
-  frame: null,
-  frame_index: 0,
-  n_frames: 1,
-  polyline: [],
-  width_px: 1,
-  reduce: "mean",
-  kymographs: [],
-  length_px: 0,
-  status: "draw a line on the frame",
-  view_size_px: 384,
-});
+export const KymographModel = modelClass("Kymograph");
 
-export class KymographView extends PssrView {
+export class KymographView extends PssrView<"Kymograph"> {
   private frame: FloatPlane | null = null;
   private frameCanvas: HTMLCanvasElement | null = null;
   private canvas!: HTMLCanvasElement;
@@ -26,7 +16,7 @@ export class KymographView extends PssrView {
   private status!: HTMLDivElement;
 
   render(): void {
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     this.canvas = h("canvas", { className: "pssr-canvas pssr-frame", width: size, height: size });
     this.kymoRow = h("div", { className: "pssr-row" });
     this.status = h("div", { className: "pssr-stats" });
@@ -36,7 +26,7 @@ export class KymographView extends PssrView {
     const showWidth = () => (widthValue.textContent = `${width.value} px`);
     width.addEventListener("input", showWidth);
     width.addEventListener("change", () => this.push({ width_px: Number(width.value) }));
-    const reduce = h("select", { className: "pssr-reduce", onchange: (e: Event) => this.push({ reduce: (e.target as HTMLSelectElement).value }) }, h("option", { value: "mean", textContent: "mean" }), h("option", { value: "max", textContent: "max" }));
+    const reduce = h("select", { className: "pssr-reduce", onchange: (e: Event) => this.push({ reduce: (e.target as HTMLSelectElement).value as KymographState["reduce"] }) }, h("option", { value: "mean", textContent: "mean" }), h("option", { value: "max", textContent: "max" }));
     reduce.value = this.model.get("reduce");
     const frame = h("input", { type: "range", min: 0, max: Math.max(0, this.model.get("n_frames") - 1), step: 1, value: this.model.get("frame_index"), className: "pssr-frame-index" });
     const frameValue = h("span", { className: "pssr-value pssr-frame-value" });
@@ -101,7 +91,7 @@ export class KymographView extends PssrView {
     if (!this.frame) return;
     const [lo, hi] = percentiles(this.frame.data, [0.5, 99.8]);
     this.frameCanvas = planeToCanvas(this.frame, lo, hi, "gray");
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     this.canvas.width = size;
     this.canvas.height = Math.round((size * this.frame.height) / this.frame.width);
     this.drawFrame();
@@ -117,7 +107,7 @@ export class KymographView extends PssrView {
     const line = (pts: [number, number][], color: string) => {
       if (pts.length === 0) return;
       ctx.strokeStyle = color;
-      ctx.lineWidth = Math.max(1.5, (this.model.get("width_px") as number) * sx);
+      ctx.lineWidth = Math.max(1.5, this.model.get("width_px") * sx);
       ctx.globalAlpha = 0.7;
       ctx.beginPath();
       pts.forEach(([x, y], i) => (i ? ctx.lineTo((x + 0.5) * sx, (y + 0.5) * sy) : ctx.moveTo((x + 0.5) * sx, (y + 0.5) * sy)));

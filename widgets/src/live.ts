@@ -5,6 +5,7 @@ import * as base from "@jupyter-widgets/base";
 import { HTMLManager } from "@jupyter-widgets/html-manager/lib/htmlmanager.js";
 import { KernelManager, ServerConnection } from "@jupyterlab/services";
 import { loader } from "./embed.js";
+import { WIDGET_VIEW_MIME } from "../../src/widgets/protocol.js";
 
 export * from "./index.js";
 
@@ -58,8 +59,8 @@ export async function connect(options: { baseUrl: string; token: string; kernelN
         out.updates.push(Object.keys(c.data).sort());
       } else if (t === "error") {
         out.error = `${c.ename}: ${c.evalue}\n${(c.traceback ?? []).join("\n")}`;
-      } else if ((t === "display_data" || t === "execute_result") && c.data["application/vnd.jupyter.widget-view+json"]) {
-        const spec = c.data["application/vnd.jupyter.widget-view+json"];
+      } else if ((t === "display_data" || t === "execute_result") && c.data[WIDGET_VIEW_MIME]) {
+        const spec = c.data[WIDGET_VIEW_MIME];
         const div = document.createElement("div");
         div.className = "pssr-widget-host";
         div.dataset.modelId = spec.model_id;

@@ -2,7 +2,7 @@
 // @jupyter-widgets/jupyterlab-manager (shared singleton @jupyter-widgets/base).
 import { IJupyterWidgetRegistry } from "@jupyter-widgets/base";
 import * as widgetExports from "./index.js";
-import { MODULE_NAME, MODULE_VERSION } from "./version.js";
+import { WIDGET_MODULE as MODULE_NAME, WIDGET_MODULE_VERSION as MODULE_VERSION } from "../../src/widgets/protocol.js";
 
 const plugin = {
   id: `${MODULE_NAME}:plugin`,

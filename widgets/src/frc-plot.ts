@@ -2,25 +2,10 @@
 // bundled). Choosing another threshold asks the kernel to recompute (it holds the images).
 import Plotly from "plotly.js-basic-dist-min";
 import { modelClass, PssrView } from "./base.js";
+import type { FrcCurveState as Curve, FrcPlotState } from "../../src/widgets/protocol.js";
 import { formatNumber, h, mergeLayout, PLOT_CONFIG, plotTheme } from "./common.js";
 
-interface Curve {
-  name: string;
-  freq: number[];
-  frc: number[];
-  threshold: number[];
-  crossing: number | null;
-  resolution_px: number | null;
-  resolution_nm: number | null;
-}
-
-export const FRCPlotModel = modelClass("FRCPlotModel", "FRCPlotView", {
-  title: "Fourier ring correlation",
-  curves: [],
-  threshold: "1/7",
-  thresholds: ["1/7", "half-bit", "one-bit", "3sigma"],
-  pixel_size_nm: null,
-});
+export const FRCPlotModel = modelClass("FRCPlot");
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
 
@@ -28,13 +13,13 @@ function sameNumbers(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= 1e-9 * Math.max(1, Math.abs(v)));
 }
 
-export class FRCPlotView extends PssrView {
+export class FRCPlotView extends PssrView<"FRCPlot"> {
   private plot!: HTMLDivElement;
   private summary!: HTMLDivElement;
   private title!: HTMLDivElement;
 
   render(): void {
-    const sel = h("select", { className: "pssr-threshold", onchange: (e: Event) => this.push({ threshold: (e.target as HTMLSelectElement).value }) }, ...(this.model.get("thresholds") as string[]).map((t) => h("option", { value: t, textContent: t })));
+    const sel = h("select", { className: "pssr-threshold", onchange: (e: Event) => this.push({ threshold: (e.target as HTMLSelectElement).value as FrcPlotState["threshold"] }) }, ...this.model.get("thresholds").map((t) => h("option", { value: t, textContent: t })));
     sel.value = this.model.get("threshold");
     this.plot = h("div", { className: "pssr-plot", style: { width: "640px", height: "320px" } });
     this.summary = h("div", { className: "pssr-stats" });
@@ -56,7 +41,7 @@ export class FRCPlotView extends PssrView {
 
   private draw(): void {
     const curves: Curve[] = this.model.get("curves") ?? [];
-    const thr = this.model.get("threshold") as string;
+    const thr = this.model.get("threshold");
     const data: any[] = [];
     const shapes: any[] = [];
     // Threshold curves that are the same for every curve (1/7 always; the others for images of

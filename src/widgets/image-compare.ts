@@ -1,6 +1,6 @@
 // ImageCompare: 2 to 4 images side by side or as a swipe, with one synchronised viewport,
 // per-panel contrast and LUT, a pixel readout in physical units and a scale bar
-// (view: widgets/src/imagecompare.ts). Each image is sent at the pyramid level whose longer
+// (view: widgets/src/image-compare.ts). Each image is sent at the pyramid level whose longer
 // side fits `overviewPx`; when the front end zooms in (state `view`, fractions of the field),
 // the kernel answers with a custom "detail" message: the visible crop of every panel at the
 // level the view needs, as binary buffers. An 8192x8192 restoration thus costs one 1024x1024
@@ -10,6 +10,11 @@ import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
 import { asPlane, levelFactor, pixelSizeNmOf, pyramidCrop, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type DetailMessage, type ImageCompareState, type PanelContrast, type PanelState, type ViewRect } from "./protocol.js";
+
+export type { ImageCompareState, ViewRect } from "./protocol.js";
+
+const DEFAULTS = DEFAULT_STATES.ImageCompare;
 
 export interface CompareImage {
   name: string;
@@ -31,38 +36,11 @@ export interface ImageCompareOptions {
   lut?: string;
 }
 
-export interface ViewRect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-interface PanelState {
-  name: string;
-  data: Float32Array;
-  height: number;
-  width: number;
-  factor: number;
-  full_height: number;
-  full_width: number;
-  pixel_size_nm: number | null;
-}
-
-export interface ImageCompareState {
-  panels: PanelState[];
-  mode: "side" | "swipe";
-  view: ViewRect;
-  contrast: { mode: string; lo: number; hi: number; p_lo: number; p_hi: number; lut: string }[];
-  view_size_px: number;
-  swipe: number;
-}
-
 export class ImageCompare extends Widget<ImageCompareState> {
   private readonly full: Plane[];
   /** How many detail messages were sent, and what the last one held (for tests and curiosity). */
   detailsSent = 0;
-  lastDetail: { index: number; height: number; width: number; factor: number; rect: ViewRect }[] = [];
+  lastDetail: DetailMessage["panels"] = [];
 
   constructor(images: readonly CompareImage[], options: ImageCompareOptions = {}) {
     if (!Array.isArray(images) || images.length < 1 || images.length > 4) throw invalidArgument(`ImageCompare takes 1 to 4 images, got ${images?.length}`);
@@ -90,14 +68,14 @@ export class ImageCompare extends Widget<ImageCompareState> {
         pixel_size_nm: own ?? (refNm !== null ? (refNm * widest) / p.width : null),
       };
     });
-    const c = { mode: options.contrast ?? "percentile", lo: 0, hi: 1, p_lo: 0.5, p_hi: 99.8, lut: options.lut ?? "gray" };
+    const c: PanelContrast = { mode: options.contrast ?? "percentile", lo: 0, hi: 1, p_lo: 0.5, p_hi: 99.8, lut: options.lut ?? "gray" };
     super(widgetSpec("ImageCompare"), {
       panels,
-      mode: options.mode ?? "side",
-      view: { x0: 0, y0: 0, x1: 1, y1: 1 },
+      mode: options.mode ?? DEFAULTS.mode,
+      view: { ...DEFAULTS.view },
       contrast: panels.map(() => ({ ...c })),
-      view_size_px: options.viewSizePx ?? 384,
-      swipe: 0.5,
+      view_size_px: options.viewSizePx ?? DEFAULTS.view_size_px,
+      swipe: DEFAULTS.swipe,
     });
     this.full = full;
     this.on("change:view", (v, _old, source) => {
@@ -114,7 +92,7 @@ export class ImageCompare extends Widget<ImageCompareState> {
   private sendDetail(v: ViewRect): void {
     const viewPx = this.get("view_size_px");
     const panels = this.get("panels");
-    const out: { index: number; height: number; width: number; factor: number; rect: ViewRect }[] = [];
+    const out: DetailMessage["panels"] = [];
     const buffers: Float32Array[] = [];
     this.full.forEach((p, i) => {
       const visible = Math.max(1, (v.x1 - v.x0) * p.width);
@@ -132,7 +110,8 @@ export class ImageCompare extends Widget<ImageCompareState> {
     });
     this.detailsSent++;
     this.lastDetail = out;
-    this.send({ type: "detail", rect: v, panels: out }, buffers);
+    const message: DetailMessage = { type: "detail", rect: v, panels: out };
+    this.send(message, buffers);
   }
   /** The live view, plus a static PNG and a text line for where it cannot be drawn (a saved notebook without widget state, GitHub, nbconvert). */
   override [DISPLAY_SYMBOL](): MimeBundle {

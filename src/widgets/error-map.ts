@@ -1,12 +1,17 @@
 // ErrorMap: NanoJ-SQUIRREL's error map of a restoration against a reference, with a colour bar
-// and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/errormap.ts).
+// and the RSE / RSP readouts (metrics/errormap.ts computes it; view: widgets/src/error-map.ts).
 import type { Image, Plane } from "../image/image.js";
 import { errorMap, type ErrorMapOptions, type ErrorMapResult } from "../metrics/errormap.js";
 import { blockMean } from "../image/block-mean.js";
 import { invalidArgument } from "../errors.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
-import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type ErrorMapState } from "./protocol.js";
+
+export type { ErrorMapState } from "./protocol.js";
+
+const DEFAULTS = DEFAULT_STATES.ErrorMap;
 
 export interface ErrorMapWidgetOptions extends ErrorMapOptions {
   title?: string;
@@ -28,23 +33,6 @@ export interface ErrorMapWidgetOptions extends ErrorMapOptions {
   flagPercentile?: number;
 }
 
-export interface ErrorMapState {
-  title: string;
-  map: PlaneState;
-  rse: number;
-  rsp: number;
-  sigma_px: number;
-  alpha: number;
-  beta: number;
-  at_upper_bound: boolean;
-  lut: string;
-  vmax_percentile: number;
-  view_size_px: number;
-  flag_map: PlaneState | null;
-  flag_label: string;
-  flag_percentile: number;
-}
-
 export class ErrorMap extends Widget<ErrorMapState> {
   readonly result: ErrorMapResult;
 
@@ -62,7 +50,7 @@ export class ErrorMap extends Widget<ErrorMapState> {
       flag = blockMean(u, k);
     }
     super(widgetSpec("ErrorMap"), {
-      title: options.title ?? "error map (NanoJ-SQUIRREL)",
+      title: options.title ?? DEFAULTS.title,
       map: planeState(f > 1 ? pyramidCrop(m, f) : m),
       rse: result.rse,
       rsp: result.rsp,
@@ -70,12 +58,12 @@ export class ErrorMap extends Widget<ErrorMapState> {
       alpha: result.alpha,
       beta: result.beta,
       at_upper_bound: result.atUpperBound,
-      lut: options.lut ?? "magma",
-      vmax_percentile: options.vmaxPercentile ?? 99.5,
-      view_size_px: options.viewSizePx ?? 384,
+      lut: options.lut ?? DEFAULTS.lut,
+      vmax_percentile: options.vmaxPercentile ?? DEFAULTS.vmax_percentile,
+      view_size_px: options.viewSizePx ?? DEFAULTS.view_size_px,
       flag_map: flag ? planeState(f > 1 ? pyramidCrop(flag, f) : flag) : null,
-      flag_label: options.uncertaintyLabel ?? "uncertainty",
-      flag_percentile: options.flagPercentile ?? 90,
+      flag_label: options.uncertaintyLabel ?? DEFAULTS.flag_label,
+      flag_percentile: options.flagPercentile ?? DEFAULTS.flag_percentile,
     });
     this.result = result;
   }

@@ -3,24 +3,9 @@
 import { modelClass, PssrView } from "./base.js";
 import { colorBar, formatNumber, h, percentiles, planeToCanvas, themeColors, toPlane, type FloatPlane } from "./common.js";
 
-export const ErrorMapModel = modelClass("ErrorMapModel", "ErrorMapView", {
-  title: "error map (NanoJ-SQUIRREL)",
-  map: null,
-  rse: 0,
-  rsp: 0,
-  sigma_px: 0,
-  alpha: 1,
-  beta: 0,
-  at_upper_bound: false,
-  lut: "magma",
-  vmax_percentile: 99.5,
-  view_size_px: 384,
-  flag_map: null,
-  flag_label: "uncertainty",
-  flag_percentile: 90,
-});
+export const ErrorMapModel = modelClass("ErrorMap");
 
-export class ErrorMapView extends PssrView {
+export class ErrorMapView extends PssrView<"ErrorMap"> {
   private plane: FloatPlane | null = null;
   private row!: HTMLDivElement;
   private stats!: HTMLDivElement;
@@ -61,13 +46,13 @@ export class ErrorMapView extends PssrView {
     const p = this.plane;
     this.row.replaceChildren();
     if (!p) return;
-    const pct = this.model.get("vmax_percentile") as number;
+    const pct = this.model.get("vmax_percentile");
     this.slider.value = String(pct);
     this.sliderValue.textContent = pct.toFixed(1);
     const [vmax] = percentiles(p.data, [pct]);
-    const lutName = this.model.get("lut") as string;
+    const lutName = this.model.get("lut");
     const src = planeToCanvas(p, 0, vmax, lutName);
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     const canvas = h("canvas", { className: "pssr-canvas", width: size, height: Math.round((size * p.height) / p.width) });
     const ctx = canvas.getContext("2d")!;
     ctx.imageSmoothingEnabled = false;

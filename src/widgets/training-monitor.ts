@@ -1,6 +1,6 @@
 // TrainingMonitor: live loss, learning rate and validation PSNR/SSIM (model against bilinear)
 // curves, the current prediction on a fixed validation patch, and a stop button (view:
-// widgets/src/monitor.ts). Feed it the training loop's progress events:
+// widgets/src/training-monitor.ts). Feed it the training loop's progress events:
 //
 //   const monitor = new TrainingMonitor();  monitor.display();
 //   await train({ ..., onProgress: monitor.progress, signal: monitor.signal });
@@ -12,7 +12,12 @@
 import type { Image, Plane } from "../image/image.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, display, type DisplayHandle, type MimeBundle } from "../kernel/display.js";
-import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
+import { asPlane, levelFactor, planeState, pyramidCrop, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type MonitorState } from "./protocol.js";
+
+export type { MonitorState } from "./protocol.js";
+
+const DEFAULTS = DEFAULT_STATES.TrainingMonitor;
 
 /** The generic event: any field may be missing. */
 export interface MonitorEvent {
@@ -34,22 +39,6 @@ export interface TrainingMonitorOptions {
   sendIntervalMs?: number;
 }
 
-export interface MonitorState {
-  title: string;
-  steps: number[];
-  loss: number[];
-  lr: number[];
-  val_epochs: number[];
-  val_psnr: number[];
-  val_ssim: number[];
-  bilinear_psnr: number[];
-  bilinear_ssim: number[];
-  preview: PlaneState | null;
-  status: string;
-  running: boolean;
-  stop_requested: boolean;
-}
-
 type Series = "steps" | "loss" | "lr" | "val_epochs" | "val_psnr" | "val_ssim" | "bilinear_psnr" | "bilinear_ssim";
 
 export class TrainingMonitor extends Widget<MonitorState> {
@@ -65,21 +54,8 @@ export class TrainingMonitor extends Widget<MonitorState> {
   private readonly shown: DisplayHandle[] = [];
 
   constructor(options: TrainingMonitorOptions = {}) {
-    super(widgetSpec("TrainingMonitor"), {
-      title: options.title ?? "training",
-      steps: [],
-      loss: [],
-      lr: [],
-      val_epochs: [],
-      val_psnr: [],
-      val_ssim: [],
-      bilinear_psnr: [],
-      bilinear_ssim: [],
-      preview: null,
-      status: "waiting for the first step",
-      running: true,
-      stop_requested: false,
-    });
+    // A fresh copy of the protocol's initial state: empty curves, no preview, running, not stopped.
+    super(widgetSpec("TrainingMonitor"), { ...structuredClone(DEFAULTS), title: options.title ?? DEFAULTS.title });
     this.intervalMs = options.sendIntervalMs ?? 200;
     this.on("change:stop_requested", (v) => {
       if (v) this.stop();

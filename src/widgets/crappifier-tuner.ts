@@ -1,4 +1,4 @@
-// CrappifierTuner: a crappifier recipe's parameters as sliders (view: widgets/src/tuner.ts).
+// CrappifierTuner: a crappifier recipe's parameters as sliders (view: widgets/src/crappifier-tuner.ts).
 // Every change crappifies a preview crop of the high-res image in the kernel and sends the
 // synthetic low-res back as a binary buffer, beside a real low-res acquisition, with both
 // noise curves (variance against local mean, same bins). "fit to real" runs calibrate() and
@@ -14,18 +14,10 @@ import { findRecipe, RECIPE_NAMES, type Recipe } from "../crappify/recipes.js";
 import type { ParamSpec, ParamValue } from "../crappify/params.js";
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
-import { isImage, planeState, widgetSpec, withStaticFallback, type PlaneState } from "./common.js";
+import { isImage, planeState, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type SliderSpec, type TunerState } from "./protocol.js";
 
-export interface SliderSpec {
-  name: string;
-  kind: ParamSpec["kind"];
-  lo?: number;
-  hi?: number;
-  log?: boolean;
-  choices?: string[];
-  unit?: string;
-  doc: string;
-}
+export type { SliderSpec, TunerState } from "./protocol.js";
 
 export interface CrappifierTunerOptions {
   /** Recipe name or {name, params}. Default "physical". */
@@ -51,23 +43,6 @@ export interface CrappifierTunerOptions {
    */
   registered?: boolean;
   viewSizePx?: number;
-}
-
-export interface TunerState {
-  recipe: string;
-  scale_factor: number;
-  sliders: SliderSpec[];
-  params: Record<string, ParamValue>;
-  rendered_params: Record<string, ParamValue>;
-  preview: PlaneState | null;
-  real: PlaneState;
-  real_curve: [number, number][];
-  synthetic_curve: [number, number][];
-  render_ms: number;
-  recipe_json: string;
-  code: string;
-  status: string;
-  view_size_px: number;
 }
 
 /** A slider range for a parameter: log-spaced around the default for wide positive ranges. */
@@ -132,7 +107,7 @@ export class CrappifierTuner extends Widget<TunerState> {
   private curveTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(hr: Plane | Image, realLR: Plane | Image, options: CrappifierTunerOptions = {}) {
-    const spec: RecipeSpec = typeof options.recipe === "string" || options.recipe === undefined ? { name: options.recipe ?? "physical" } : options.recipe;
+    const spec: RecipeSpec = typeof options.recipe === "string" || options.recipe === undefined ? { name: options.recipe ?? DEFAULT_STATES.CrappifierTuner.recipe } : options.recipe;
     const recipe = findRecipe(spec.name);
     if (!recipe) throw unknownName("recipe", spec.name, RECIPE_NAMES);
     const scale = options.scaleFactor ?? recipe.defaultScaleFactor;
@@ -158,7 +133,7 @@ export class CrappifierTuner extends Widget<TunerState> {
       recipe_json: "",
       code: "",
       status: "",
-      view_size_px: options.viewSizePx ?? 320,
+      view_size_px: options.viewSizePx ?? DEFAULT_STATES.CrappifierTuner.view_size_px,
     });
     this.hrCrop = hrCrop;
     this.realCrop = realCrop;

@@ -5,36 +5,11 @@
 // pixels the view stores `view` (fractions of the field) and the kernel answers with a
 // custom "detail" message carrying the finer crop as binary buffers.
 import { modelClass, PssrView } from "./base.js";
+import type { Received } from "./base.js";
 import { drawScaleBar, formatLengthNm, formatNumber, h, LUT_NAMES, minMax, percentiles, planeToCanvas, rafThrottle, toFloat32, type FloatPlane } from "./common.js";
+import type { DetailMessage, ImageCompareState, PanelContrast as Contrast, PanelState as KernelPanel, ViewRect as Rect } from "../../src/widgets/protocol.js";
 
-interface PanelState {
-  name: string;
-  data: DataView | null;
-  height: number;
-  width: number;
-  /** Full-resolution pixels per level pixel. */
-  factor: number;
-  full_height: number;
-  full_width: number;
-  /** Size of one full-resolution pixel, nm (null when unknown). */
-  pixel_size_nm: number | null;
-}
-
-interface Contrast {
-  mode: "percentile" | "minmax" | "manual";
-  lo: number;
-  hi: number;
-  p_lo: number;
-  p_hi: number;
-  lut: string;
-}
-
-interface Rect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+type PanelState = Received<KernelPanel>;
 
 interface Detail {
   rect: Rect;
@@ -43,16 +18,9 @@ interface Detail {
   canvas: HTMLCanvasElement | null;
 }
 
-export const ImageCompareModel = modelClass("ImageCompareModel", "ImageCompareView", {
-  panels: [],
-  mode: "side",
-  view: { x0: 0, y0: 0, x1: 1, y1: 1 },
-  contrast: [],
-  view_size_px: 384,
-  swipe: 0.5,
-});
+export const ImageCompareModel = modelClass("ImageCompare");
 
-export class ImageCompareView extends PssrView {
+export class ImageCompareView extends PssrView<"ImageCompare"> {
   private planes: FloatPlane[] = [];
   private overview: HTMLCanvasElement[] = [];
   private details: (Detail | null)[] = [];
@@ -94,7 +62,7 @@ export class ImageCompareView extends PssrView {
       this.scheduleDraw();
     });
     this.listenTo(this.model, "change:contrast", () => this.renderOverviews());
-    this.listenTo(this.model, "msg:custom", (content: any, buffers: DataView[]) => this.onCustom(content, buffers));
+    this.listenTo(this.model, "msg:custom", (content: DetailMessage | null, buffers: DataView[]) => this.onCustom(content, buffers));
   }
 
   private panels(): PanelState[] {
@@ -143,14 +111,14 @@ export class ImageCompareView extends PssrView {
     this.canvases = [];
     const panels = this.panels();
     if (panels.length === 0) return;
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     const aspect = panels[0].full_height / panels[0].full_width;
     const cw = size;
     const ch = Math.max(16, Math.round(size * aspect));
     const swipe = this.model.get("mode") === "swipe" && panels.length >= 2;
     const modeSel = h(
       "select",
-      { className: "pssr-mode", onchange: (e: Event) => this.push({ mode: (e.target as HTMLSelectElement).value }) },
+      { className: "pssr-mode", onchange: (e: Event) => this.push({ mode: (e.target as HTMLSelectElement).value as ImageCompareState["mode"] }) },
       h("option", { value: "side", textContent: "side by side" }),
       h("option", { value: "swipe", textContent: "swipe" }),
     );
@@ -219,7 +187,7 @@ export class ImageCompareView extends PssrView {
     const n = this.canvases.length;
     if (n === 0) return;
     const panels = this.panels();
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     const aspect = panels[0].full_height / panels[0].full_width;
     const cols = n === 4 ? 2 : n;
     const rows = Math.ceil(n / cols);
@@ -287,7 +255,7 @@ export class ImageCompareView extends PssrView {
       ctx.clearRect(0, 0, W, H);
       if (swipe) {
         this.drawPanel(ctx, 1, W, H);
-        const x = (this.model.get("swipe") as number) * W;
+        const x = this.model.get("swipe") * W;
         ctx.save();
         ctx.beginPath();
         ctx.rect(0, 0, x, H);
@@ -378,10 +346,10 @@ export class ImageCompareView extends PssrView {
     return p.data[r * p.width + c];
   }
 
-  private onCustom(content: any, buffers: DataView[]): void {
+  private onCustom(content: DetailMessage | null, buffers: DataView[]): void {
     if (content?.type !== "detail") return;
     this.details = this.panels().map(() => null);
-    (content.panels as { index: number; height: number; width: number; factor: number; rect?: Rect }[]).forEach((p, k) => {
+    content.panels.forEach((p, k) => {
       const plane = { data: toFloat32(buffers[k]), height: p.height, width: p.width };
       const [lo, hi] = this.range(p.index);
       this.details[p.index] = { rect: p.rect ?? content.rect, plane, factor: p.factor, canvas: planeToCanvas(plane, lo, hi, this.contrastOf(p.index)?.lut ?? "gray") };

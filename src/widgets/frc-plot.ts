@@ -1,5 +1,5 @@
 // FRCPlot: several Fourier ring correlation curves (e.g. bilinear, restoration, high-res) with
-// their threshold curves and the resolution where each crosses (view: widgets/src/frcplot.ts).
+// their threshold curves and the resolution where each crosses (view: widgets/src/frc-plot.ts).
 // When built from image pairs the kernel keeps them, so choosing another threshold in the
 // view recomputes every curve.
 import type { Image, Plane } from "../image/image.js";
@@ -8,6 +8,9 @@ import { frc, singleImageFrc, FRC_THRESHOLDS, type FrcResult, type FrcThreshold 
 import { Widget } from "../kernel/widget.js";
 import { DISPLAY_SYMBOL, type MimeBundle } from "../kernel/display.js";
 import { asPlane, widgetSpec, withStaticFallback } from "./common.js";
+import { DEFAULT_STATES, type FrcCurveState as CurveState, type FrcPlotState } from "./protocol.js";
+
+export type { FrcPlotState } from "./protocol.js";
 
 /** One curve: two independent images of the same field, one image (single-image FRC), or a result. */
 export type FrcCurveSpec =
@@ -22,24 +25,6 @@ export interface FrcPlotOptions {
   title?: string;
 }
 
-interface CurveState {
-  name: string;
-  freq: number[];
-  frc: number[];
-  threshold: number[];
-  crossing: number | null;
-  resolution_px: number | null;
-  resolution_nm: number | null;
-}
-
-export interface FrcPlotState {
-  title: string;
-  curves: CurveState[];
-  threshold: FrcThreshold;
-  thresholds: readonly FrcThreshold[];
-  pixel_size_nm: number | null;
-}
-
 export class FRCPlot extends Widget<FrcPlotState> {
   private readonly specs: FrcCurveSpec[];
   private readonly options: FrcPlotOptions;
@@ -47,11 +32,11 @@ export class FRCPlot extends Widget<FrcPlotState> {
 
   constructor(curves: readonly FrcCurveSpec[], options: FrcPlotOptions = {}) {
     if (!Array.isArray(curves) || curves.length === 0) throw invalidArgument("FRCPlot needs at least one curve");
-    const threshold = options.threshold ?? "1/7";
+    const threshold = options.threshold ?? DEFAULT_STATES.FRCPlot.threshold;
     if (!FRC_THRESHOLDS.includes(threshold)) throw invalidArgument(`unknown FRC threshold ${threshold}; valid: ${FRC_THRESHOLDS.join(", ")}`);
     const results = FRCPlot.compute(curves, threshold, options);
     super(widgetSpec("FRCPlot"), {
-      title: options.title ?? "Fourier ring correlation",
+      title: options.title ?? DEFAULT_STATES.FRCPlot.title,
       curves: results.map((r, i) => curveState(curves[i].name, r)),
       threshold,
       thresholds: FRC_THRESHOLDS,

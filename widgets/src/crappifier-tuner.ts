@@ -5,39 +5,14 @@
 // never builds a backlog of stale renders. "fit to real" asks the kernel to run calibrate().
 import Plotly from "plotly.js-basic-dist-min";
 import { modelClass, PssrView } from "./base.js";
+import type { SliderSpec } from "../../src/widgets/protocol.js";
 import { formatNumber, h, mergeLayout, percentiles, planeToCanvas, PLOT_CONFIG, plotTheme, themeColors, toPlane } from "./common.js";
 
-interface SliderSpec {
-  name: string;
-  kind: "number" | "integer" | "choice" | "boolean";
-  lo?: number;
-  hi?: number;
-  log?: boolean;
-  choices?: string[];
-  unit?: string;
-  doc: string;
-}
-
-export const CrappifierTunerModel = modelClass("CrappifierTunerModel", "CrappifierTunerView", {
-  recipe: "physical",
-  scale_factor: 1,
-  sliders: [],
-  params: {},
-  rendered_params: {},
-  preview: null,
-  real: null,
-  real_curve: [],
-  synthetic_curve: [],
-  render_ms: 0,
-  recipe_json: "",
-  code: "",
-  status: "",
-  view_size_px: 320,
-});
+export const CrappifierTunerModel = modelClass("CrappifierTuner");
 
 const STEPS = 1000;
 
-export class CrappifierTunerView extends PssrView {
+export class CrappifierTunerView extends PssrView<"CrappifierTuner"> {
   private previewCanvas!: HTMLCanvasElement;
   private realCanvas!: HTMLCanvasElement;
   private plot!: HTMLDivElement;
@@ -49,7 +24,7 @@ export class CrappifierTunerView extends PssrView {
   private scratch = document.createElement("canvas");
 
   render(): void {
-    const size = this.model.get("view_size_px") as number;
+    const size = this.model.get("view_size_px");
     this.previewCanvas = h("canvas", { className: "pssr-canvas pssr-preview", width: size, height: size });
     this.realCanvas = h("canvas", { className: "pssr-canvas pssr-real", width: size, height: size });
     this.plot = h("div", { className: "pssr-plot", style: { width: "440px", height: "280px" } });
@@ -201,7 +176,7 @@ export class CrappifierTunerView extends PssrView {
 
   private drawText(): void {
     this.json.textContent = `${this.model.get("recipe_json")}\n\n${this.model.get("code")}`;
-    const ms = this.model.get("render_ms") as number;
+    const ms = this.model.get("render_ms");
     this.status.textContent = `${this.model.get("status") ?? ""}${ms ? `  (kernel render ${ms.toFixed(1)} ms)` : ""}`;
   }
 }

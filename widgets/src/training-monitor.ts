@@ -5,24 +5,9 @@ import Plotly from "plotly.js-basic-dist-min";
 import { modelClass, PssrView } from "./base.js";
 import { h, mergeLayout, percentiles, planeToCanvas, PLOT_CONFIG, plotTheme, rafThrottle, toPlane } from "./common.js";
 
-export const TrainingMonitorModel = modelClass("TrainingMonitorModel", "TrainingMonitorView", {
-  title: "training",
-  steps: [],
-  loss: [],
-  lr: [],
-  val_epochs: [],
-  val_psnr: [],
-  val_ssim: [],
-  bilinear_psnr: [],
-  bilinear_ssim: [],
-  preview: null,
-  // The kernel-side TrainingMonitor's initial state (src/widgets/training_monitor.ts).
-  status: "waiting for the first step",
-  running: true,
-  stop_requested: false,
-});
+export const TrainingMonitorModel = modelClass("TrainingMonitor");
 
-export class TrainingMonitorView extends PssrView {
+export class TrainingMonitorView extends PssrView<"TrainingMonitor"> {
   private lossPlot!: HTMLDivElement;
   private valPlot!: HTMLDivElement;
   private canvas!: HTMLCanvasElement;
