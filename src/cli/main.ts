@@ -1,31 +1,13 @@
 #!/usr/bin/env node
 // The `pssr` command: a thin dispatcher. Each subcommand lives in ./commands/<name>.ts and
-// exports `run(args: string[]): Promise<number>` plus a one-line `summary`; it is imported
-// only when called so that `pssr --help` starts fast.
+// exports `run(args: string[]): Promise<number>`; it is imported only when called, and the
+// help is printed from the light table in command-table.ts, so `pssr --help` loads no command.
 import { isPssrError } from "../errors.js";
-import { setReadDefaults } from "../io/read.js";
+import { COMMANDS, isCommandName } from "./command-table.js";
 
 interface CommandModule {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
-
-const COMMANDS = [
-  "info",
-  "backend",
-  "crappify",
-  "calibrate",
-  "train",
-  "predict",
-  "export",
-  "evaluate",
-  "frc",
-  "errormap",
-  "kymograph",
-  "report",
-  "kernel",
-  "demo",
-] as const;
 
 async function loadCommand(name: string): Promise<CommandModule | null> {
   try {
@@ -38,12 +20,9 @@ async function loadCommand(name: string): Promise<CommandModule | null> {
   }
 }
 
-async function help(): Promise<void> {
+function help(): void {
   const lines = ["usage: pssr <command> [options]   (pssr <command> --help for a command's options)", "", "commands:"];
-  for (const name of COMMANDS) {
-    const mod = await loadCommand(name).catch(() => null);
-    if (mod) lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
-  }
+  for (const { name, summary } of COMMANDS) lines.push(`  ${name.padEnd(10)} ${summary}`);
   lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --verbose, --allow-partial (read the complete planes of a truncated file, with a warning)");
   console.log(lines.join("\n"));
 }
@@ -51,11 +30,11 @@ async function help(): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
   // --allow-partial: every image read reads what a truncated file holds (with a warning).
-  if (argv.includes("--allow-partial")) setReadDefaults({ allowPartial: true });
+  if (argv.includes("--allow-partial")) (await import("../io/read.js")).setReadDefaults({ allowPartial: true });
   const args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
   const name = args[0];
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    await help();
+    help();
     return 0;
   }
   if (name === "--version") {
@@ -64,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
+  if (!isCommandName(name)) {
     console.error(`pssr: unknown command "${name}"; run pssr --help for the list`);
     return 2;
   }

@@ -8,7 +8,6 @@ import { writeDemoWidgetReport } from "../../demo/widget-report.js";
 import { outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs } from "../outputs.js";
 
-export const summary = "offline HTML report with interactive widgets (image comparison, error map, FRC) of a demo folder";
 
 const usage = `usage: pssr report --demo-dir DIR [-o FILE.html] [--title TEXT]
 
