@@ -8,12 +8,12 @@
 //                           64); PyTorch: the same tiling into a float32 output tensor
 // Rows keep the common schema (ours_ms/peer_ms are the wall times of the child runs, ratio
 // is ours_mb / peer_mb) and add "ours_mb" and "peer_mb": peak RSS in MiB.
-//   node dist/bench/memory.bench.js
+//   npm run build && node dist/bench/memory.bench.js
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { repoRoot, runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
 const SIDE = 2048;
 const TILE = 256;
@@ -56,7 +56,8 @@ function runChild(kind: string): { spec: Record<string, unknown>; backend: strin
 }
 
 async function main(): Promise<void> {
-  const rows: Record<string, unknown>[] = [];
+  benchOptions({}); // takes no options, refuses any
+  const rows: BenchRow[] = [];
   const train = runChild("train");
   const tp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: train.spec, batch: 4, lrPatch: 32, steps: 5, predictSide: 64, tile: 64, overlap: 0 }))) as { peak_mb: number; train_ms: number };
   console.log(`train small: ours ${train.maxRssMb.toFixed(0)} MiB peak RSS (${train.backend}), pytorch-cpu ${tp.peak_mb.toFixed(0)} MiB`);
@@ -72,9 +73,10 @@ async function main(): Promise<void> {
     peer_mb: +tp.peak_mb.toFixed(0),
   });
   const restore = runChild("restore");
-  const t0 = performance.now();
-  const rp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: restore.spec, batch: 1, lrPatch: 16, steps: 1, predictSide: SIDE, tile: TILE, overlap: OVERLAP }))) as { peak_mb: number; predict_ms: number };
-  const peerWall = performance.now() - t0;
+  let rp = { peak_mb: 0, predict_ms: 0 };
+  const peerWall = await timeMs(() => {
+    rp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: restore.spec, batch: 1, lrPatch: 16, steps: 1, predictSide: SIDE, tile: TILE, overlap: OVERLAP }))) as typeof rp;
+  }, { repeats: 1 });
   console.log(`restore 2048 -> 8192: ours ${restore.maxRssMb.toFixed(0)} MiB peak RSS (${restore.ms.toFixed(0)} ms), pytorch-cpu ${rp.peak_mb.toFixed(0)} MiB (${rp.predict_ms.toFixed(0)} ms)`);
   rows.push({
     name: "memory_restore_8192",
@@ -88,9 +90,7 @@ async function main(): Promise<void> {
     peer_mb: +rp.peak_mb.toFixed(0),
     peer_wall_ms: +peerWall.toFixed(0),
   });
-  const dir = join(repoRoot, "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "memory.json"), JSON.stringify(rows, null, 2) + "\n");
+  await writeResults("memory", rows);
 }
 
 const ci = process.argv.indexOf("--child");

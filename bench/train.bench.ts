@@ -7,24 +7,22 @@
 //   predict_small_512_onnx: the same input through `--engine onnx` (the ONNX export on
 //                      onnxruntime-node, 1 thread; its default tiles: max(256, 4 x halo), overlapping by twice the halo)
 // The machine is shared, so both sides are measured in alternating rounds (ours, then the
-// peer, BENCH_ROUNDS times, default 3) and each side's fastest round is kept.
+// peer, --rounds times, default 3) and each side's fastest round is kept; --steps training steps per round.
 // Rows {name, ours_ms, peer, peer_ms, ratio (ours/peer), backend, shape, ...} go to
-// bench/results/train.json. Run: npx tsc -p . && node dist/bench/train.bench.js
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// bench/results/train.json. Run: npm run build && node dist/bench/train.bench.js [--rounds 3] [--steps 5]
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/index.js";
 import { buildModel } from "../src/model/index.js";
 import { predictNormalized } from "../src/predict/index.js";
 import { computeLoss } from "../src/train/losses.js";
 import { createAdam } from "../src/train/optimizer.js";
-import { repoRoot, runPython } from "../test/helpers.js";
+import { runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 import { packageFromModel, predictWithPackage } from "../src/export/package.js";
 
 const BATCH = 4;
 const LR_PATCH = 32;
-const STEPS = Number(process.env.BENCH_STEPS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const { steps: STEPS, rounds: ROUNDS } = benchOptions({ steps: 5, rounds: 3 });
 const SIDE = 512;
 const TILE = 256;
 const OVERLAP = 64;
@@ -53,15 +51,12 @@ let predictMs = Infinity;
 let onnxMs = Infinity;
 let peer = { train_ms: Infinity, predict_ms: Infinity, peak_mb: 0, threads: 0, torch: "" };
 for (let round = 0; round < ROUNDS; round++) {
-  let t0 = performance.now();
-  for (let i = 0; i < STEPS; i++) await step();
-  trainMs = Math.min(trainMs, (performance.now() - t0) / STEPS);
-  t0 = performance.now();
-  predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
-  predictMs = Math.min(predictMs, performance.now() - t0);
-  t0 = performance.now();
-  await predictWithPackage(onnxPackage, onnxImage);
-  onnxMs = Math.min(onnxMs, performance.now() - t0);
+  const roundMs = await timeMs(async () => {
+    for (let i = 0; i < STEPS; i++) await step();
+  }, { repeats: 1 });
+  trainMs = Math.min(trainMs, roundMs / STEPS);
+  predictMs = Math.min(predictMs, await timeMs(() => predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP }), { repeats: 1 }));
+  onnxMs = Math.min(onnxMs, await timeMs(() => predictWithPackage(onnxPackage, onnxImage), { repeats: 1 }));
   const p = JSON.parse(
     runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec, batch: BATCH, lrPatch: LR_PATCH, steps: STEPS, predictSide: SIDE, tile: TILE, overlap: OVERLAP })),
   ) as typeof peer;
@@ -74,7 +69,7 @@ const oursPeakMb = process.resourceUsage().maxRSS / 1024;
 model.dispose();
 
 const params = vars.length;
-const rows = [
+const rows: BenchRow[] = [
   {
     name: "train_step_small",
     ours_ms: +trainMs.toFixed(1),
@@ -112,7 +107,4 @@ const rows = [
     peer_threads: peer.threads,
   },
 ];
-const dir = join(repoRoot, "bench", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "train.json"), JSON.stringify(rows, null, 2) + "\n");
-for (const r of rows) console.log(`${r.name}: ours ${r.ours_ms} ms (${r.backend}) vs ${r.peer} ${r.peer_ms} ms -> ratio ${r.ratio}`);
+await writeResults("train", rows);
