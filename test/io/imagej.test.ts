@@ -14,9 +14,10 @@ import { join } from "node:path";
 import { readImage } from "../../src/io/read.js";
 import { writeTiff } from "../../src/io/write.js";
 import type { Image } from "../../src/image/image.js";
-import { repoRoot, runCli, sharedDataDir } from "../helpers.js";
+import { repoRoot, runCli, sharedDataDir, usesTools } from "../helpers.js";
 
 const IJ_JAR = "/usr/share/java/ij.jar";
+usesTools("imagej");
 const work = mkdtempSync(join(tmpdir(), "pssr-imagej-"));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 const at = (name: string) => join(work, name);
