@@ -8,14 +8,16 @@
 //                           64); PyTorch: the same tiling into a float32 output tensor
 // Rows keep the common schema (ours_ms/peer_ms are the wall times of the child runs, ratio
 // is ours_mb / peer_mb) and add "ours_mb" and "peer_mb": peak RSS in MiB.
-//   npm run build && node dist/bench/memory.bench.js
+//   npm run build && node dist/bench/memory.bench.js [--side 2048]
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { repoRoot, runPython } from "../test/helpers.js";
 import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-const SIDE = 2048;
+// --side: the LR side of the restore case (2048 for the published row; smaller to check the bench runs).
+const options = benchOptions({ side: 2048, child: "" });
+const SIDE = options.side;
 const TILE = 256;
 const OVERLAP = 64;
 
@@ -50,13 +52,12 @@ async function child(kind: string): Promise<void> {
 }
 
 function runChild(kind: string): { spec: Record<string, unknown>; backend: string; ms: number; maxRssMb: number } {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind], { encoding: "utf8", cwd: repoRoot, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, "--side", String(SIDE)], { encoding: "utf8", cwd: repoRoot, maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`memory child ${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
 async function main(): Promise<void> {
-  benchOptions({}); // takes no options, refuses any
   const rows: BenchRow[] = [];
   const train = runChild("train");
   const tp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: train.spec, batch: 4, lrPatch: 32, steps: 5, predictSide: 64, tile: 64, overlap: 0 }))) as { peak_mb: number; train_ms: number };
@@ -77,9 +78,9 @@ async function main(): Promise<void> {
   const peerWall = await timeMs(() => {
     rp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: restore.spec, batch: 1, lrPatch: 16, steps: 1, predictSide: SIDE, tile: TILE, overlap: OVERLAP }))) as typeof rp;
   }, { repeats: 1 });
-  console.log(`restore 2048 -> 8192: ours ${restore.maxRssMb.toFixed(0)} MiB peak RSS (${restore.ms.toFixed(0)} ms), pytorch-cpu ${rp.peak_mb.toFixed(0)} MiB (${rp.predict_ms.toFixed(0)} ms)`);
+  console.log(`restore ${SIDE} -> ${SIDE * 4}: ours ${restore.maxRssMb.toFixed(0)} MiB peak RSS (${restore.ms.toFixed(0)} ms), pytorch-cpu ${rp.peak_mb.toFixed(0)} MiB (${rp.predict_ms.toFixed(0)} ms)`);
   rows.push({
-    name: "memory_restore_8192",
+    name: `memory_restore_${SIDE * 4}`,
     ours_ms: +restore.ms.toFixed(0),
     peer: "pytorch-cpu",
     peer_ms: +rp.predict_ms.toFixed(0),
@@ -93,6 +94,5 @@ async function main(): Promise<void> {
   await writeResults("memory", rows);
 }
 
-const ci = process.argv.indexOf("--child");
-if (ci >= 0) await child(process.argv[ci + 1]);
+if (options.child) await child(options.child);
 else await main();
