@@ -32,8 +32,9 @@ function importsOf(file) {
   const text = readFileSync(file, "utf8");
   const local = [];
   const helperNames = [];
-  for (const m of text.matchAll(/(?:import|export)\s*(?:type\s*)?(?:\{([^}]*)\}|[\w*\s,]*?)\s*from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g)) {
-    const spec = m[2] ?? m[3];
+  // import x, { a as b } from "./m.js" | export * from "./m.js" | import "./m.js" | import("./m.js")
+  for (const m of text.matchAll(/(?:import|export)\s*(?:type\s*)?[\w$*\s,]*?(?:\{([^}]*)\})?\s*from\s*["'](\.[^"']+)["']|import\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g)) {
+    const spec = m[2] ?? m[3] ?? m[4];
     const target = resolve(dirname(file), spec);
     if (target === join(root, "helpers.js")) helperNames.push(...(m[1] ?? "").split(",").map((s) => s.trim().split(/\s+as\s+/)[0]).filter(Boolean));
     else if (target.startsWith(root) && existsSync(target)) local.push(target);
