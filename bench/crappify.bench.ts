@@ -1,17 +1,17 @@
 // Benchmark: crappify a 2048x2048 uint8 image (real BPAE fluorescence, padded) with pssr-fluo
 // (PSSR new_crap_AG_SP) and pssr-em against the scikit-image/scipy reference of the same recipe
 // (test/ref/crappify_bench.py), in the same run on the same machine. Writes
-// bench/results/crappify.json. Run: npx tsc -p . && node dist/bench/crappify.bench.js [--repeats N]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// bench/results/crappify.json. Run: npm run build && node dist/bench/crappify.bench.js [--repeats N]
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crappify } from "../src/crappify/index.js";
 import type { Image } from "../src/image/image.js";
-import { repoRoot, runPython } from "../test/helpers.js";
-import { bestOfMs, repeatsArg, type BenchRow } from "./common.js";
+import { runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-function main(): void {
-  const repeats = repeatsArg(3);
+async function main(): Promise<void> {
+  const { repeats } = benchOptions({ repeats: 3 });
   const n = 2048;
   const dir = mkdtempSync(join(tmpdir(), "pssr-crappify-bench-"));
   const rows: BenchRow[] = [];
@@ -23,8 +23,8 @@ function main(): void {
     const buf = readFileSync(input);
     const img: Image = { data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), shape: [n, n], axes: "YX", pixelSize: null, dtype: "uint8" };
     let seed = 0;
-    const fluo = bestOfMs(() => crappify(img, "pssr-fluo", { seed: seed++ }), repeats, true);
-    const em = bestOfMs(() => crappify(img, "pssr-em", { seed: seed++ }), repeats, true);
+    const fluo = await timeMs(() => crappify(img, "pssr-fluo", { seed: seed++ }), { repeats, warmup: 1 });
+    const em = await timeMs(() => crappify(img, "pssr-em", { seed: seed++ }), { repeats, warmup: 1 });
     const after = runPeer();
     const peer: Record<string, number> = {};
     for (const k of Object.keys(before)) peer[k] = Math.min(before[k], after[k]);
@@ -49,10 +49,7 @@ function main(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const outDir = join(repoRoot, "bench", "results");
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "crappify.json"), JSON.stringify(rows, null, 2) + "\n");
-  for (const r of rows) console.log(JSON.stringify(r));
+  await writeResults("crappify", rows);
 }
 
-main();
+await main();

@@ -1,40 +1,23 @@
 // Times src/image operations against their scipy/skimage/numpy/torch peers on the same
 // 2048x2048 float32 plane in one run and prints the ratio (ours / peer; < 1 means faster).
 // Times are CPU (process) time, medians of `repeats`, both sides single-threaded.
-// Not a test: `npx tsx bench/image_ops.bench.ts [size] [repeats]`. Writes bench/results/image_ops.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Run: npm run build && node dist/bench/image_ops.bench.js [--size 2048] [--repeats 5]. Writes bench/results/image_ops.json.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convolve2d, gaussianBlur, maximumFilter, uniformFilter } from "../src/image/filters.js";
 import type { Plane } from "../src/image/image.js";
 import { percentiles } from "../src/image/percentile.js";
 import { rescale, resize, upsampleBilinear, zoom } from "../src/image/resize.js";
-import { repoRoot, runPython } from "../test/helpers.js";
+import { randomValues, runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-const size = Number(process.argv[2] ?? 2048);
-const repeats = Number(process.argv[3] ?? 5);
+const { size, repeats } = benchOptions({ size: 2048, repeats: 5 });
 
+/** A smooth pattern plus 20 % seeded noise, the same on both sides (written to a file for the peer). */
 function smoothRandom(n: number): Plane {
-  const data = new Float32Array(n * n);
-  let s = 12345;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    data[i] = 0.5 + 0.3 * Math.sin(i / 97) + (s / 2 ** 32) * 0.2;
-  }
-  return { data, height: n, width: n };
-}
-
-function medianTime(fn: () => unknown): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = process.cpuUsage();
-    fn();
-    const d = process.cpuUsage(t0);
-    times.push((d.user + d.system) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const noise = randomValues(n * n, 12345);
+  return { data: noise.map((v, i) => 0.5 + 0.3 * Math.sin(i / 97) + v * 0.2), height: n, width: n };
 }
 
 const x = smoothRandom(size);
@@ -59,23 +42,20 @@ const ours: Record<string, () => unknown> = {
   "resize bicubic x4 (1/4 crop, torch 1 thread)": () => resize(small, q * 4, q * 4, { method: "bicubic" }),
 };
 
-const rows: { name: string; ours_ms: number; peer: string; peer_ms: number; ratio: number; backend: string; shape: number[] }[] = [];
+const rows: BenchRow[] = [];
 const dir = mkdtempSync(join(tmpdir(), "pssr-bench-"));
 try {
   const file = join(dir, "x.bin");
   writeFileSync(file, Buffer.from(x.data.buffer));
   console.log(`image ops on ${size}x${size} float32 (median CPU time of ${repeats}); peer = scipy/skimage/numpy/torch`);
   console.log("each peer is timed in its own process right before ours, so load from other work hits both alike");
-  console.log(`${"operation".padEnd(48)} ${"ours s".padStart(9)} ${"peer s".padStart(9)} ${"ratio".padStart(7)}`);
   for (const [name, fn] of Object.entries(ours)) {
     const peer = JSON.parse(runPython("image_bench.py", [file, String(size), String(size), String(repeats), name])) as Record<string, number>;
-    const t = medianTime(fn);
-    const p = peer[name];
-    console.log(`${name.padEnd(48)} ${t.toFixed(4).padStart(9)} ${p.toFixed(4).padStart(9)} ${(t / p).toFixed(2).padStart(7)}`);
-    rows.push({ name, ours_ms: t * 1000, peer: "scipy/skimage/numpy/torch (test/ref/image_bench.py)", peer_ms: p * 1000, ratio: t / p, backend: "cpu-js", shape: [size, size] });
+    const oursMs = await timeMs(fn, { repeats, warmup: 1, stat: "median", clock: "cpu" });
+    const peerMs = peer[name] * 1000;
+    rows.push({ name, ours_ms: oursMs, peer: "scipy/skimage/numpy/torch (test/ref/image_bench.py)", peer_ms: peerMs, ratio: oursMs / peerMs, backend: "cpu-js", shape: [size, size] });
   }
-  mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-  writeFileSync(join(repoRoot, "bench", "results", "image_ops.json"), JSON.stringify(rows, null, 2) + "\n");
+  await writeResults("image_ops", rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,37 +5,21 @@
 // cache (an empty cell is not converted at all); a new expression each time measures the full
 // conversion, which dominates real cells. tslab has no comm support: it only wraps the message
 // in busy/idle, so its number is the floor of doing nothing with it.
-// Not a test: `npx tsc -p . && node dist/bench/kernel.bench.js [repeats]` (needs the build).
+// Run: npm run build && node dist/bench/kernel.bench.js [--repeats 100].
 // Writes bench/results/kernel.json.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { KernelClient } from "../src/kernel/client.js";
 import { repoRoot } from "../test/helpers.js";
+import { benchOptions, timePairMs, writeResults, type BenchRow } from "./common.js";
 
-const repeats = Number(process.argv[2] ?? 100);
+const { repeats } = benchOptions({ repeats: 100 });
 
 const ours = [process.execPath, join(repoRoot, "dist", "src", "cli", "main.js"), "kernel", "start", "--connection-file", "{connection_file}"];
 const tslab = [process.execPath, join(repoRoot, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
 
 /** Medians of `ours` and `peer`, run alternately so that load on a shared machine hits both alike. */
-async function medians(ours: () => Promise<unknown>, peer: () => Promise<unknown>): Promise<[number, number]> {
-  for (let i = 0; i < 5; i++) {
-    await ours();
-    await peer();
-  }
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    let t0 = performance.now();
-    await ours();
-    a.push(performance.now() - t0);
-    t0 = performance.now();
-    await peer();
-    b.push(performance.now() - t0);
-  }
-  const mid = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)];
-  return [mid(a), mid(b)];
+function medians(ours: () => Promise<unknown>, peer: () => Promise<unknown>): Promise<[number, number]> {
+  return timePairMs(ours, peer, { repeats, warmup: 5, stat: "median" });
 }
 
 /**
@@ -76,7 +60,7 @@ const rows = [
   { name: "kernel execute `1 + 1` round trip (ours: execute_result; tslab: stdout stream)", ours_ms: a.expression, peer_ms: b.expression },
   { name: "kernel execute a new expression each time (`k + 1`, no conversion reused)", ours_ms: a.fresh, peer_ms: b.fresh },
   { name: "kernel widget update round trip to idle (tslab: ignores comm_msg)", ours_ms: a.widgetUpdate, peer_ms: b.widgetUpdate },
-].map((r) => ({
+].map((r): BenchRow => ({
   name: r.name,
   ours_ms: Number(r.ours_ms.toFixed(3)),
   peer: "tslab",
@@ -85,6 +69,4 @@ const rows = [
   backend: "n/a",
   shape: "",
 }));
-for (const r of rows) console.log(`${r.name.padEnd(80)} ours ${r.ours_ms.toFixed(2)} ms  tslab ${r.peer_ms.toFixed(2)} ms  ratio ${r.ratio}`);
-mkdirSync(join(repoRoot, "bench", "results"), { recursive: true });
-writeFileSync(join(repoRoot, "bench", "results", "kernel.json"), JSON.stringify(rows, null, 2) + "\n");
+await writeResults("kernel", rows);

@@ -8,14 +8,16 @@
 //                           64); PyTorch: the same tiling into a float32 output tensor
 // Rows keep the common schema (ours_ms/peer_ms are the wall times of the child runs, ratio
 // is ours_mb / peer_mb) and add "ours_mb" and "peer_mb": peak RSS in MiB.
-//   node dist/bench/memory.bench.js
+//   npm run build && node dist/bench/memory.bench.js [--side 2048]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { repoRoot, runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-const SIDE = 2048;
+// --side: the LR side of the restore case (2048 for the published row; smaller to check the bench runs).
+const options = benchOptions({ side: 2048, child: "" });
+const SIDE = options.side;
 const TILE = 256;
 const OVERLAP = 64;
 
@@ -50,13 +52,13 @@ async function child(kind: string): Promise<void> {
 }
 
 function runChild(kind: string): { spec: Record<string, unknown>; backend: string; ms: number; maxRssMb: number } {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind], { encoding: "utf8", cwd: repoRoot, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", kind, "--side", String(SIDE)], { encoding: "utf8", cwd: repoRoot, maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`memory child ${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
 }
 
 async function main(): Promise<void> {
-  const rows: Record<string, unknown>[] = [];
+  const rows: BenchRow[] = [];
   const train = runChild("train");
   const tp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: train.spec, batch: 4, lrPatch: 32, steps: 5, predictSide: 64, tile: 64, overlap: 0 }))) as { peak_mb: number; train_ms: number };
   console.log(`train small: ours ${train.maxRssMb.toFixed(0)} MiB peak RSS (${train.backend}), pytorch-cpu ${tp.peak_mb.toFixed(0)} MiB`);
@@ -72,12 +74,13 @@ async function main(): Promise<void> {
     peer_mb: +tp.peak_mb.toFixed(0),
   });
   const restore = runChild("restore");
-  const t0 = performance.now();
-  const rp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: restore.spec, batch: 1, lrPatch: 16, steps: 1, predictSide: SIDE, tile: TILE, overlap: OVERLAP }))) as { peak_mb: number; predict_ms: number };
-  const peerWall = performance.now() - t0;
-  console.log(`restore 2048 -> 8192: ours ${restore.maxRssMb.toFixed(0)} MiB peak RSS (${restore.ms.toFixed(0)} ms), pytorch-cpu ${rp.peak_mb.toFixed(0)} MiB (${rp.predict_ms.toFixed(0)} ms)`);
+  let rp = { peak_mb: 0, predict_ms: 0 };
+  const peerWall = await timeMs(() => {
+    rp = JSON.parse(runPython("torch_resunet.py", [], JSON.stringify({ mode: "bench", spec: restore.spec, batch: 1, lrPatch: 16, steps: 1, predictSide: SIDE, tile: TILE, overlap: OVERLAP }))) as typeof rp;
+  }, { repeats: 1 });
+  console.log(`restore ${SIDE} -> ${SIDE * 4}: ours ${restore.maxRssMb.toFixed(0)} MiB peak RSS (${restore.ms.toFixed(0)} ms), pytorch-cpu ${rp.peak_mb.toFixed(0)} MiB (${rp.predict_ms.toFixed(0)} ms)`);
   rows.push({
-    name: "memory_restore_8192",
+    name: `memory_restore_${SIDE * 4}`,
     ours_ms: +restore.ms.toFixed(0),
     peer: "pytorch-cpu",
     peer_ms: +rp.predict_ms.toFixed(0),
@@ -88,11 +91,8 @@ async function main(): Promise<void> {
     peer_mb: +rp.peak_mb.toFixed(0),
     peer_wall_ms: +peerWall.toFixed(0),
   });
-  const dir = join(repoRoot, "bench", "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "memory.json"), JSON.stringify(rows, null, 2) + "\n");
+  await writeResults("memory", rows);
 }
 
-const ci = process.argv.indexOf("--child");
-if (ci >= 0) await child(process.argv[ci + 1]);
+if (options.child) await child(options.child);
 else await main();

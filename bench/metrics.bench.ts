@@ -1,18 +1,17 @@
 // Benchmark: SSIM and FRC on 2048x2048 float32 images against scikit-image's
 // structural_similarity and a numpy-FFT FRC of the same definition (test/ref/metrics_*.py),
 // measured in the same run on the same machine. Writes bench/results/metrics.json.
-// Run: npx tsc -p . && node dist/bench/metrics.bench.js [--repeats N]
-import { mkdirSync, writeFileSync } from "node:fs";
+// Run: npm run build && node dist/bench/metrics.bench.js [--repeats N]
 import { join } from "node:path";
 import { frc } from "../src/metrics/frc.js";
 import { ssim } from "../src/metrics/pixel.js";
 import type { Plane } from "../src/image/image.js";
-import { repoRoot, runPython } from "../test/helpers.js";
+import { runPython } from "../test/helpers.js";
 import { noisePlane, tempDir, writeF32 } from "../test/metrics/util.js";
-import { bestOfMs, repeatsArg, type BenchRow } from "./common.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-function main(): void {
-  const repeats = repeatsArg(3);
+async function main(): Promise<void> {
+  const { repeats } = benchOptions({ repeats: 3 });
   const n = 2048;
   // A textured image and a noisy copy of it, in [0, 1]-ish range.
   const base = noisePlane(n, n, 1);
@@ -26,19 +25,16 @@ function main(): void {
     writeF32(join(dir, "a.f32"), a);
     writeF32(join(dir, "b.f32"), b);
     const args = [join(dir, "a.f32"), join(dir, "b.f32"), String(n), String(n), String(repeats)];
-    const ssimOurs = bestOfMs(() => ssim(a, b, { dataRange: 1 }), repeats);
+    const ssimOurs = await timeMs(() => ssim(a, b, { dataRange: 1 }), { repeats });
     const ssimPeer = JSON.parse(runPython("metrics_pixel.py", ["bench", ...args])).ms as number;
     rows.push({ name: "ssim 7x7 uniform", ours_ms: ssimOurs, peer: "skimage 0.19.3 structural_similarity (float64)", peer_ms: ssimPeer, ratio: ssimOurs / ssimPeer, backend: "cpu-js", shape: [n, n] });
-    const frcOurs = bestOfMs(() => frc(a, b), repeats);
+    const frcOurs = await timeMs(() => frc(a, b), { repeats });
     const frcPeer = JSON.parse(runPython("metrics_frc.py", ["bench", ...args])).ms as number;
     rows.push({ name: "frc (tukey 0.25, ring sums)", ours_ms: frcOurs, peer: "numpy.fft FRC (test/ref/metrics_frc.py)", peer_ms: frcPeer, ratio: frcOurs / frcPeer, backend: "cpu-js", shape: [n, n] });
   } finally {
     cleanup();
   }
-  const outDir = join(repoRoot, "bench", "results");
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "metrics.json"), JSON.stringify(rows, null, 2) + "\n");
-  for (const r of rows) console.log(`${r.name.padEnd(30)} ours ${r.ours_ms.toFixed(0)} ms, ${r.peer} ${r.peer_ms.toFixed(0)} ms, ratio ${r.ratio.toFixed(2)}`);
+  await writeResults("metrics", rows);
 }
 
-main();
+await main();

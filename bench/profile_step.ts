@@ -1,10 +1,13 @@
 // Per-kernel time of one training step of the `small` resunet-lr (x4, batch 4 of 32x32) on the
-// selected backend: which kernels dominate. Run: npx tsc -p . && node dist/bench/profile_step.js
+// selected backend: which kernels dominate. Run: npm run build && node dist/bench/profile_step.js [--reps 5] [--top 40]
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/index.js";
 import { buildModel } from "../src/model/index.js";
 import { computeLoss } from "../src/train/losses.js";
 import { createAdam } from "../src/train/optimizer.js";
+import { benchOptions } from "./common.js";
+
+const { reps, top } = benchOptions({ reps: 5, top: 40 });
 
 const { tf } = await selectBackend();
 const model = buildModel({ preset: "small", arch: "resunet-lr", scale: 4 }, 0);
@@ -48,7 +51,6 @@ for (const config of tf.getKernelsForBackend(tf.getBackend())) {
     },
   });
 }
-const reps = Number(process.env.REPS ?? 5);
 let cpuAll = 0;
 recording = true;
 for (let r = 0; r < reps; r++) {
@@ -58,7 +60,6 @@ for (let r = 0; r < reps; r++) {
   cpuAll += (d.user + d.system) / 1000;
 }
 recording = false;
-const top = Number(process.env.TOP ?? 40);
 const sum = [...byKernel.values()].reduce((a, b) => a + b.ms, 0) / reps;
 console.log(`step cpu ${(cpuAll / reps).toFixed(1)} ms, sum of kernel cpu ${sum.toFixed(1)} ms`);
 for (const [k, v] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${(v.ms / reps).toFixed(2).padStart(8)} ms  ${String(v.n / reps).padStart(4)}x  ${k}`);

@@ -1,8 +1,8 @@
 // `npm run bench`: runs every benchmark (dist/bench/*.bench.js) one after another, each in its
 // own process so that one's memory does not weigh on the next, then collects the rows they
 // wrote to bench/results/*.json into the table in docs/BENCHMARKS.md, with the machine and
-// the versions of both sides. Each row: {name, ours_ms, peer, peer_ms, ratio, backend, shape},
-// ratio = ours / peer measured in the same run (< 1: we are faster).
+// the versions of both sides. Each row is a BenchRow (bench/common.ts): ratio = ours / peer
+// measured in the same run (< 1: we are faster).
 //   node dist/bench/run.js [--only NAME,...] [--skip NAME,...] [--table-only]
 // bench/results/widgets.json (widget latency in Chromium) is written by the browser test when
 // run with PSSR_BENCH_RESULTS=1.
@@ -11,26 +11,11 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-interface Row {
-  name: string;
-  ours_ms: number | null;
-  peer: string;
-  peer_ms: number | null;
-  ratio: number | null;
-  backend: string;
-  shape: unknown;
-  /** Memory benchmarks: peak resident memory instead of time (ratio = ours_mb / peer_mb). */
-  ours_mb?: number | null;
-  peer_mb?: number | null;
-  /** Thread-scaling rows (threads.bench): our and the peer's thread count, the load when measured. */
-  threads?: number;
-  peer_threads?: number;
-  load_avg_1min?: number[];
-}
+import { python, repoRoot } from "../test/helpers.js";
+import { benchOptions, type BenchRow } from "./common.js";
 
 /** Speed-up per thread count (time at 1 thread / time at N) of rows named BASE_tN, ours and peer's. */
-function threadCurve(rows: Row[]): string[] {
+function threadCurve(rows: BenchRow[]): string[] {
   // Rows of time (not of CPU overhead, whose peer is our own 1-thread run of the same).
   const bases = [...new Set(rows.filter((r) => r.threads !== undefined && r.peer !== "the same at 1 thread").map((r) => r.name.replace(/_t\d+$/, "")))];
   if (bases.length === 0) return [];
@@ -62,18 +47,11 @@ function threadCurve(rows: Row[]): string[] {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..");
 const resultsDir = join(repoRoot, "bench", "results");
 
-function listOption(flag: string): string[] {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? (process.argv[i + 1] ?? "").split(",").filter(Boolean) : [];
-}
-
 function pythonVersions(): string {
-  const py = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   const r = spawnSync(
-    py,
+    python,
     ["-c", "import numpy,scipy,skimage\ntry:\n import torch; t=torch.__version__\nexcept Exception: t='absent'\nprint(f'numpy {numpy.__version__}, scipy {scipy.__version__}, scikit-image {skimage.__version__}, torch {t}')"],
     { encoding: "utf8" },
   );
@@ -109,7 +87,7 @@ function renderTable(): string {
     "",
   ];
   for (const f of files) {
-    const rows = JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as Row[];
+    const rows = JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as BenchRow[];
     const memory = rows.some((r) => r.ours_mb !== undefined);
     lines.push(
       `## ${f.replace(/\.json$/, "")}`,
@@ -133,10 +111,11 @@ function renderTable(): string {
 }
 
 function main(): number {
-  const only = listOption("--only");
-  const skip = listOption("--skip");
+  const options = benchOptions({ only: "", skip: "", "table-only": false });
+  const only = options.only.split(",").filter(Boolean);
+  const skip = options.skip.split(",").filter(Boolean);
   let failed = 0;
-  if (!process.argv.includes("--table-only")) {
+  if (!options["table-only"]) {
     const benches = readdirSync(here)
       .filter((f) => f.endsWith(".bench.js"))
       .map((f) => f.replace(/\.bench\.js$/, ""))

@@ -12,20 +12,14 @@
 // The count of tiles, not of pixels, is the fair yardstick: with a 256 px tile every side is
 // covered by ceil((side - 64) / 192) tiles, so 512 px costs 9 tiles (2.25x its pixel share).
 // A pixel-linear column (ms per output megapixel) is printed and stored too.
-//   node dist/bench/scaling.bench.js [--max 2048] [--torch-max 1024]
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+//   npm run build && node dist/bench/scaling.bench.js [--max 4096] [--torch-max 1024]
 import { selectBackend } from "../src/backend/index.js";
 import { buildModel } from "../src/model/index.js";
 import { predictNormalized } from "../src/predict/index.js";
-import { repoRoot, runPython } from "../test/helpers.js";
+import { runPython } from "../test/helpers.js";
+import { benchOptions, timeMs, writeResults, type BenchRow } from "./common.js";
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const MAX = flag("--max", Number(process.env.BENCH_SCALING_MAX ?? 4096));
-const TORCH_MAX = flag("--torch-max", 1024);
+const { max: MAX, "torch-max": TORCH_MAX } = benchOptions({ max: 4096, "torch-max": 1024 });
 const TILE = 256;
 const OVERLAP = 64;
 const SCALE = 4;
@@ -41,19 +35,14 @@ const model = buildModel({ preset: "tiny", arch: "resunet-lr", scale: SCALE }, 0
 const warm = new Float32Array(TILE * TILE).map(() => Math.random());
 predictNormalized(model, { data: warm, height: TILE, width: TILE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
 
-const rows: Record<string, unknown>[] = [];
+const rows: BenchRow[] = [];
 let base: { ms: number; tiles: number; mpx: number } | null = null;
 for (const side of sides) {
   const img = new Float32Array(side * side);
   for (let i = 0; i < img.length; i++) img[i] = Math.random();
   // Best of 2 for the small sizes (noise on a shared machine), 1 run for the big ones.
   const reps = side <= 1024 ? 2 : 1;
-  let ms = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    predictNormalized(model, { data: img, height: side, width: side, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
-    ms = Math.min(ms, performance.now() - t0);
-  }
+  const ms = await timeMs(() => predictNormalized(model, { data: img, height: side, width: side, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP }), { repeats: reps });
   const tiles = tilesPerSide(side) ** 2;
   const mpx = (side * SCALE) ** 2 / 2 ** 20;
   base ??= { ms, tiles, mpx };
@@ -89,6 +78,4 @@ for (const side of sides) {
   }
 }
 model.dispose();
-const dir = join(repoRoot, "bench", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "scaling.json"), JSON.stringify(rows, null, 2) + "\n");
+await writeResults("scaling", rows);

@@ -7,13 +7,16 @@ import { predictNormalized } from "../src/predict/index.js";
 import { runPython } from "../test/helpers.js";
 import { computeLoss } from "../src/train/losses.js";
 import { createAdam } from "../src/train/optimizer.js";
+import { benchOptions, timeMs } from "./common.js";
 
-/** Sizes and repeats both benchmarks use (BENCH_STEPS, BENCH_ROUNDS override the counts). */
+const counts = benchOptions({ steps: 5, rounds: 3 });
+
+/** Sizes and repeats both benchmarks use (--steps, --rounds override the counts). */
 export const SMALL_BENCH = {
   BATCH: 4,
   LR_PATCH: 32,
-  STEPS: Number(process.env.BENCH_STEPS ?? 5),
-  ROUNDS: Number(process.env.BENCH_ROUNDS ?? 3),
+  STEPS: counts.steps,
+  ROUNDS: counts.rounds,
   SIDE: 512,
   TILE: 256,
   OVERLAP: 64,
@@ -41,12 +44,11 @@ export function smallTrainingStep(tf: Tf, batch: number, lrPatch: number) {
 /** One timed round of ours: ms per training step (mean of STEPS) and ms of the tiled SIDE^2 prediction. */
 export async function timeOurs(step: () => Promise<void>, model: RestorationModel, img: Float32Array): Promise<{ trainMs: number; predictMs: number }> {
   const { STEPS, SIDE, TILE, OVERLAP } = SMALL_BENCH;
-  let t0 = performance.now();
-  for (let i = 0; i < STEPS; i++) await step();
-  const trainMs = (performance.now() - t0) / STEPS;
-  t0 = performance.now();
-  predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP });
-  return { trainMs, predictMs: performance.now() - t0 };
+  const roundMs = await timeMs(async () => {
+    for (let i = 0; i < STEPS; i++) await step();
+  }, { repeats: 1 });
+  const predictMs = await timeMs(() => predictNormalized(model, { data: img, height: SIDE, width: SIDE, frames: 1 }, { tilePx: TILE, overlapPx: OVERLAP }), { repeats: 1 });
+  return { trainMs: roundMs / STEPS, predictMs };
 }
 
 export interface TorchTimes {

@@ -9,15 +9,16 @@
 // for N = 1 .. the cores this process may use (or .. $PSSR_THREADS when set, which PyTorch then
 // gets too). Each row records the 1-minute load average when it was measured: on a shared
 // machine compare rows measured at a similar load. Rows go to bench/results/threads.json.
-// Run: npx tsc -p . && node dist/bench/threads.bench.js   (BENCH_ROUNDS, BENCH_STEPS as train.bench)
+// Run: npx tsc -p . && node dist/bench/threads.bench.js   [--rounds 3] [--steps 5] (as train.bench)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultThreadCount, parseThreadCount, selectBackend, setThreads } from "../src/backend/index.js";
 import { predictNormalized } from "../src/predict/index.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
 import { SMALL_BENCH, smallTrainingStep, timeOurs, timeTorch } from "./small-step.js";
+import { writeResults, type BenchRow } from "./common.js";
 
 const { BATCH, LR_PATCH, ROUNDS, SIDE, TILE, OVERLAP } = SMALL_BENCH;
 
@@ -69,7 +70,7 @@ function convCpuMs(): number {
   return (c.user + c.system) / 1000 / 20;
 }
 
-const rows: Record<string, unknown>[] = [];
+const rows: BenchRow[] = [];
 let convCpu1 = Infinity;
 const epoch1: { s: number } = { s: Infinity };
 for (const n of counts) {
@@ -106,7 +107,4 @@ await setThreads(null);
 dispose();
 model.dispose();
 
-const dir = join(repoRoot, "bench", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "threads.json"), JSON.stringify(rows, null, 2) + "\n");
-for (const r of rows) console.log(`${r.name}: ours ${r.ours_ms} ms vs ${r.peer} ${r.peer_ms} ms -> ratio ${r.ratio} (load ${(r.load_avg_1min as number[]).join("/")})`);
+await writeResults("threads", rows);

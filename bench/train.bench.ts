@@ -8,14 +8,12 @@
 //   predict_small_512_onnx: the same input through `--engine onnx` (the ONNX export on
 //                      onnxruntime-node, 1 thread; its default tiles: max(256, 4 x halo), overlapping by twice the halo)
 // The machine is shared, so both sides are measured in alternating rounds (ours, then the
-// peer, BENCH_ROUNDS times, default 3) and each side's fastest round is kept.
+// peer, --rounds times, default 3) and each side's fastest round is kept; --steps training steps per round.
 // Rows {name, ours_ms, peer, peer_ms, ratio (ours/peer), backend, shape, ...} go to
-// bench/results/train.json. Run: npx tsc -p . && node dist/bench/train.bench.js
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// bench/results/train.json. Run: npx tsc -p . && node dist/bench/train.bench.js [--rounds 3] [--steps 5]
 import { selectBackend, threadCount } from "../src/backend/index.js";
 import { predictNormalized } from "../src/predict/index.js";
-import { repoRoot } from "../test/helpers.js";
+import { timeMs, writeResults, type BenchRow } from "./common.js";
 import { packageFromModel, predictWithPackage } from "../src/export/package.js";
 import { SMALL_BENCH, smallTrainingStep, timeOurs, timeTorch } from "./small-step.js";
 
@@ -38,9 +36,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const ours = await timeOurs(step, model, img);
   trainMs = Math.min(trainMs, ours.trainMs);
   predictMs = Math.min(predictMs, ours.predictMs);
-  const t0 = performance.now();
-  await predictWithPackage(onnxPackage, onnxImage);
-  onnxMs = Math.min(onnxMs, performance.now() - t0);
+  onnxMs = Math.min(onnxMs, await timeMs(() => predictWithPackage(onnxPackage, onnxImage), { repeats: 1 }));
   // PyTorch at our thread count (PSSR_THREADS, --threads or the cores this process may use).
   const p = timeTorch(spec, threadCount().count);
   peer = { ...p, train_ms: Math.min(peer.train_ms, p.train_ms), predict_ms: Math.min(peer.predict_ms, p.predict_ms), peak_mb: Math.max(peer.peak_mb, p.peak_mb) };
@@ -51,7 +47,7 @@ const oursPeakMb = process.resourceUsage().maxRSS / 1024;
 model.dispose();
 
 const params = vars.length;
-const rows = [
+const rows: BenchRow[] = [
   {
     name: "train_step_small",
     ours_ms: +trainMs.toFixed(1),
@@ -89,7 +85,4 @@ const rows = [
     peer_threads: peer.threads,
   },
 ];
-const dir = join(repoRoot, "bench", "results");
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "train.json"), JSON.stringify(rows, null, 2) + "\n");
-for (const r of rows) console.log(`${r.name}: ours ${r.ours_ms} ms (${r.backend}) vs ${r.peer} ${r.peer_ms} ms -> ratio ${r.ratio}`);
+await writeResults("train", rows);

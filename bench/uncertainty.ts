@@ -34,21 +34,13 @@ import { blockMean as blockMeans } from "../src/image/block-mean.js";
 import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
 import { ErrorMap, ImageCompare, writeWidgetReport } from "../src/widgets/index.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
+import { benchOptions } from "./common.js";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-const members = Number(arg("members", "5"));
-const epochs = Number(arg("epochs", "20"));
-const steps = Number(arg("steps", "40"));
-const batch = Number(arg("batch", "4"));
-const patchPx = Number(arg("patch", "64"));
-const work = arg("work", "/tmp/pssr-uncertainty");
-const which = arg("experiment", "both");
-const reuse = process.argv.includes("--reuse");
 // A tagged run writes bench/results/uncertainty/uncertainty-TAG.json and no figure (e.g. longer training).
-const tag = arg("tag", "");
+const options = benchOptions({ members: 5, epochs: 20, steps: 40, batch: 4, patch: 64, work: "/tmp/pssr-uncertainty", experiment: "both", reuse: false, tag: "", "figures-only": false });
+const { members, epochs, steps, batch, work, reuse, tag } = options;
+const patchPx = options.patch;
+const which = options.experiment;
 const LEVELS = [0.5, 0.8, 0.9, 0.95];
 
 function cropRows(img: Image, y0: number, y1: number): Image {
@@ -229,7 +221,7 @@ async function main() {
   const resultsDir = join(repoRoot, "bench", "results", "uncertainty");
   mkdirSync(resultsDir, { recursive: true });
   const resultsPath = join(resultsDir, tag ? `uncertainty-${tag}.json` : "uncertainty.json");
-  if (process.argv.includes("--figures-only")) {
+  if (options["figures-only"]) {
     const files = readdirSync(resultsDir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
     writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")).results as FigureResult[]));
     return;

@@ -1,8 +1,9 @@
 // Shared test plumbing: where the repo, the shared data and the Python references are.
 import { spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Plane } from "../src/image/image.js";
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -20,11 +21,30 @@ export const samplesDir = join(repoRoot, "data-samples");
 /** ../shared/data beside the checkout (or $PSSR_SHARED_DATA). Tests need it: CI has it. */
 export const sharedDataDir = resolve(process.env.PSSR_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"));
 
-/** Debian's python3 (the one with python3-skimage/tifffile/scipy), not a pyenv shim. */
-export const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+/**
+ * `npm run test:unit` sets PSSR_TEST_TIER=unit: the helpers that start Python, Jupyter, Chromium
+ * or ImageJ refuse, so a unit-tier test cannot use them by accident (test/run.mjs leaves out
+ * every test that imports one of them).
+ */
+const unitTier = process.env.PSSR_TEST_TIER === "unit";
+function refuseInUnitTier(what: string): void {
+  if (unitTier) throw new Error(`${what} is not available in the unit tier (PSSR_TEST_TIER=unit): this test belongs to the full suite`);
+}
+
+/**
+ * Debian's python3 (the one with python3-skimage/tifffile/scipy), not a pyenv shim. In the unit
+ * tier a path that does not exist, so a spawn fails.
+ */
+export const python = unitTier ? "/nonexistent/python3-refused-in-the-unit-tier" : existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+/** Marks a test that starts an external tool itself (not through runPython/isolatedJupyter): test:unit leaves it out. */
+export function usesTools(...tools: ("imagej" | "chromium" | "jupyter" | "python")[]): void {
+  refuseInUnitTier(tools.join(", "));
+}
 
 /** Runs a reference script from test/ref with arguments; throws with its stderr on failure. */
 export function runPython(script: string, args: string[] = [], input?: string): string {
+  refuseInUnitTier(`python (${script})`);
   const r = spawnSync(python, [join(repoRoot, "test", "ref", script), ...args], {
     encoding: "utf8",
     input,
@@ -50,6 +70,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
  * a test never reads or writes the home folder's Jupyter. `extra` is added to the environment.
  */
 export function isolatedJupyter(dir: string, prefix: string, kernelName: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  refuseInUnitTier("Jupyter");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_PATH: join(prefix, "share", "jupyter"),
@@ -73,4 +94,54 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Every file under `dir` (recursively, skipping node_modules, dist and dot-folders) whose name passes `keep`. */
+export function filesUnder(dir: string, keep: (name: string) => boolean = () => true): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === "node_modules" || e.name === "dist" || e.name.startsWith(".") ? [] : filesUnder(p, keep);
+    return keep(e.name) ? [p] : [];
+  });
+}
+
+/** The tests' one seeded uniform [0, 1) stream (mulberry32): inputs that differ by seed, never by run. */
+export function seededUniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `n` seeded samples times `scale` plus `offset`: "uniform" in [0, 1); "normal" standard normal
+ * (Box-Muller); "sum4" the sum of four uniforms scaled to unit variance, bounded at ±2√3 (no
+ * outliers, for tolerances on products such as gradients).
+ */
+export function randomValues(n: number, seed: number, distribution: "uniform" | "normal" | "sum4" = "uniform", scale = 1, offset = 0): Float32Array {
+  const u = seededUniform(seed);
+  const out = new Float32Array(n);
+  if (distribution === "normal") {
+    for (let i = 0; i < n; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - u()));
+      const t = 2 * Math.PI * u();
+      out[i] = offset + scale * r * Math.cos(t);
+      if (i + 1 < n) out[i + 1] = offset + scale * r * Math.sin(t);
+    }
+  } else if (distribution === "sum4") {
+    for (let i = 0; i < n; i++) out[i] = offset + (u() + u() + u() + u() - 2) * Math.sqrt(3) * scale;
+  } else {
+    for (let i = 0; i < n; i++) out[i] = offset + scale * u();
+  }
+  return out;
+}
+
+/** The tests' one random plane: `randomValues` laid out as a height x width Plane. */
+export function randomPlane(height: number, width: number, seed: number, distribution: "uniform" | "normal" | "sum4" = "uniform", scale = 1, offset = 0): Plane {
+  return { data: randomValues(height * width, seed, distribution, scale, offset), height, width };
 }

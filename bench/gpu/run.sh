@@ -33,7 +33,8 @@ cd "$here"
 if [ "$peer" = "none" ]; then
   echo "no PyTorch here: ours only (the peer columns will fail); see docs/GPU.md"
 fi
-"$node" --expose-gc "$here/dist/bench/train.bench.js"
+# BENCH_ROUNDS / BENCH_STEPS become the benchmark's own --rounds / --steps flags.
+"$node" --expose-gc "$here/dist/bench/train.bench.js" ${BENCH_ROUNDS:+--rounds "$BENCH_ROUNDS"} ${BENCH_STEPS:+--steps "$BENCH_STEPS"}
 rc=$?
 # train.bench.ts names its peer "pytorch-cpu"; say which device the peer really used.
 if [ "$TORCH_DEVICE" = "cuda" ] && [ -f bench/results/train.json ]; then

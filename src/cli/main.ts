@@ -1,32 +1,13 @@
 #!/usr/bin/env node
 // The `pssr` command: a thin dispatcher. Each subcommand lives in ./commands/<name>.ts and
-// exports `run(args: string[]): Promise<number>` plus a one-line `summary`; it is imported
-// only when called so that `pssr --help` starts fast.
+// exports `run(args: string[]): Promise<number>`; it is imported only when called, and the
+// help is printed from the light table in command-table.ts, so `pssr --help` loads no command.
 import { isPssrError } from "../errors.js";
-import { setReadDefaults } from "../io/read.js";
-import { parseThreadCount, setThreadCount } from "../backend/threads.js";
+import { COMMANDS, isCommandName } from "./command-table.js";
 
 interface CommandModule {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
-
-const COMMANDS = [
-  "info",
-  "backend",
-  "crappify",
-  "calibrate",
-  "train",
-  "predict",
-  "export",
-  "evaluate",
-  "frc",
-  "errormap",
-  "kymograph",
-  "report",
-  "kernel",
-  "demo",
-] as const;
 
 async function loadCommand(name: string): Promise<CommandModule | null> {
   try {
@@ -39,12 +20,9 @@ async function loadCommand(name: string): Promise<CommandModule | null> {
   }
 }
 
-async function help(): Promise<void> {
+function help(): void {
   const lines = ["usage: pssr <command> [options]   (pssr <command> --help for a command's options)", "", "commands:"];
-  for (const name of COMMANDS) {
-    const mod = await loadCommand(name).catch(() => null);
-    if (mod) lines.push(`  ${name.padEnd(10)} ${mod.summary}`);
-  }
+  for (const { name, summary } of COMMANDS) lines.push(`  ${name.padEnd(10)} ${summary}`);
   lines.push("", "global options: --backend NAME (or PSSR_BACKEND), --threads N (or PSSR_THREADS; default: the cores this process may use), --verbose, --allow-partial (read the complete planes of a truncated file, with a warning)");
   console.log(lines.join("\n"));
 }
@@ -52,7 +30,7 @@ async function help(): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
   // --allow-partial: every image read reads what a truncated file holds (with a warning).
-  if (argv.includes("--allow-partial")) setReadDefaults({ allowPartial: true });
+  if (argv.includes("--allow-partial")) (await import("../io/read.js")).setReadDefaults({ allowPartial: true });
   let args = argv.filter((a) => a !== "--verbose" && a !== "--allow-partial");
   // --threads N / --threads=N: compute threads of every command (a global option, like --verbose).
   const at = args.findIndex((a) => a === "--threads" || a.startsWith("--threads="));
@@ -60,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const value = args[at].startsWith("--threads=") ? args[at].slice(10) : args[at + 1];
     args = args.filter((_, i) => i !== at && !(i === at + 1 && args[at] === "--threads"));
     try {
+      const { parseThreadCount, setThreadCount } = await import("../backend/threads.js");
       setThreadCount(parseThreadCount(value ?? "", "--threads"));
     } catch (e) {
       console.error(`pssr${args[0] ? ` ${args[0]}` : ""}: ${(e as Error).message}`);
@@ -68,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const name = args[0];
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    await help();
+    help();
     return 0;
   }
   if (name === "--version") {
@@ -77,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(pkg.version);
     return 0;
   }
-  if (!(COMMANDS as readonly string[]).includes(name)) {
+  if (!isCommandName(name)) {
     console.error(`pssr: unknown command "${name}"; run pssr --help for the list`);
     return 2;
   }

@@ -66,7 +66,7 @@ export interface DemoResult {
   training: { epochs: number; seconds: number; backend: string; best: { psnr: number; ssim: number; bilinearPsnr: number; bilinearSsim: number } | null } | null;
 }
 
-/** Training budget: the full demo stays well under 10 minutes on 2 cores; quick mode is for CI. */
+/** Training budget: the full demo is sized for a laptop's CPU without a GPU; quick mode is for CI. */
 export function demoTrainingBudget(quick: boolean): { epochs: number; stepsPerEpoch: number } {
   return quick ? { epochs: 2, stepsPerEpoch: 6 } : { epochs: 20, stepsPerEpoch: 25 };
 }

@@ -1,5 +1,6 @@
 // A self-contained HTML report: a metrics table and image panels as embedded PNGs, readable
-// offline in any browser. (The widget-embedding report of the widgets issue extends this.)
+// offline in any browser, and the page's fallback where widgets cannot run (src/widgets/report.ts
+// embeds the interactive widgets).
 import { encodePng } from "../io/write.js";
 import type { Plane } from "../image/image.js";
 

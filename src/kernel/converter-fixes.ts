@@ -1,4 +1,4 @@
-// Two gaps in tslab's converter that notebook users hit, mended around it (tslab itself is a
+// Three gaps in tslab's converter that notebook users hit, mended around it (tslab itself is a
 // dependency we do not patch):
 //
 // 1. Cells import the toolkit as "pssr-lab". tslab type-checks with Node10 module resolution,

@@ -2,21 +2,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runPython } from "../helpers.js";
+import { randomValues, runPython } from "../helpers.js";
 
-/** A deterministic pseudo-random float32 array (mulberry32 -> roughly N(0,1) by 4-sum). */
+/** A deterministic pseudo-random float32 array, roughly N(0, scale²) and bounded (test/helpers.ts "sum4"). */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (next() + next() + next() + next() - 2) * Math.sqrt(3) * scale;
-  return out;
+  return randomValues(n, seed, "sum4", scale);
 }
 
 /**

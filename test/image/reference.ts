@@ -65,19 +65,8 @@ export class RefSession {
   }
 }
 
-/** Deterministic pseudo-random plane in [0, 1) (mulberry32). */
-export function randomPlane(height: number, width: number, seed: number): Plane {
-  let a = seed >>> 0;
-  const data = new Float32Array(height * width);
-  for (let i = 0; i < data.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    data[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return { data, height, width };
-}
+/** Deterministic pseudo-random plane in [0, 1): the shared generator of test/helpers.ts. */
+export { randomPlane } from "../helpers.js";
 
 export const emSample = (name: string): string => join(samplesDir, "em", "emdiffuse_demo", name);
 

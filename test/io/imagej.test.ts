@@ -14,9 +14,10 @@ import { join } from "node:path";
 import { readImage } from "../../src/io/read.js";
 import { writeTiff } from "../../src/io/write.js";
 import type { Image } from "../../src/image/image.js";
-import { repoRoot, runCli, sharedDataDir } from "../helpers.js";
+import { repoRoot, runCli, sharedDataDir, usesTools } from "../helpers.js";
 
 const IJ_JAR = "/usr/share/java/ij.jar";
+usesTools("imagej");
 const work = mkdtempSync(join(tmpdir(), "pssr-imagej-"));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 const at = (name: string) => join(work, name);
@@ -94,7 +95,7 @@ async function makeFiles(): Promise<void> {
   expected.set("disagreement.tif", { w: 256, h: 256, unit: "microns", pw: 0.0046, ph: 0.0046 });
   cli(["errormap", at("lr.tif"), at("restored.tif"), "-o", at("errormap.tif")]);
   expected.set("errormap.tif", { w: 64, h: 64, unit: "microns", pw: 0.0184, ph: 0.0184 });
-  // The case: a time-lapse at 0.65 µm and 5 s per frame opened as 1 x 1 "pixel".
+  // A time-lapse at 0.65 µm and 5 s per frame, which once opened in ImageJ as 1 x 1 "pixel".
   cli(["kymograph", at("timelapse.tif"), "--line", "10,10,200,150", "--width", "3", "-o", at("kymograph.tif")]);
   expected.set("kymograph.tif", { w: 237, h: 5, unit: "microns", pw: 0.65, ph: 5, yunit: "sec" });
   // Without a pixel size the columns stay pixels, the rows are still seconds.

@@ -72,7 +72,7 @@ for (const c of truncated) {
     for (let i = 0; i < n * plane; i++) diff = Math.max(diff, Math.abs(img.data[i] - full.data[i]));
     assert.equal(diff, 0);
     if (c.name === "ij_timelapse_half.tif") {
-      // The file: half of a 5-frame time-lapse holds 2 whole frames.
+      // Half of a 5-frame time-lapse holds 2 whole frames.
       assert.equal(img.axes, "TYX");
       assert.equal(n, 2);
       assert.equal(img.frameIntervalS, 5);

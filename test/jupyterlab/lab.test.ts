@@ -369,8 +369,8 @@ describe("JupyterLab 4 built from npm, with the pssr-lab kernel and widgets", { 
 
   test("kernel status during Run All: busy while queued cells run, idle only between them", { timeout: 240_000 }, async () => {
     // JupyterLab sends all six execute requests at once; a kernel that publishes busy when each
-    // request arrives and idle when each ends shows Idle while later cells still run (the bug of
-    // issue 17: idle in 35-44 of ~47 samples, 6-8 in a row, i.e. whole cells).
+    // request arrives and idle when each ends shows Idle while later cells still run (such a
+    // kernel read idle in 35-44 of ~47 samples, 6-8 in a row, i.e. whole cells).
     const ours = await sampleRunAll({ name: KERNEL, display: "TypeScript (pssr-lab)", language: "typescript" }, Array.from({ length: 6 }, (_, i) => `await new Promise((r) => setTimeout(r, 800));\nconsole.log("cell ${i}");`));
     // For the record, not asserted: Debian's ipykernel (6.17) under the same sampling; it shows
     // the same symptom in this lab.

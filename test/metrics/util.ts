@@ -3,34 +3,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plane } from "../../src/image/image.js";
+import { randomPlane, randomValues } from "../helpers.js";
 
-/** mulberry32 uniform [0, 1) generator. */
-export function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generators are the shared ones of test/helpers.ts, under the names these tests use.
+export { seededUniform as uniform } from "../helpers.js";
 
 /** Standard normal samples (Box-Muller) from a seed. */
 export function gaussianNoise(n: number, seed: number): Float32Array {
-  const u = uniform(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u()));
-    const t = 2 * Math.PI * u();
-    out[i] = r * Math.cos(t);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(t);
-  }
-  return out;
+  return randomValues(n, seed, "normal");
 }
 
 export function noisePlane(h: number, w: number, seed: number): Plane {
-  return { data: gaussianNoise(h * w, seed), height: h, width: w };
+  return randomPlane(h, w, seed, "normal");
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {

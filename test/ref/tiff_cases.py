@@ -34,7 +34,7 @@ def cut_half(name):
 npy = os.path.join(out, "frames.npy")
 np.save(npy, frames)
 
-# 1. A 5-frame ImageJ time-lapse (0.65 um, 5 s), the case, and its first half.
+# 1. A 5-frame ImageJ time-lapse (0.65 um, 5 s), a calibration once lost on reading, and its first half.
 tifffile.imwrite(os.path.join(out, "ij_timelapse.tif"), frames, imagej=True, resolution=(1 / 0.65, 1 / 0.65),
                  metadata={"axes": "TYX", "finterval": 5, "unit": "um"})
 emit("ij_timelapse.tif", npy=npy, planes=5)

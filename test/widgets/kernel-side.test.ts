@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { repoRoot, runPython, samplesDir } from "../helpers.js";
+import { randomPlane as sharedRandomPlane, repoRoot, runPython, samplesDir } from "../helpers.js";
 import { getPlane, type Plane } from "../../src/image/image.js";
 import { readImage } from "../../src/io/read.js";
 import { CrappifierTuner, ErrorMap, FRCPlot, ImageCompare, Kymograph, TrainingMonitor, pyramidCrop, widgetState } from "../../src/widgets/index.js";
@@ -15,14 +15,9 @@ import { CrappifierTuner, ErrorMap, FRCPlot, ImageCompare, Kymograph, TrainingMo
 const work = mkdtempSync(join(tmpdir(), "pssr-widgets-unit-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/** Values in [-100, 900): negative ones too, as a background-subtracted image has. */
 function randomPlane(h: number, w: number, seed = 1): Plane {
-  const data = new Float32Array(h * w);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = (s / 2 ** 32) * 1000 - 100;
-  }
-  return { data, height: h, width: w };
+  return sharedRandomPlane(h, w, seed, "uniform", 1000, -100);
 }
 
 describe("widgets, kernel side", () => {

@@ -108,7 +108,7 @@ describe("what the widgets look like (Chromium, offline report)", { timeout: 240
     const realNoisy = await readImage(join(samplesDir, "em", "emdiffuse_noisy_sem", "patch_0_1.tif"));
     const cleanSem = await readImage(join(samplesDir, "pairs", "emdiffuse_brain_noisy_clean", "pair1_gt_clean.tif"));
     const cal = calibrate(realNoisy, undefined, { seed: 0 });
-    // A background as a user tuned it (the 15 photons; the recipe's default range ends at 10).
+    // A background as a user tuned it (15 photons, beyond the end of the recipe's default range, 10).
     calibrated = { ...cal.recipe.params, backgroundPhotons: 15 };
     tuner = new CrappifierTuner(cleanSem, realNoisy, { recipe: { name: "physical", params: calibrated as any }, scaleFactor: 4, previewPx: 512, seed: 0, show: SHOWN });
     await tuner.settled();

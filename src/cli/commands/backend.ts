@@ -3,7 +3,6 @@
 import { describeBackends } from "../../backend/index.js";
 import { parseCommandArgs } from "../args.js";
 
-export const summary = "list compute backends: available, chosen, and why not the others";
 
 const usage = `usage: pssr backend [--json] [--backend NAME]
 

@@ -8,7 +8,6 @@ import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../s
 /** Above this synthetic-vs-real noise-curve mismatch the fitted recipe is not trusted. */
 const MISMATCH_WARN = 0.25;
 
-export const summary = "fit the physical crappifier's noise model (gain, read noise, offset) to a real low-res image";
 
 const usage = `usage: pssr calibrate LR.tif [--hr HR.tif] [--offset ADU] [--seed N] [--json]
 

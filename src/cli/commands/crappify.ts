@@ -6,7 +6,6 @@ import { intOption, numberOption, outputOption, parseCommandArgs } from "../args
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { createProgress } from "../progress.js";
 
-export const summary = "degrade high-res images into realistic low-res ones with a named recipe (PSSR, PSSR2, CARE, physical)";
 
 const usage = `usage: pssr crappify IN -o OUT --recipe NAME [--scale S] [--seed N] [--set key=value ...] [--upsampled OUT_UP] [--json]
        pssr crappify --list [--json]

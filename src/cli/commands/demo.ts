@@ -6,7 +6,6 @@ import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
 import type { ProgressEvent } from "../../train/index.js";
 
-export const summary = "train a tiny 4x model on bundled EM, restore held-out crops, evaluate against bilinear, write an HTML report";
 
 const USAGE = `usage: pssr demo [--out DIR] [--seed N] [--backend NAME] [--no-train]
   --out DIR       output folder (default ./pssr-demo)

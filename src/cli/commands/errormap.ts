@@ -6,7 +6,6 @@ import { numberOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { onlyPlane, parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
-export const summary = "NanoJ-SQUIRREL error map of a restoration against a reference (RSE, RSP)";
 
 const usage = `usage: pssr errormap REF SR -o MAP.tif [--sigma-max PX] [--json]
 

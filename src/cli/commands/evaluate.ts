@@ -9,7 +9,6 @@ import { invalidArgument, PssrError } from "../../errors.js";
 import { numberOption, parseCommandArgs } from "../args.js";
 import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
-export const summary = "PSNR, SSIM, NRMSE, MS-SSIM of a restoration against ground truth (CARE/PSSR protocol)";
 
 const usage = `usage: pssr evaluate PRED GT [--baseline LR_UPSAMPLED] [--raw] [--data-range R] [--pixel-size NM] [--json]
 

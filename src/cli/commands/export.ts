@@ -6,7 +6,6 @@ import { exportBioimageio, type Author } from "../../export/bioimageio.js";
 import { intOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs } from "../outputs.js";
 
-export const summary = "export a model directory as a BioImage Model Zoo package (ONNX + tfjs weights)";
 
 const usage = `usage: pssr export MODEL_DIR -o OUT.zip [--format bioimageio] [options]
 

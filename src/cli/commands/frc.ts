@@ -9,7 +9,6 @@ import { numberOption, parseCommandArgs } from "../args.js";
 import { isSameFile } from "../outputs.js";
 import { onlyPlane, parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
-export const summary = "Fourier ring correlation resolution of two images (or one, single-image FRC)";
 
 const usage = `usage: pssr frc A B [--threshold 1/7|half-bit|one-bit|3sigma] [--pixel-size NM] [--tukey-alpha A] [--json]
        pssr frc A --single checkerboard|binomial [--seed N] [...]

@@ -5,7 +5,6 @@ import { readImage } from "../../io/read.js";
 import { intOption, parseCommandArgs } from "../args.js";
 import { invalidArgument } from "../../errors.js";
 
-export const summary = "print shape, axes, dtype, pixel size and min/max/mean of image files";
 
 const usage = `usage: pssr info FILE... [--json] [--series N]
 

@@ -2,7 +2,6 @@
 import { parseCommandArgs } from "../args.js";
 import { invalidArgument } from "../../errors.js";
 
-export const summary = "the TypeScript Jupyter kernel: install | uninstall | start --connection-file F";
 
 const USAGE = `usage:
   pssr kernel install [--user | --prefix DIR] [--name NAME] [--display-name TEXT] [--check]

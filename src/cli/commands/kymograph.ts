@@ -6,7 +6,6 @@ import { intOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { parseSelection, readSelected, SELECT_USAGE, SELECT_OPTIONS } from "../select.js";
 
-export const summary = "kymograph (time x position) of a time-lapse along a polyline";
 
 const usage = `usage: pssr kymograph STACK --line x1,y1,x2,y2[,x3,y3...] [--width W] [--max] -o KYMO.tif [--json]
 

@@ -13,7 +13,6 @@ import { createProgress, type Progress } from "../progress.js";
 import { receptiveFieldPx } from "../../model/index.js";
 import type { Image } from "../../image/image.js";
 
-export const summary = "restore an image with a trained model (tiled), or upsample it with a baseline";
 
 const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
        pssr predict PACKAGE.zip IN -o OUT   (a BioImage Model Zoo package with ONNX weights)

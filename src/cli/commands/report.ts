@@ -10,7 +10,6 @@ import { coverageLines } from "../../demo/coverage.js";
 import { outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs } from "../outputs.js";
 
-export const summary = "offline HTML report with interactive widgets (image comparison, error map, FRC) of a demo folder, and interval coverage";
 
 const usage = `usage: pssr report --demo-dir DIR [-o FILE.html] [--title TEXT] [--model MODEL]
 

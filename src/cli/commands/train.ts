@@ -13,7 +13,6 @@ import { checkPixelSizeNm } from "../../predict/resample.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
 
-export const summary = "train a restoration model (PSSR / CARE) on high-resolution images";
 
 const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
 
