@@ -18,6 +18,7 @@ const COMMANDS = [
   "train",
   "predict",
   "export",
+  "models",
   "evaluate",
   "frc",
   "errormap",

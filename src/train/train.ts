@@ -5,7 +5,7 @@
 //
 // Output directory: model.json + weights.bin (best validation weights) + card.json, and
 // checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
@@ -24,6 +24,7 @@ import { DEFAULT_NORMALIZATION, drawBatch, makePair, reflectIndex as reflectInde
 import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js";
 import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
 import { predictNormalized } from "../predict/predict.js";
+import { dataProvenance } from "../model/provenance.js";
 
 export interface TrainOptions {
   sources: SourceImage[];
@@ -62,6 +63,8 @@ export interface TrainOptions {
   onWarning?: (message: string) => void;
   /** Extra fields for the model card (data provenance, pixel size...). */
   card?: Partial<ModelCard>;
+  /** Fine-tuning: a model directory whose weights (and architecture; `model` is then ignored) training starts from. */
+  init?: string;
 }
 
 export type ProgressEvent =
@@ -231,6 +234,13 @@ export function calibrateOnValidation(model: RestorationModel, pairs: PairPlanes
   return out;
 }
 
+/** The architecture of a trained model (fine-tuning keeps it). */
+async function specOf(dir: string, tf: Tf) {
+  const m = await RestorationModel.load(dir, tf);
+  m.dispose();
+  return m.spec;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -243,7 +253,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const tf = getTf();
   const t0 = performance.now();
-  const spec = modelSpec(options.model ?? {});
+  const spec = options.init ? await specOf(options.init, tf) : modelSpec(options.model ?? {});
   const loss: LossName = options.loss ?? (spec.probabilistic ? "laplace" : "mse");
   if (loss === "laplace" && !spec.probabilistic) throw invalidArgument("the laplace loss needs a probabilistic model (--probabilistic, care architecture)");
   const epochs = options.epochs ?? 10;
@@ -311,7 +321,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     state = JSON.parse(readFileSync(join(resumeFrom, "state.json"), "utf8"));
   } else {
-    model = RestorationModel.create(spec, seed, tf);
+    model = options.init ? await RestorationModel.load(options.init, tf) : RestorationModel.create(spec, seed, tf);
   }
   const rng = Rng.fromState(state.rng);
   const vars: Variable[] = model.trainableVariables();
@@ -329,9 +339,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const backendName = currentBackend()?.name ?? tf.getBackend();
   options.onProgress?.({ type: "start", epochs, stepsPerEpoch: steps, startEpoch: state.epoch, parameters: model.countParameters(), backend: backendName });
 
+  // The training files' sha256, licence and attribution, once (entries that are not readable files, e.g. descriptions, are left out).
+  const provenance = dataProvenance([...(options.card?.data?.hr ?? []), ...(options.card?.data?.lr ?? [])].filter((f) => existsSync(f) && statSync(f).isFile()));
   const cardFields = (): Partial<ModelCard> => {
     const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
     return {
+      ...(provenance.length ? { provenance } : {}),
       ...(options.card ?? {}),
       architecture: spec.arch,
       preset: spec.preset,
@@ -357,6 +370,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...(regionSplit ? { validationSplit: { kind: "region", ...regionSplit } } : {}),
         backend: backendName,
         seconds: state.seconds,
+        ...(options.init ? { initFrom: options.init } : {}),
       },
       validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
       history: state.history,
