@@ -27,7 +27,9 @@ out_dir, samples = sys.argv[1], sys.argv[2]
 result = {}
 for name in ["microns_mouse_cortex_1", "mouse_liver_1"]:
     hr = tifffile.imread(os.path.join(samples, "em", "emdiffuse_demo", name + ".tif")).astype(np.float32).astype(np.float64)
-    for method in ["bilinear", "bicubic", "pssr-tiny"]:
+    # every restoration the demo wrote for this image (NAME_METHOD.tif; NAME_lr.tif is the input)
+    methods = sorted(f[len(name) + 1:-4] for f in os.listdir(out_dir) if f.startswith(name + "_") and f.endswith(".tif") and f != name + "_lr.tif")
+    for method in methods:
         pred = tifffile.imread(os.path.join(out_dir, f"{name}_{method}.tif")).astype(np.float64)
         g, p = norm_minmse(hr, pred)
         result[f"{name}/{method}"] = {
