@@ -6,7 +6,7 @@
 // Output directory: model.json + weights.bin (best validation weights) + card.json, and
 // checkpoint/ (last epoch: weights, optimizer state, loop state) for resuming.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
 import { createAdam, type NamedTensor } from "./optimizer.js";
@@ -25,6 +25,7 @@ import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js
 import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
 import { predictNormalized } from "../predict/predict.js";
 import { dataProvenance } from "../model/provenance.js";
+import { resolveModelPath } from "../model/registry.js";
 
 export interface TrainOptions {
   sources: SourceImage[];
@@ -63,7 +64,7 @@ export interface TrainOptions {
   onWarning?: (message: string) => void;
   /** Extra fields for the model card (data provenance, pixel size...). */
   card?: Partial<ModelCard>;
-  /** Fine-tuning: a model directory whose weights (and architecture; `model` is then ignored) training starts from. */
+  /** Fine-tuning: a model directory or bundled name (pssr-em-4x) whose weights (and architecture; `model` is then ignored) training starts from. */
   init?: string;
 }
 
@@ -253,7 +254,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const tf = getTf();
   const t0 = performance.now();
-  const spec = options.init ? await specOf(options.init, tf) : modelSpec(options.model ?? {});
+  const initDir = options.init ? resolveModelPath(options.init) : null;
+  const spec = initDir ? await specOf(initDir, tf) : modelSpec(options.model ?? {});
   const loss: LossName = options.loss ?? (spec.probabilistic ? "laplace" : "mse");
   if (loss === "laplace" && !spec.probabilistic) throw invalidArgument("the laplace loss needs a probabilistic model (--probabilistic, care architecture)");
   const epochs = options.epochs ?? 10;
@@ -321,7 +323,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     state = JSON.parse(readFileSync(join(resumeFrom, "state.json"), "utf8"));
   } else {
-    model = options.init ? await RestorationModel.load(options.init, tf) : RestorationModel.create(spec, seed, tf);
+    model = initDir ? await RestorationModel.load(initDir, tf) : RestorationModel.create(spec, seed, tf);
   }
   const rng = Rng.fromState(state.rng);
   const vars: Variable[] = model.trainableVariables();
@@ -370,7 +372,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...(regionSplit ? { validationSplit: { kind: "region", ...regionSplit } } : {}),
         backend: backendName,
         seconds: state.seconds,
-        ...(options.init ? { initFrom: options.init } : {}),
+        ...(initDir ? { initFrom: resolve(initDir) } : {}),
       },
       validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
       history: state.history,
