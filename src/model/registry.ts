@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PssrError } from "../errors.js";
 import { packageRoot } from "../paths.js";
-import { readModelCard, type ModelCard } from "../train/card.js";
+import { readModelCard, type LeaveOneOutFigure, type ModelCard } from "../train/card.js";
 import { ENSEMBLE_FILE } from "../train/ensemble.js";
 import { knownDataset, type DataFileProvenance } from "./provenance.js";
 
@@ -67,7 +67,7 @@ export function resolveModelPath(nameOrDir: string): string {
   );
 }
 
-/** The file scripts/train-pretrained writes beside card.json: {files: [{dataset, path, sha256, licence, attribution}], config: {modality}}. */
+/** The file scripts/train-pretrained writes beside card.json: {files: [{dataset, path, sha256, licence, attribution}], config: {modality}, leaveOneDatasetOut?}. */
 export const PROVENANCE_FILE = "provenance.json";
 
 interface ProvenanceFileEntry {
@@ -79,7 +79,7 @@ interface ProvenanceFileEntry {
 }
 
 /** provenance.json beside the card, or null when absent; a broken file is a PssrError. */
-function readProvenanceFile(dir: string): { files?: ProvenanceFileEntry[]; config?: { modality?: string } } | null {
+function readProvenanceFile(dir: string): { files?: ProvenanceFileEntry[]; config?: { modality?: string }; leaveOneDatasetOut?: LeaveOneOutFigure[] } | null {
   const path = join(dir, PROVENANCE_FILE);
   if (!existsSync(path)) return null;
   try {
@@ -111,4 +111,9 @@ export function modelProvenance(dir: string, card: ModelCard | null): DataFilePr
 /** What the model's images are: the card's `modality`, else provenance.json's config, else null. */
 export function modelModality(dir: string, card: ModelCard | null): string | null {
   return card?.modality ?? readProvenanceFile(dir)?.config?.modality ?? null;
+}
+
+/** Leave-one-dataset-out figures: the card's `leaveOneDatasetOut`, else provenance.json's, else none. */
+export function modelLeaveOneOut(dir: string, card: ModelCard | null): LeaveOneOutFigure[] {
+  return card?.leaveOneDatasetOut ?? readProvenanceFile(dir)?.leaveOneDatasetOut ?? [];
 }

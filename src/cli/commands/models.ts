@@ -1,7 +1,7 @@
 // `pssr models`: the bundled pretrained models (models/NAME, or $PSSR_MODELS_DIR), from their cards.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { listModels, modelModality, modelProvenance, modelsDir, MODELS_DIR_ENV, type NamedModel } from "../../model/registry.js";
+import { listModels, modelLeaveOneOut, modelModality, modelProvenance, modelsDir, MODELS_DIR_ENV, type NamedModel } from "../../model/registry.js";
 import type { DataFileProvenance } from "../../model/provenance.js";
 import type { LeaveOneOutFigure } from "../../train/card.js";
 import { invalidArgument } from "../../errors.js";
@@ -77,7 +77,7 @@ export function summarizeModel(m: NamedModel): ModelSummary {
     sizeBytes: folderBytes(m.dir),
     data: { files: files.length, datasets: byDataset(files) },
     validation: c?.validation && Object.keys(c.validation).length ? c.validation : null,
-    leaveOneDatasetOut: c?.leaveOneDatasetOut ?? [],
+    leaveOneDatasetOut: modelLeaveOneOut(m.dir, c),
     createdAt: c?.createdAt ?? null,
   };
 }
