@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { python, runCli, samplesDir } from "../helpers.js";
@@ -146,6 +146,13 @@ test("pssr train --init NAME fine-tunes a named model: training starts from its 
     assert.match(unknown.stderr, /unknown model "nope" .*named models: base/);
     assert.ok(!existsSync(join(dir, "c")) && !existsSync(join(dir, "u")));
     assert.deepEqual(readdirSync(models), ["base"], "the named model is not written to");
+    // A named ensemble is listed as one, and cannot seed a fine-tuning run (which member?).
+    for (const k of [1, 2]) cpSync(join(models, "base"), join(models, "ens", `member-${k}`), { recursive: true });
+    writeFileSync(join(models, "ens", "ensemble.json"), JSON.stringify({ format: "pssr-lab/ensemble-v1", members: ["member-1", "member-2"], seeds: [4, 4], splitSeed: 4 }));
+    assert.match(runCli(["models"], { env }).stdout, /^ens {2}modality not stated, 2x, resunet-lr\/tiny, ensemble of 2, /m);
+    const ens = runCli(["train", "--hr", cortex0, "--out", join(dir, "e"), "--init", "ens"], { env });
+    assert.equal(ens.status, 1);
+    assert.match(ens.stderr, /--init ens is an ensemble; give one of its members \(.*member-1\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
