@@ -15,5 +15,5 @@ export * from "./widgets/index.js";
 export * from "./zarr/index.js";
 export * from "./export/index.js";
 // Named (bundled) models and training-data provenance (issue 18); loadModel comes with ./predict.
-export { listModels, modelsDir, resolveModelPath, isModelName, modelProvenance, modelModality, modelLeaveOneOut, MODELS_DIR_ENV, type NamedModel } from "./model/registry.js";
+export { listModels, modelsDir, resolveModelPath, isModelName, modelProvenance, modelModality, modelLeaveOneOut, trainedOn, MODELS_DIR_ENV, type NamedModel } from "./model/registry.js";
 export { dataProvenance, knownDataset, type DataFileProvenance } from "./model/provenance.js";

@@ -19,7 +19,7 @@ import { samplePath } from "../paths.js";
 import { selectBackend } from "../backend/index.js";
 import { train, sourceFromImage, type ProgressEvent } from "../train/index.js";
 import { loadModel, loadModelDir, predictImage, type LoadedModel } from "../predict/index.js";
-import { isModelName, listModels, modelsDir } from "../model/registry.js";
+import { isModelName, listModels, modelsDir, resolveModelPath, trainedOn } from "../model/registry.js";
 import { metricsTable, metricsTableHtml, renderHtmlReport, type ReportRow, type ReportSection } from "./report.js";
 import { DEMO_HELD_OUT, DEMO_TRAIN } from "./data.js";
 import { writeDemoWidgetReport } from "./widget-report.js";
@@ -164,6 +164,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // The bundled pretrained model, beside the freshly trained one; a package without it still runs the demo.
     const pretrainedName = options.pretrained === undefined ? "pssr-em-4x" : options.pretrained;
     let pretrained: string | null = null;
+    // Held-out images the pretrained model was trained on (by sha256): it is not scored on those.
+    let pretrainedSeen = new Set<string>();
     if (pretrainedName !== null) {
       if (!isModelName(pretrainedName) || listModels().some((m) => m.name === pretrainedName)) {
         await selectBackend({ name: options.backend ?? null });
@@ -171,6 +173,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         loaded.push(m);
         pretrained = basename(resolve(pretrainedName)); // a method name (files are NAME_METHOD.tif), also for a path
         restorers.push(modelRestorer(pretrained, m, 256));
+        pretrainedSeen = new Set(DEMO_HELD_OUT.filter((rel) => trainedOn(resolveModelPath(pretrainedName), m.card, samplePath(rel))));
+        for (const rel of pretrainedSeen) log(`${pretrained} was trained on ${rel}: it is left out of that image's comparison (not a held-out figure)`);
         log(`pretrained model: ${pretrainedName} (${m.card?.architecture ?? "?"}/${m.card?.preset ?? "?"} x${m.model.spec.scale}), applied as is`);
       } else {
         log(`no pretrained model ${pretrainedName} in ${modelsDir()}: skipping its column (pssr models lists what is bundled)`);
@@ -191,6 +195,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         { title: "high-res ground truth", plane: hr, caption: `${hr.height}x${hr.width}` },
       ];
       for (const r of restorers) {
+        if (r.name === pretrained && pretrainedSeen.has(rel)) continue;
         const restored = await r.restore(lr, scaleFactor);
         const m = evaluate(restored, hr);
         rows.push({ image: name, method: r.name, psnr: m.psnr, ssim: m.ssim, nrmse: m.nrmse, msssim: m.msssim });

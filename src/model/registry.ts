@@ -7,7 +7,7 @@ import { PssrError } from "../errors.js";
 import { packageRoot } from "../paths.js";
 import { readModelCard, type LeaveOneOutFigure, type ModelCard } from "../train/card.js";
 import { ENSEMBLE_FILE } from "../train/ensemble.js";
-import { knownDataset, type DataFileProvenance } from "./provenance.js";
+import { knownDataset, sha256File, type DataFileProvenance } from "./provenance.js";
 
 /** The environment variable that replaces the bundled models folder. */
 export const MODELS_DIR_ENV = "PSSR_MODELS_DIR";
@@ -116,4 +116,10 @@ export function modelModality(dir: string, card: ModelCard | null): string | nul
 /** Leave-one-dataset-out figures: the card's `leaveOneDatasetOut`, else provenance.json's, else none. */
 export function modelLeaveOneOut(dir: string, card: ModelCard | null): LeaveOneOutFigure[] {
   return card?.leaveOneDatasetOut ?? readProvenanceFile(dir)?.leaveOneDatasetOut ?? [];
+}
+
+/** Whether a model was trained on `file` (its bytes' sha256 among the model's provenance); false when the model records none. */
+export function trainedOn(dir: string, card: ModelCard | null, file: string): boolean {
+  const hashes = new Set(modelProvenance(dir, card).map((f) => f.sha256));
+  return hashes.size > 0 && hashes.has(sha256File(file));
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Tensor4D } from "@tensorflow/tfjs-core";
@@ -11,7 +11,7 @@ import { selectBackend } from "../../src/backend/index.js";
 import { PssrError } from "../../src/errors.js";
 import { RestorationModel, modelSpec } from "../../src/model/index.js";
 import { dataProvenance, knownDataset } from "../../src/model/provenance.js";
-import { isModelName, listModels, modelProvenance, modelsDir, resolveModelPath, MODELS_DIR_ENV } from "../../src/model/registry.js";
+import { isModelName, listModels, modelProvenance, modelsDir, resolveModelPath, trainedOn, MODELS_DIR_ENV } from "../../src/model/registry.js";
 import { loadModel, loadModelDir } from "../../src/predict/index.js";
 import { writeModelCard } from "../../src/train/card.js";
 import { python, samplesDir } from "../helpers.js";
@@ -132,8 +132,15 @@ test("a model's provenance: the card's own list, else provenance.json beside it 
     assert.equal(fromFile.length, 1);
     assert.equal(fromFile[0].relativePath, "em/neuroproof_fibsem_medulla_10nm/training_sample1/grayscale_maps/iso.2600.png");
     assert.deepEqual([fromFile[0].dataset, fromFile[0].licence, fromFile[0].attribution, fromFile[0].sha256], ["neuroproof-fibsem", "CC BY", "HHMI Janelia FlyEM", "ab"]);
-    const own = dataProvenance([join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_0.tif")]);
+    const liver0 = join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_0.tif");
+    const own = dataProvenance([liver0]);
     assert.deepEqual(modelProvenance(dir, { provenance: own } as never), own, "the card's list wins");
+    // trainedOn: by the bytes' sha256, whatever the path; a model that records nothing was trained on nothing known.
+    const copy = join(dir, "renamed.tif");
+    writeFileSync(copy, readFileSync(liver0));
+    assert.equal(trainedOn(dir, { provenance: own } as never, copy), true);
+    assert.equal(trainedOn(dir, { provenance: own } as never, join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_1.tif")), false);
+    assert.equal(trainedOn(join(dir, "none"), null, liver0), false);
     writeFileSync(join(dir, "provenance.json"), "{");
     assert.throws(() => modelProvenance(dir, null), (e: unknown) => e instanceof PssrError && e.code === "model-invalid" && /provenance\.json is not valid JSON/.test(e.message));
   } finally {
