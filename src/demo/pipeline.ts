@@ -174,8 +174,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         pretrained = basename(resolve(pretrainedName)); // a method name (files are NAME_METHOD.tif), also for a path
         restorers.push(modelRestorer(pretrained, m, 256));
         pretrainedSeen = new Set(DEMO_HELD_OUT.filter((rel) => trainedOn(resolveModelPath(pretrainedName), m.card, samplePath(rel))));
-        for (const rel of pretrainedSeen) log(`${pretrained} was trained on ${rel}: it is left out of that image's comparison (not a held-out figure)`);
         log(`pretrained model: ${pretrainedName} (${m.card?.architecture ?? "?"}/${m.card?.preset ?? "?"} x${m.model.spec.scale}), applied as is`);
+        for (const rel of pretrainedSeen) log(`${pretrained} was trained on ${rel}: it is left out of that image's comparison (not a held-out figure)`);
       } else {
         log(`no pretrained model ${pretrainedName} in ${modelsDir()}: skipping its column (pssr models lists what is bundled)`);
       }
@@ -211,7 +211,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       "High-resolution EM crops (EMDiffuse demo data, MICrONS mouse cortex and mouse liver) were degraded with PSSR's EM crappifier " +
       "(em_AG_D_sameas_preprint: signal-dependent Gaussian noise, then 4x bilinear zoom without anti-aliasing) and restored 4x" +
       (training ? ` by a tiny model trained for ${training.epochs} epochs (${training.seconds.toFixed(0)} s on ${training.backend}) on other EM images` : "") +
-      (pretrained ? `${training ? ", and" : ""} by the bundled pretrained model ${pretrained} (trained once on other labs' EM, applied as is)` : "") +
+      (pretrained && pretrainedSeen.size < DEMO_HELD_OUT.length ? `${training ? ", and" : ""} by the bundled pretrained model ${pretrained} (trained once on other labs' EM, applied as is${pretrainedSeen.size ? `; not scored on ${[...pretrainedSeen].map((r) => r.split("/").pop()).join(", ")}, which it was trained on` : ""})` : "") +
+    (pretrained && pretrainedSeen.size === DEMO_HELD_OUT.length ? ` (the pretrained model ${pretrained} was trained on these crops, so it is not scored on them)` : "") +
       ". Metrics follow the CARE/PSSR protocol: ground truth percentile-normalised (0.1/99.9), prediction least-squares scaled, data range 1.";
     const notes = [
       ...METRIC_NOTES,
