@@ -75,11 +75,20 @@ export {
   type ValidationMetrics,
 } from "./train/index.js";
 
+// model registry: named (bundled) models and the provenance of training data
+export {
+  isModelName, listModels, MODELS_DIR_ENV, modelLeaveOneOut, modelModality, modelProvenance,
+  modelsDir, type NamedModel, resolveModelPath, trainedOn,
+} from "./model/registry.js";
+export {
+  type DataFileProvenance, dataProvenance, knownDataset,
+} from "./model/provenance.js";
+
 // predict: tiled and ensemble restoration, pixel-size matching, OME-Zarr chunks
 export {
   type Baseline, BASELINE_METHODS, type ChunkedOptions, type ChunkedOutputInfo, chunkGrid,
   type ChunkGrid, DISAGREEMENT_MEASURES, type DisagreementMeasure, type EnsembleMemberOptions,
-  type EnsemblePrediction, initChunkedOutput, type LoadedModel, loadModelDir, matchPixelSize,
+  type EnsemblePrediction, initChunkedOutput, type LoadedModel, loadModel, loadModelDir, matchPixelSize,
   type PixelSizeMatch, predictBaseline, predictChunks, predictEnsemble, predictImage,
   type Prediction, predictionInterval, type PredictOptions, type TileOptions,
 } from "./predict/index.js";

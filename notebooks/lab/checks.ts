@@ -8,6 +8,10 @@
 // this file as `import * as check from "./checks"` (the kernel compiles local .ts modules).
 import {
   crappify,
+  loadModelDir,
+  predictImage,
+  readModelCard,
+  resolveModelPath,
   detectBlobs,
   detectionScores,
   evaluate,
@@ -21,7 +25,7 @@ import {
   type XY,
 } from "pssr-lab";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** A check that did not pass: the message is meant for the student. */
 export class LabCheckError extends Error {
@@ -210,4 +214,58 @@ export function cautions(answers: unknown): void {
   }
   if (wrong.length) fail(6, `${Object.keys(key).length - wrong.length} of ${Object.keys(key).length} right so far.\n  ${wrong.join("\n  ")}`);
   pass(6, "all three right. Restorations are for finding and following structures, at the pixel size the model knows, checked against the raw data.");
+}
+
+/** A loaded model as loadModel/loadModelDir return it (checked loosely: students may pass anything). */
+interface Loaded {
+  model: { dispose(): void };
+  card: { normalization?: unknown; createdAt?: string } | null;
+}
+
+function restoreWith(m: Loaded, lr: Image): Plane {
+  const r = predictImage(m.model as never, lr, { normalization: m.card?.normalization as never });
+  return getPlane(r.image);
+}
+
+/**
+ * Exercise 7: `pretrained` is loadModel(PRETRAINED), `pretrainedScore` its restoration of
+ * `lrHeldOut` scored against `hrHeldOut`, `tuned` a train() run started from it into `tunedDir`.
+ * Returns a markdown table: bilinear, the model of exercise 3, the pretrained model, fine-tuned.
+ */
+export async function pretrainedModel(pretrained: unknown, pretrainedScore: unknown, tuned: unknown, tunedDir: string, name: string, lrHeldOut: Image, hrHeldOut: Image, trained: Loaded | null): Promise<string> {
+  if (pretrained === undefined) notYet(7, "pretrained", "Assign `await loadModel(PRETRAINED)`.");
+  if (pretrained instanceof Promise) fail(7, "`pretrained` is a Promise: put `await` before loadModel(...).");
+  const m = pretrained as Partial<Loaded>;
+  if (typeof m?.model?.dispose !== "function" || m.card === undefined) fail(7, "`pretrained` should be what loadModel() returns: { model, card }.");
+  const expectedCard = readModelCard(resolveModelPath(name));
+  if (m.card?.createdAt !== expectedCard?.createdAt) fail(7, "`pretrained` is not the model PRETRAINED names: load it with loadModel(PRETRAINED), not your own model from exercise 3.");
+  if (pretrainedScore === undefined) notYet(7, "pretrainedScore", "Assign evaluate() of the pretrained model's restoration of lrHeldOut against hrHeldOut, as in exercise 4.");
+  const s = pretrainedScore as Partial<EvaluateResult>;
+  if (typeof s?.psnr !== "number") fail(7, "`pretrainedScore` should be the result of evaluate().");
+  const g = getPlane(hrHeldOut);
+  const p = restoreWith(m as Loaded, lrHeldOut);
+  const expected = evaluate(p, g);
+  const bil = evaluate(getPlane(predictBaseline(lrHeldOut, 4, "bilinear")), g);
+  if (!close(s.psnr, expected.psnr, 1e-4)) {
+    if (close(s.psnr, bil.psnr, 1e-4)) fail(7, "`pretrainedScore` is the score of bilinear upsampling; restore lrHeldOut with pretrained.model (predictImage) first.");
+    if (close(s.psnr, evaluate(g, p).psnr, 1e-4)) fail(7, "`pretrainedScore` has prediction and ground truth swapped: evaluate(prediction, groundTruth).");
+    fail(7, `\`pretrainedScore\` (PSNR ${s.psnr.toFixed(2)}) is not evaluate() of the pretrained model's restoration of lrHeldOut against hrHeldOut (PSNR ${expected.psnr.toFixed(2)}).`);
+  }
+  if (tuned === undefined) notYet(7, "tuned", "Assign `await train({ ..., init: PRETRAINED, ...FINE_TUNE, outDir: tunedDir })`.");
+  if (tuned instanceof Promise) fail(7, "`tuned` is a Promise: put `await` before train(...).");
+  if (typeof (tuned as { epochsCompleted?: unknown })?.epochsCompleted !== "number") fail(7, "`tuned` should be what train() returns.");
+  const card = existsSync(join(tunedDir, "card.json")) ? JSON.parse(readFileSync(join(tunedDir, "card.json"), "utf8")) : null;
+  if (!card) fail(7, `no model card in ${tunedDir}: pass outDir: tunedDir to train().`);
+  if (card.training?.initFrom !== resolve(resolveModelPath(name))) fail(7, "the fine-tuned model started from scratch: pass init: PRETRAINED to train() so that it starts from the pretrained weights.");
+  const ft = await loadModelDir(tunedDir);
+  let ftScore: EvaluateResult;
+  try {
+    ftScore = evaluate(restoreWith(ft, lrHeldOut), g);
+  } finally {
+    ft.model.dispose();
+  }
+  const own = trained ? evaluate(restoreWith(trained, lrHeldOut), g) : null;
+  const row = (what: string, e: EvaluateResult | null) => (e ? `| ${what} | ${e.psnr.toFixed(2)} | ${e.ssim.toFixed(3)} |` : `| ${what} | n/a | n/a |`);
+  pass(7, `pretrained as is: PSNR ${expected.psnr.toFixed(2)} dB; fine-tuned: ${ftScore.psnr.toFixed(2)} dB (bilinear ${bil.psnr.toFixed(2)} dB).`);
+  return ["| restoration of the held-out section | PSNR (dB) | SSIM |", "|---|---|---|", row("bilinear", bil), row("your model from scratch (exercise 3)", own), row(`pretrained (${name.split("/").pop()}), as is`, expected), row("pretrained, fine-tuned here", ftScore)].join("\n");
 }

@@ -9,13 +9,14 @@ export const COMMANDS = [
   { name: "train", summary: "train a restoration model (PSSR / CARE) on high-resolution images" },
   { name: "predict", summary: "restore an image with a trained model (tiled), or upsample it with a baseline" },
   { name: "export", summary: "export a model directory as a BioImage Model Zoo package (ONNX + tfjs weights)" },
+  { name: "models", summary: "list the bundled pretrained models (name, modality, scale, pixel sizes, data, validation figures)" },
   { name: "evaluate", summary: "PSNR, SSIM, NRMSE, MS-SSIM of a restoration against ground truth (CARE/PSSR protocol)" },
   { name: "frc", summary: "Fourier ring correlation resolution of two images (or one, single-image FRC)" },
   { name: "errormap", summary: "NanoJ-SQUIRREL error map of a restoration against a reference (RSE, RSP)" },
   { name: "kymograph", summary: "kymograph (time x position) of a time-lapse along a polyline" },
   { name: "report", summary: "offline HTML report with interactive widgets (image comparison, error map, FRC) of a demo folder, and interval coverage" },
   { name: "kernel", summary: "the TypeScript Jupyter kernel: install | uninstall | start --connection-file F" },
-  { name: "demo", summary: "train a tiny 4x model on bundled EM, restore held-out crops, evaluate against bilinear, write an HTML report" },
+  { name: "demo", summary: "train a tiny 4x model on bundled EM, restore held-out crops with it and the pretrained model, evaluate against bilinear, write an HTML report" },
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number]["name"];

@@ -6,6 +6,20 @@ import { PssrError } from "../errors.js";
 import type { ModelSpec } from "./architectures.js";
 import { atomicWriteFileSync } from "../io/atomic.js";
 import type { ScaleCalibration } from "../metrics/uncertainty.js";
+import type { DataFileProvenance } from "./provenance.js";
+
+/** One row of a leave-one-dataset-out evaluation: trained without `dataset`, evaluated on it. */
+export interface LeaveOneOutFigure {
+  dataset: string;
+  psnr: number;
+  ssim: number;
+  bilinearPsnr: number;
+  bilinearSsim: number;
+  /** FRC resolution (px of the HR grid, two noise draws) of the model and of bilinear, when measured. */
+  frcPx?: number | null;
+  bilinearFrcPx?: number | null;
+  [extra: string]: unknown;
+}
 
 /**
  * What the model's reliability outputs were calibrated on: its validation data (never its
@@ -58,6 +72,12 @@ export interface ModelCard {
   history: unknown[];
   /** Fitted after training on the validation data (absent in cards of older versions). */
   calibration?: ModelCalibration;
+  /** What the images are ("em", "fluo"...): bundled models state it for pssr models. */
+  modality?: string;
+  /** Each training file with sha256, size, dataset, licence and attribution (train() writes it for files it can read; absent in older cards). */
+  provenance?: DataFileProvenance[];
+  /** Leave-one-dataset-out figures of the recipe (bundled models; docs give the commands). */
+  leaveOneDatasetOut?: LeaveOneOutFigure[];
   createdAt: string;
   software: string;
 }

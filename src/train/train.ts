@@ -8,9 +8,9 @@
 //
 // Output directory: model.json + weights.bin (best validation weights) + card.json, and
 // checkpoint/ (last epoch: weights, optimizer state, loop state and plan) for resuming.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
 import { createAdam } from "./optimizer.js";
@@ -27,6 +27,8 @@ import { DEFAULT_NORMALIZATION, writeModelCard, type ModelCard, type Normalizati
 import { LEGACY_PLAN, resolveBudgetMinutes, WARMUP_FRACTION, WARMUP_MAX_STEPS, WARMUP_STEPS, planBudget, presetTrainingDefaults, stepsToCoverData, type MeasuredSpeeds, type TrainingPlan } from "./budget.js";
 import { emit, progressCallbacks, type ProgressEvent, type TrainCallbacks } from "./callbacks.js";
 import { findCheckpoint, loadOptimizerWeights, readLoopState, writeCheckpoint, type LoopState } from "./checkpoint.js";
+import { dataProvenance, type DataFileProvenance } from "../model/provenance.js";
+import { resolveModelPath } from "../model/registry.js";
 import { calibrateOnValidation, notBetterThanBilinear, prepareValidation, validate, type ValidationMetrics, type ValidationSet } from "./validation.js";
 
 export { hasCheckpoint } from "./checkpoint.js";
@@ -83,6 +85,8 @@ export interface TrainOptions {
   onWarning?: (message: string) => void;
   /** Extra fields for the model card (data provenance, pixel size...). */
   card?: Partial<ModelCard>;
+  /** Fine-tuning: a model directory or bundled name (pssr-em-4x) whose weights (and architecture; `model` is then ignored) training starts from. */
+  init?: string;
 }
 
 export interface TrainResult {
@@ -116,6 +120,10 @@ interface Settings {
   budgetSeconds: number | null;
   calibration: "quantile" | "factor" | "none";
   pairOptions: PairOptions;
+  /** Fine-tuning: the model directory training starts from. */
+  initDir: string | null;
+  /** The training files' sha256, licence and attribution, computed once. */
+  provenance: DataFileProvenance[];
 }
 
 /** The prepared data: what is trained on and what it is judged on. */
@@ -173,8 +181,8 @@ function positiveInteger(name: string, v: number | undefined): void {
 }
 
 /** Step 1: defaults (suited to the preset) filled in, every option checked before any work. */
-function settle(options: TrainOptions): Settings {
-  const spec = modelSpec(options.model ?? {});
+function settle(options: TrainOptions, init: { dir: string; spec: ModelSpec } | null): Settings {
+  const spec = init ? init.spec : modelSpec(options.model ?? {});
   const loss: LossName = options.loss ?? (spec.probabilistic ? "laplace" : "mse");
   if (loss === "laplace" && !spec.probabilistic) throw invalidArgument("the laplace loss needs a probabilistic model (--probabilistic, care architecture)");
   const preset = presetTrainingDefaults(spec);
@@ -204,7 +212,19 @@ function settle(options: TrainOptions): Settings {
     budgetSeconds: budgetMinutes === null ? null : budgetMinutes * 60,
     calibration: options.calibration ?? "quantile",
     pairOptions: { recipe: options.recipe, scale, frames: spec.inChannels, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION },
+    initDir: init?.dir ?? null,
+    // Entries that are not readable files (descriptions of data) are left out.
+    provenance: dataProvenance([...(options.card?.data?.hr ?? []), ...(options.card?.data?.lr ?? [])].filter((f) => existsSync(f) && statSync(f).isFile())),
   };
+}
+
+/** Fine-tuning: the starting model's folder and architecture (which the new model keeps). */
+async function initModel(tf: Tf, init: string | undefined): Promise<{ dir: string; spec: ModelSpec } | null> {
+  if (!init) return null;
+  const dir = resolveModelPath(init);
+  const m = await RestorationModel.load(dir, tf);
+  m.dispose();
+  return { dir, spec: m.spec };
 }
 
 /**
@@ -269,7 +289,7 @@ async function buildOrResume(tf: Tf, options: TrainOptions, settings: Settings):
     }
     state = readLoopState(resumeFrom);
   } else {
-    model = RestorationModel.create(spec, seed, tf);
+    model = settings.initDir ? await RestorationModel.load(settings.initDir, tf) : RestorationModel.create(spec, seed, tf);
   }
   const vars = model.trainableVariables();
   const optimizer = createAdam(tf, { learningRate: settings.learningRate, weightDecay: options.weightDecay ?? 0 });
@@ -289,6 +309,7 @@ function cardFields(run: Run): Partial<ModelCard> {
   const { settings, state, data, plan, options } = run;
   const bestEntry = state.history.reduce((a, b) => (b.validation.psnr > a.validation.psnr ? b : a));
   return {
+    ...(settings.provenance.length ? { provenance: settings.provenance } : {}),
     ...(options.card ?? {}),
     architecture: settings.spec.arch,
     preset: settings.spec.preset,
@@ -318,6 +339,7 @@ function cardFields(run: Run): Partial<ModelCard> {
       steps: state.step,
       budgetUsedSeconds: state.budgetUsedSeconds ?? null,
       stoppedOnTime: run.stoppedOnTime,
+      ...(settings.initDir ? { initFrom: resolve(settings.initDir) } : {}),
     },
     validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
     history: state.history,
@@ -634,7 +656,7 @@ function finish(run: Run, startEpoch: number): TrainResult {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const tf = getTf();
   const clock = startClock();
-  const settings = settle(options);
+  const settings = settle(options, await initModel(tf, options.init));
   const data = prepareData(tf, options, settings);
   const { model, state, optimizer, vars } = await buildOrResume(tf, options, settings);
   const callbacks = [...(options.onProgress ? [progressCallbacks(options.onProgress)] : []), ...[options.callbacks ?? []].flat()];

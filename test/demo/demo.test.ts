@@ -14,8 +14,12 @@ test("pssr demo trains, restores, evaluates and reports; scikit-image reproduces
   try {
     ensureWidgetBundle();
     const out = join(dir, "out");
-    const r = runCli(["demo", "--out", out, "--seed", "3"], { env: { PSSR_QUICK: "1" } });
+    // An empty models folder: the demo runs without a bundled pretrained model, and says so.
+    mkdirSync(join(dir, "no-models"));
+    const r = runCli(["demo", "--out", out, "--seed", "3"], { env: { PSSR_QUICK: "1", PSSR_MODELS_DIR: join(dir, "no-models") } });
     assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /no pretrained model pssr-em-4x in .*no-models: skipping its column/);
+    assert.match(r.stdout, /What the numbers mean:\n- PSNR \(dB\)[^\n]*\n- SSIM[^\n]*\n- FRC[^\n]*\n- Why FRC and PSNR can disagree/);
     assert.match(r.stdout, /PSNR \(dB\)/);
     assert.match(r.stdout, /pssr-tiny/);
     assert.match(r.stdout, /report: +.*report\.html/);
@@ -82,6 +86,40 @@ test("pssr demo trains, restores, evaluates and reports; scikit-image reproduces
     } finally {
       await browser.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pssr demo restores the held-out crops with a named pretrained model (from the models folder) beside the baselines; scikit-image reproduces its numbers", { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "pssr-demo-"));
+  try {
+    // A stand-in for the bundled model, trained here in seconds into a private models folder, on one
+    // of the demo's held-out images: the demo must not score it there (its card's sha256 says so).
+    const models = join(dir, "models");
+    const t = runCli(["train", "--hr", join(samplesDir, "em", "emdiffuse_demo", "mouse_liver_1.tif"), "--out", join(models, "pssr-em-4x"), "--epochs", "1", "--steps", "2", "--quiet"]);
+    assert.equal(t.status, 0, t.stderr);
+    const out = join(dir, "out");
+    const r = runCli(["demo", "--out", out, "--no-train"], { env: { PSSR_MODELS_DIR: models } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /pssr-em-4x was trained on em\/emdiffuse_demo\/mouse_liver_1\.tif: it is left out of that image's comparison/);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    assert.equal(metrics.pretrained, "pssr-em-4x");
+    assert.deepEqual(
+      metrics.rows.map((x: { image: string; method: string }) => `${x.image}/${x.method}`),
+      ["microns_mouse_cortex_1/bilinear", "microns_mouse_cortex_1/bicubic", "microns_mouse_cortex_1/pssr-em-4x", "mouse_liver_1/bilinear", "mouse_liver_1/bicubic"],
+    );
+    const reference = JSON.parse(runPython("demo_check.py", [out, samplesDir]));
+    assert.deepEqual(Object.keys(reference).sort(), metrics.rows.map((x: { image: string; method: string }) => `${x.image}/${x.method}`).sort());
+    for (const row of metrics.rows as { image: string; method: string; psnr: number; ssim: number }[]) {
+      const ref = reference[`${row.image}/${row.method}`];
+      assert.ok(Math.abs(row.psnr - ref.psnr) < 1e-4 && Math.abs(row.ssim - ref.ssim) < 1e-4, `${row.image}/${row.method}: ${row.psnr}/${row.ssim} vs skimage ${ref.psnr}/${ref.ssim}`);
+    }
+    assert.match(readFileSync(join(out, "summary.html"), "utf8"), /bundled pretrained model pssr-em-4x/);
+    // --pretrained none: baselines only.
+    const none = runCli(["demo", "--out", join(dir, "out2"), "--no-train", "--pretrained", "none", "--quiet"], { env: { PSSR_MODELS_DIR: models } });
+    assert.equal(none.status, 0, none.stderr);
+    assert.deepEqual([...new Set(JSON.parse(readFileSync(join(dir, "out2", "metrics.json"), "utf8")).rows.map((x: { method: string }) => x.method))], ["bilinear", "bicubic"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -222,7 +222,8 @@ test("export refuses bad input with one line and never writes onto the model", a
     assert.match(fmt.stderr, /unknown --format "onnx-only"; valid: bioimageio/);
     const name = runCli(["export", "pssr-em-mito", "-o", join(tmp, "x.zip")]);
     assert.equal(name.status, 1);
-    assert.match(name.stderr, /no model directory "pssr-em-mito" \(there are no bundled models yet/);
+    assert.match(name.stderr, /unknown model "pssr-em-mito" \(neither a folder nor a named model\);.*pssr models lists them/);
+    assert.equal(name.stderr.trim().split("\n").length, 1, name.stderr);
     const missing = runCli(["export", dir, "-o", join(tmp, "no", "such", "dir", "x.zip")]);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /cannot write: the folder .* does not exist/);

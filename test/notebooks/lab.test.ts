@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { repoRoot } from "../helpers.js";
 import { createWorkspace, errorsOf, execute, failure, text, type Cell, type Notebook, type Workspace } from "./harness.js";
 
-const EXERCISES = 6;
+const EXERCISES = 7;
 let ws: Workspace;
 
 const tagged = (c: Cell, tag: string) => (c.metadata.tags ?? []).includes(tag);
@@ -89,6 +89,10 @@ describe("course lab", { concurrency: false }, () => {
         "const found: Blob[] | undefined = detectBlobs(upFrame, { diameterPx: 20, thresholdRel: 0.1 }).blobs;\n" +
         "const scores: DetectionScores | undefined = detectionScores(reference, found, { radiusPx: 8 });",
       6: 'const answers: Record<string, string> | undefined = { q1: "a", q2: "c", q3: "b" };',
+      7:
+        "const pretrained: LoadedModel | undefined = await loadModel(PRETRAINED);\n" +
+        "const pretrainedScore: EvaluateResult | undefined = evaluate(getPlane(predictImage(pretrained!.model, lrHeldOut, { normalization: pretrained!.card!.normalization }).image), getPlane(hrHeldOut));\n" +
+        'const tuned: TrainResult | undefined = await train({ sources, outDir: tunedDir, recipe: "pssr-em", model: { preset: "tiny", scale: 4 }, ...FINE_TUNE, seed: 1 });',
     };
     const nb = committed("lab-solutions.ipynb");
     let k = 0;
@@ -105,5 +109,6 @@ describe("course lab", { concurrency: false }, () => {
     assert.match(byExercise.get(4)?.evalue ?? "", /is the bilinear upsampling; restore with the trained model/);
     assert.match(byExercise.get(5)?.evalue ?? "", /precision and recall are swapped/);
     assert.match(byExercise.get(6)?.evalue ?? "", /1 of 3 right so far[\s\S]*q1: not "a"[\s\S]*q3: not "b"/);
+    assert.match(byExercise.get(7)?.evalue ?? "", /the fine-tuned model started from scratch: pass init: PRETRAINED/);
   });
 });

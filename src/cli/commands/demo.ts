@@ -1,18 +1,20 @@
 // `pssr demo`: the README's first command. See src/demo/pipeline.ts for what it does.
 import { parseCommandArgs, intOption } from "../args.js";
-import { runDemo, DEMO_HELD_OUT, DEMO_TRAIN } from "../../demo/pipeline.js";
+import { runDemo, DEMO_HELD_OUT, DEMO_TRAIN, METRIC_NOTES } from "../../demo/pipeline.js";
 import { samplePath } from "../../paths.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
 import type { ProgressEvent } from "../../train/index.js";
 
 
-const USAGE = `usage: pssr demo [--out DIR] [--seed N] [--backend NAME] [--no-train]
+const USAGE = `usage: pssr demo [--out DIR] [--seed N] [--backend NAME] [--no-train] [--pretrained NAME|none]
   --out DIR       output folder (default ./pssr-demo)
   --seed N        crappifier/training seed (default 1)
   --backend NAME  tfjs backend (default: PSSR_BACKEND or the first available)
   --threads N     compute threads (or PSSR_THREADS; default: the cores this process may use)
-  --no-train      baselines only (bilinear, bicubic)
+  --no-train      no freshly trained model (baselines, and the pretrained model when bundled)
+  --pretrained NAME|DIR|none   the pretrained model restored beside the others (default
+                  pssr-em-4x; skipped with a line when the package does not have it)
   --quiet         no progress display (stderr); the results table still prints
   PSSR_QUICK=1 shrinks the training budget for CI (every step still runs)`;
 
@@ -28,7 +30,7 @@ function progressLine(e: ProgressEvent): string | null {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     args,
-    { out: { type: "string" }, seed: { type: "string" }, backend: { type: "string" }, "no-train": { type: "boolean" }, quiet: { type: "boolean" } },
+    { out: { type: "string" }, seed: { type: "string" }, backend: { type: "string" }, "no-train": { type: "boolean" }, quiet: { type: "boolean" }, pretrained: { type: "string" } },
     USAGE,
   );
   if (!parsed) return 0;
@@ -47,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
       seed,
       backend: (parsed.values.backend as string | undefined) ?? null,
       trainModel: !parsed.values["no-train"],
+      pretrained: parsed.values.pretrained === "none" ? null : ((parsed.values.pretrained as string | undefined) ?? "pssr-em-4x"),
       log: (line) => progress.line(line),
       onProgress: (e) => {
         if (e.type === "step") {
@@ -65,6 +68,9 @@ export async function run(args: string[]): Promise<number> {
   }
   console.log("");
   console.log(result.table);
+  console.log("");
+  console.log("What the numbers mean:");
+  for (const note of METRIC_NOTES) console.log(`- ${note}`);
   console.log("");
   if (result.modelDir) console.log(`model:   ${result.modelDir}`);
   console.log(`metrics: ${result.metricsPath}`);

@@ -5,9 +5,10 @@ import { invalidArgument, PssrError } from "../../errors.js";
 import { exportBioimageio, type Author } from "../../export/bioimageio.js";
 import { intOption, outputOption, parseCommandArgs } from "../args.js";
 import { guardOutputs } from "../outputs.js";
+import { resolveModelPath } from "../../model/registry.js";
 
 
-const usage = `usage: pssr export MODEL_DIR -o OUT.zip [--format bioimageio] [options]
+const usage = `usage: pssr export MODEL_DIR|NAME -o OUT.zip [--format bioimageio] [options]
 
 Writes a BioImage Model Zoo model package (format_version 0.5.7; docs/EXPORT.md): rdf.yaml,
 README.md from the model card, cover.png, weights.onnx (opset 17) and tfjs_weights.zip, test
@@ -47,10 +48,10 @@ export async function run(args: string[]): Promise<number> {
   const out = outputOption(v, true);
   const format = (v.format as string | undefined) ?? "bioimageio";
   if (format !== "bioimageio") throw invalidArgument(`unknown --format "${format}"; valid: bioimageio`);
-  const model = parsed.positionals[0];
-  // No bundled pretrained models exist yet: MODEL must be a directory.
+  // A bare name (pssr-em-4x) is a bundled model (pssr models lists them); a path wins.
+  const model = resolveModelPath(parsed.positionals[0]);
   if (!existsSync(model) || !statSync(model).isDirectory()) {
-    throw new PssrError("file-not-found", `no model directory "${model}" (there are no bundled models yet; give a directory written by pssr train)`);
+    throw new PssrError("file-not-found", `no model directory "${model}" (give a directory written by pssr train, or a name pssr models lists)`);
   }
   // The model directory and the test image are inputs: the package may not land on or inside them.
   guardOutputs([model, v["test-image"] as string | undefined], [{ path: out, option: "-o" }]);

@@ -11,10 +11,12 @@ import { intOption, numberOption, outputOption, parseCommandArgs } from "../args
 import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { createProgress, type Progress } from "../progress.js";
 import { receptiveFieldPx } from "../../model/index.js";
+import { resolveModelPath } from "../../model/registry.js";
 import type { Image } from "../../image/image.js";
 
 
 const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
+       pssr predict NAME IN -o OUT          (a bundled pretrained model, e.g. pssr-em-4x: pssr models)
        pssr predict PACKAGE.zip IN -o OUT   (a BioImage Model Zoo package with ONNX weights)
        pssr predict --baseline bilinear --scale 4 IN -o OUT
 
@@ -30,7 +32,7 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
   --interval P --lower L.tif --upper U.tif   (probabilistic models) the central P-interval
                       per pixel, mean +- b * halfwidth(P), calibrated as --scale-map
   --uncalibrated      ignore the card's calibration (raw network scales)
-  --ensemble DIRS     more model directories (comma-separated): OUT is the members' per-pixel
+  --ensemble DIRS     more model directories or names (comma-separated): OUT is the members' per-pixel
                       mean, each member normalised as its own card says. A MODEL_DIR holding
                       ensemble.json (pssr train --ensemble N) is an ensemble by itself
   --disagreement FILE with an ensemble: also write the members' per-pixel disagreement
@@ -101,6 +103,9 @@ export async function run(args: string[]): Promise<number> {
   );
   if (!parsed) return 0;
   const v = parsed.values;
+  // A bare name (pssr-em-4x) is a bundled model; resolved first so that no output lands in it.
+  if (!v.baseline && parsed.positionals.length === 2) parsed.positionals[0] = resolveModelPath(parsed.positionals[0]);
+  if (v.ensemble) v.ensemble = (v.ensemble as string).split(",").map((d) => (d === "" ? d : resolveModelPath(d))).join(",");
   const out = outputOption(v, true);
   const tilePx = intOption(v.tile, "tile", 256, 8);
   // The default overlap shrinks with small tiles (a package's halo sets its own); an explicit one must fit.

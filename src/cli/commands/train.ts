@@ -12,6 +12,9 @@ import { intOption, numberOption, parseCommandArgs, positiveOption } from "../ar
 import { checkPixelSizeNm } from "../../predict/resample.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
+import { resolveModelPath } from "../../model/registry.js";
+import { readModelCard } from "../../model/card.js";
+import { ENSEMBLE_FILE } from "../../train/ensemble.js";
 
 
 const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
@@ -48,6 +51,10 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
                      one image's area when only one image/pair is given (a region, no leakage)
   --calibration quantile|factor|none  after training, fit the Laplace scale on the validation
                      data (default quantile: a monotone map; factor: one multiplier); in the card
+  --init NAME|DIR    fine-tune: start from a trained model's weights (a bundled name such as
+                     pssr-em-4x, see pssr models, or a model directory); its architecture, scale
+                     and frames are kept, so --preset/--arch/--scale/--frames/--kernel/--probabilistic
+                     are refused with it. The new card names the model it started from
   --resume           continue from DIR/checkpoint after an interruption (a budget run continues
                      its plan with the budget's remaining time)
   --overwrite        train a new model into a DIR that holds one (replaced after the first epoch)
@@ -128,6 +135,7 @@ export async function run(args: string[]): Promise<number> {
       quiet: { type: "boolean" },
       "pixel-size": { type: "string" },
       backend: { type: "string" },
+      init: { type: "string" },
     },
     usage,
   );
@@ -138,8 +146,10 @@ export async function run(args: string[]): Promise<number> {
   if (!v.out) throw invalidArgument(`--out DIR is required`);
   const lrPaths = v.lr ? expand(v.lr as string[]) : null;
   if (lrPaths && lrPaths.length !== hrPaths.length) throw invalidArgument(`--lr gives ${lrPaths.length} images but --hr gives ${hrPaths.length}; they pair in order`);
-  const scale = intOption(v.scale, "scale", 4, 1, 8);
-  const frames = intOption(v.frames, "frames", 1, 1, 5);
+  // Fine-tuning keeps the starting model's architecture: the options that would change it are refused.
+  const initDir = v.init === undefined ? null : resolveInitModel(v.init as string, v);
+  const scale = initDir ? (readModelCard(initDir)?.scale ?? 4) : intOption(v.scale, "scale", 4, 1, 8);
+  const frames = initDir ? (readModelCard(initDir)?.frames ?? 1) : intOption(v.frames, "frames", 1, 1, 5);
   // Every number is checked before any work, so a typo never costs a started run.
   // Unset numbers stay undefined: train() fills in the budget plan and the preset's defaults.
   const given = <T>(value: unknown, parse: () => T): T | undefined => (value === undefined ? undefined : parse());
@@ -177,7 +187,7 @@ export async function run(args: string[]): Promise<number> {
     throw invalidArgument(`--out ${v.out as string} already holds a model; add --resume to continue it or --overwrite to replace it, or choose another folder`);
   }
   if (v.resume && !hasCheckpoint(outDir)) throw invalidArgument(`--resume: ${v.out as string} holds no checkpoint to continue from; train without --resume`);
-  guardOutputs([...hrPaths, ...(lrPaths ?? [])], [{ path: outDir, option: "--out", kind: "dir" }]);
+  guardOutputs([...hrPaths, ...(lrPaths ?? []), initDir], [{ path: outDir, option: "--out", kind: "dir" }]);
   const outDirExisted = existsSync(outDir);
   const progress = createProgress({ quiet: Boolean(v.quiet) });
   // Ctrl-C from here on: stop cleanly after the current step (a second one quits at once).
@@ -233,6 +243,7 @@ export async function run(args: string[]): Promise<number> {
       calibration: calibration as TrainOptions["calibration"],
       signal: controller.signal,
       card: { hrPixelSizeNm, data: { hr: hrPaths, ...(lrPaths ? { lr: lrPaths } : {}) } },
+      ...(initDir ? { init: initDir } : {}),
       onWarning: (m) => (v.quiet ? console.error(`warning: ${m}`) : progress.line(`warning: ${m}`)),
       onProgress: (e) => {
         if (e.type === "step") progress.update(`epoch ${e.epoch}/${e.epochs}`, e.step, e.steps, formatProgress(e), e.etaSeconds);
@@ -278,4 +289,14 @@ export async function run(args: string[]): Promise<number> {
     return result.interrupted ? 130 : 0;
   }
   }
+}
+
+/** --init NAME|DIR: the model directory to fine-tune (one model, not an ensemble), with the architecture options refused. */
+function resolveInitModel(nameOrDir: string, v: Record<string, unknown>): string {
+  const clash = ["preset", "arch", "scale", "frames", "kernel", "probabilistic"].filter((k) => v[k] !== undefined);
+  if (clash.length) throw invalidArgument(`--init keeps the architecture of the model it starts from; leave out ${clash.map((k) => `--${k}`).join(", ")}`);
+  const dir = resolveModelPath(nameOrDir);
+  if (existsSync(join(dir, ENSEMBLE_FILE))) throw invalidArgument(`--init ${nameOrDir} is an ensemble; give one of its members (${join(dir, "member-1")})`);
+  if (!existsSync(join(dir, "model.json"))) throw new PssrError("file-not-found", "--init: no model.json in this folder (give a model directory or a name pssr models lists)", { file: dir });
+  return resolve(dir);
 }
