@@ -21,6 +21,7 @@ import { RestorationModel, inputMultiple, modelSpec, writeAtomic, type ModelOpti
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, type ScheduleName } from "./schedule.js";
 import { DEFAULT_NORMALIZATION, drawBatch, makePair, reflectIndex as reflectIndexFrames, splitByImage, splitRegions, type NormalizationSpec, type PairPlanes, type PatchBatch, type RegionSplit, type SourceImage } from "./data.js";
+import { checkAugmentSpec, type AugmentSpec } from "./augment.js";
 import { writeModelCard, type ModelCalibration, type ModelCard } from "./card.js";
 import { fitScaleCalibration, reliabilityDiagram } from "../metrics/uncertainty.js";
 import { predictNormalized } from "../predict/predict.js";
@@ -53,6 +54,8 @@ export interface TrainOptions {
   /** Validation patches (fixed for the whole run). */
   validationPatches?: number;
   augment?: boolean;
+  /** Appearance augmentation of the HR sources per epoch (contrast, gamma, offset, inversion, scale jitter; augment.ts). */
+  appearance?: AugmentSpec;
   backgroundThreshold?: number;
   normalization?: NormalizationSpec;
   resume?: boolean;
@@ -274,7 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   for (const src of tooSmall) options.onWarning?.(`skipping ${src.name}: ${src.hr[0].height}x${src.hr[0].width} px is smaller than the ${patch} px patch`);
   const usable = tooSmall.length > 0 ? options.sources.filter(fitsPatch) : options.sources;
-  const pairOpts = { recipe: options.recipe, scale: s, frames, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION };
+  const pairOpts = { recipe: options.recipe, scale: s, frames, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION, appearance: options.appearance ? checkAugmentSpec(options.appearance) : undefined };
 
   // Split by image: files, or the planes of a single 2D stack.
   let units = usable;
@@ -357,6 +360,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...(regionSplit ? { validationSplit: { kind: "region", ...regionSplit } } : {}),
         backend: backendName,
         seconds: state.seconds,
+        dihedralAugment: options.augment ?? true,
+        ...(options.appearance ? { appearanceAugment: options.appearance } : {}),
       },
       validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
       history: state.history,
