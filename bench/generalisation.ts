@@ -1,0 +1,205 @@
+// Leave-one-dataset-out (issue 18): does a model restore EM from a lab / microscope it never saw?
+//
+//   node dist/bench/generalisation.js eval --model DIR --datasets a,b [--out F.json]
+//       a trained model on the named (left-out) datasets
+//   node dist/bench/generalisation.js lodo --leave-out a,b --variants baseline,augment,... [--steps N] [--out F.json]
+//       for each left-out dataset and variant: train a tiny model on every other EM dataset, then
+//       evaluate it on the left-out one
+//
+// Evaluation of one dataset: each HR plane (cropped to a multiple of the scale) is crappified at
+// 4x with the model's recipe at its default parameters, twice with independent seeds; each LR is
+// restored with predictImage (and with bilinear and bicubic upsampling); PSNR and SSIM follow the
+// CARE/PSSR protocol (metrics evaluate: GT percentile-normalised, prediction least-squares
+// scaled), averaged over both draws; FRC (1/7) compares the two restorations of the two draws,
+// so it measures the detail a method reproduces, not noise it invents. Means over planes.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { crappify, type RecipeSpec } from "../src/crappify/crappify.js";
+import { evaluate } from "../src/metrics/pixel.js";
+import { frc } from "../src/metrics/frc.js";
+import { getPlane, imageFromPlanes, type Plane } from "../src/image/image.js";
+import { predictBaseline, predictImage } from "../src/predict/predict.js";
+import { loadModelDir } from "../src/predict/load.js";
+import { selectBackend } from "../src/backend/index.js";
+import { train } from "../src/train/train.js";
+import type { AugmentSpec } from "../src/train/augment.js";
+import type { LossName } from "../src/train/losses.js";
+import type { RestorationModel } from "../src/model/index.js";
+import type { NormalizationSpec, SourceImage } from "../src/train/data.js";
+import { emDatasets, loadSources, sharedDataDir, type Dataset } from "./em-datasets.js";
+
+export const METHODS = ["model", "bilinear", "bicubic"] as const;
+type Method = (typeof METHODS)[number];
+
+export interface MethodFigures {
+  psnr: number;
+  ssim: number;
+  /** Mean FRC resolution in px over the planes whose curve crossed 1/7; null if none did. */
+  frcPx: number | null;
+  /** Planes whose FRC curve crossed the threshold. */
+  frcCrossed: number;
+}
+
+export interface DatasetRow {
+  dataset: string;
+  planes: number;
+  figures: Record<Method, MethodFigures>;
+}
+
+/** The recipe name of a card's recipe (evaluation uses its default parameters). */
+function recipeName(recipe: string | RecipeSpec | null | undefined): string {
+  if (!recipe) return "pssr-em";
+  return typeof recipe === "string" ? recipe : recipe.name;
+}
+
+/** Crops a plane to a multiple of `s` (top-left kept). */
+function cropToMultiple(p: Plane, s: number): Plane {
+  const h = Math.floor(p.height / s) * s;
+  const w = Math.floor(p.width / s) * s;
+  if (h === p.height && w === p.width) return p;
+  const data = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
+  return { data, height: h, width: w };
+}
+
+/** Evaluates `model` on the HR planes of one dataset (see the header for the protocol). */
+export function evaluateOnSources(
+  model: RestorationModel,
+  sources: SourceImage[],
+  opts: { recipe: string; normalization?: NormalizationSpec; seed?: number; maxPlanes?: number },
+): { planes: number; figures: Record<Method, MethodFigures> } {
+  const s = model.spec.scale;
+  const sums = Object.fromEntries(METHODS.map((m) => [m, { psnr: 0, ssim: 0, frc: 0, crossed: 0 }])) as Record<Method, { psnr: number; ssim: number; frc: number; crossed: number }>;
+  const used = sources.slice(0, opts.maxPlanes ?? sources.length);
+  used.forEach((src, i) => {
+    const hr = cropToMultiple(src.hr[0], s);
+    const seed = (opts.seed ?? 1) * 1000 + 2 * i;
+    const lrs = [seed, seed + 1].map((k) => getPlane(crappify(hr, opts.recipe, { scaleFactor: s, seed: k }).lr));
+    const restore: Record<Method, (lr: Plane) => Plane> = {
+      model: (lr) => getPlane(predictImage(model, imageFromPlanes([lr]), { normalization: opts.normalization }).image),
+      bilinear: (lr) => getPlane(predictBaseline(imageFromPlanes([lr]), s, "bilinear")),
+      bicubic: (lr) => getPlane(predictBaseline(imageFromPlanes([lr]), s, "bicubic")),
+    };
+    for (const m of METHODS) {
+      const [a, b] = lrs.map(restore[m]);
+      for (const r of [a, b]) {
+        const e = evaluate(r, hr);
+        sums[m].psnr += e.psnr / 2;
+        sums[m].ssim += e.ssim / 2;
+      }
+      const f = frc(a, b);
+      if (f.resolutionPx !== null) {
+        sums[m].frc += f.resolutionPx;
+        sums[m].crossed++;
+      }
+    }
+  });
+  const n = used.length;
+  const figures = Object.fromEntries(
+    METHODS.map((m) => [m, { psnr: sums[m].psnr / n, ssim: sums[m].ssim / n, frcPx: sums[m].crossed ? sums[m].frc / sums[m].crossed : null, frcCrossed: sums[m].crossed }]),
+  ) as Record<Method, MethodFigures>;
+  return { planes: n, figures };
+}
+
+/** One training configuration of the ablation. */
+export interface Variant {
+  loss: LossName;
+  recipe: string | RecipeSpec;
+  appearance?: AugmentSpec;
+}
+
+const EM_NOISE_RANGES: RecipeSpec = { name: "pssr-em", params: { localvarScale: [0.02, 0.12], localvarSigmaPx: [2, 4] } };
+const EM_APPEARANCE: AugmentSpec = { contrast: [0.6, 1.4], gamma: [0.6, 1.6], offset: [-0.15, 0.15], invertProbability: 0.2, scaleJitter: 1.25 };
+
+/** The variants compared by `lodo`: each adds one thing to the one before, or swaps the loss. */
+export const VARIANTS: Record<string, Variant> = {
+  baseline: { loss: "mse", recipe: "pssr-em" },
+  noise: { loss: "mse", recipe: EM_NOISE_RANGES },
+  augment: { loss: "mse", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
+  "augment-l1": { loss: "l1", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
+  "augment-msssim": { loss: "msssim-l1", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
+};
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+function fmt(row: DatasetRow): string {
+  const f = row.figures;
+  const frcS = (m: Method) => (f[m].frcPx === null ? "n/a" : `${f[m].frcPx!.toFixed(2)}(${f[m].frcCrossed}/${row.planes})`);
+  return (
+    `${row.dataset} (${row.planes} planes): model PSNR ${f.model.psnr.toFixed(2)} SSIM ${f.model.ssim.toFixed(3)} FRC ${frcS("model")} | ` +
+    `bilinear ${f.bilinear.psnr.toFixed(2)} ${f.bilinear.ssim.toFixed(3)} ${frcS("bilinear")} | bicubic ${f.bicubic.psnr.toFixed(2)} ${f.bicubic.ssim.toFixed(3)} ${frcS("bicubic")} | ` +
+    `dPSNR ${(f.model.psnr - f.bilinear.psnr).toFixed(2)} dSSIM ${(f.model.ssim - f.bilinear.ssim).toFixed(3)}`
+  );
+}
+
+async function main(): Promise<void> {
+  const repo = resolve(new URL("../..", import.meta.url).pathname);
+  const root = sharedDataDir(repo);
+  const all = emDatasets(root);
+  const byId = (id: string): Dataset => {
+    const d = all.find((x) => x.id === id);
+    if (!d) throw new Error(`unknown dataset ${id}; known: ${all.map((x) => x.id).join(", ")}`);
+    return d;
+  };
+  const { name: backend } = await selectBackend({ name: arg("--backend") ?? null });
+  const maxPlanes = Number(arg("--eval-planes", "4"));
+  const rows: (DatasetRow & { variant?: string; trainSeconds?: number })[] = [];
+  const out = arg("--out");
+  const save = () => out && writeFileSync(out, JSON.stringify({ backend, argv: process.argv.slice(2), rows }, null, 2) + "\n");
+  const mode = process.argv[2];
+  if (mode === "eval") {
+    const { model, card } = await loadModelDir(resolve(arg("--model")!));
+    try {
+      for (const id of arg("--datasets")!.split(",")) {
+        const ds = byId(id);
+        const r = evaluateOnSources(model, await loadSources(ds, root), { recipe: recipeName(card?.recipe), normalization: card?.normalization, maxPlanes });
+        rows.push({ dataset: id, ...r });
+        console.log(fmt(rows[rows.length - 1]));
+        save();
+      }
+    } finally {
+      model.dispose();
+    }
+  } else if (mode === "lodo") {
+    const steps = Number(arg("--steps", "400"));
+    const variants = arg("--variants", "baseline,augment")!.split(",");
+    for (const left of arg("--leave-out")!.split(",")) {
+      const heldOut = byId(left);
+      const trainSets = all.filter((d) => d.id !== left);
+      const sources = (await Promise.all(trainSets.map((d) => loadSources(d, root)))).flat();
+      const evalSources = await loadSources(heldOut, root);
+      for (const name of variants) {
+        const v = VARIANTS[name];
+        if (!v) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(", ")}`);
+        const dir = mkdtempSync(join(tmpdir(), "pssr-lodo-"));
+        try {
+          const t = await train({
+            sources, outDir: dir, model: { arch: "resunet-lr", preset: "tiny", scale: 4 }, recipe: v.recipe, loss: v.loss, appearance: v.appearance,
+            epochs: Math.max(1, Math.round(steps / 100)), stepsPerEpoch: Math.min(100, steps), batchSize: 8, patchPx: 64, seed: 18, calibration: "none",
+            onWarning: () => undefined,
+          });
+          const { model, card } = await loadModelDir(dir);
+          try {
+            const r = evaluateOnSources(model, evalSources, { recipe: "pssr-em", normalization: card?.normalization, maxPlanes });
+            rows.push({ variant: name, dataset: left, trainSeconds: t.seconds, ...r });
+            console.log(`[${name}, ${t.seconds.toFixed(0)} s] ${fmt(rows[rows.length - 1])}`);
+            save();
+          } finally {
+            model.dispose();
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  } else {
+    console.error("usage: node dist/bench/generalisation.js eval --model DIR --datasets a,b | lodo --leave-out a,b --variants v1,v2 [--steps N] [--eval-planes N] [--out F.json]");
+    process.exit(2);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname) && existsSync(process.argv[1])) await main();
