@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Trains the bundled pretrained models (issue 18) reproducibly from the shared data:
-//   node scripts/train-pretrained.mjs em   [--minutes M] [--work DIR]   -> models/pssr-em-4x
-//   node scripts/train-pretrained.mjs fluo [--minutes M] [--work DIR]   -> models/pssr-fluo-4x
+//   node scripts/train-pretrained.mjs em   [--epochs N | --minutes M] [--work DIR]   -> models/pssr-em-4x
+//   node scripts/train-pretrained.mjs fluo [--epochs N | --minutes M] [--work DIR]   -> models/pssr-fluo-4x
 // Trains in the work folder (default .train/NAME: checkpoints, plan), and when the run is
 // complete copies the model (model.json, weights.bin, card.json, provenance.json) to models/NAME.
-// Resumable: the plan (epochs x steps, fixed from a short speed probe on the first run) is
+// The budget is the config's epochs x steps (reproducible); --minutes instead plans the epochs
+// from a short speed probe. Resumable: the plan is
 // written to WORK/plan.json; run the same command again after an interruption and it continues
 // from WORK/checkpoint with the same plan, data, seeds and schedule.
 // Needs `npm run build` first (it uses dist/).
@@ -36,7 +37,7 @@ export const CONFIGS = {
     seed: 18,
     // Nominal HR pixel size of the training data where known (neuroproof 10 nm, MitoEM 8 nm).
     hrPixelSizeNm: 10,
-    minutes: 60,
+    epochs: 24,
   },
   fluo: {
     name: "pssr-fluo-4x",
@@ -52,7 +53,7 @@ export const CONFIGS = {
     learningRate: 1e-3,
     seed: 18,
     hrPixelSizeNm: null,
-    minutes: 30,
+    epochs: 26,
   },
 };
 
@@ -65,13 +66,13 @@ async function main() {
   const which = process.argv[2];
   const cfg = CONFIGS[which];
   if (!cfg) {
-    console.error(`usage: node scripts/train-pretrained.mjs em|fluo [--minutes M] [--work DIR]`);
+    console.error(`usage: node scripts/train-pretrained.mjs em|fluo [--epochs N | --minutes M] [--work DIR]`);
     process.exit(2);
   }
   // The default backend choice of `pssr train` (tfjs-node when installed, else wasm; PSSR_BACKEND).
   const { name: backend } = await lib.selectBackend({ name: arg("--backend", null) });
   console.log(`backend: ${backend}`);
-  const minutes = Number(arg("--minutes", cfg.minutes));
+  const minutes = arg("--minutes") === undefined ? null : Number(arg("--minutes"));
   const outDir = resolve(arg("--work", join(repo, ".train", cfg.name)));
   const modelDir = join(repo, "models", cfg.name);
   const root = dsm.sharedDataDir(repo);
@@ -98,6 +99,11 @@ async function main() {
   if (existsSync(planFile)) {
     plan = JSON.parse(readFileSync(planFile, "utf8"));
     console.log(`resuming with the plan in ${planFile}: ${plan.epochs} epochs x ${plan.stepsPerEpoch} steps`);
+  } else if (minutes === null) {
+    plan = { epochs: Number(arg("--epochs", cfg.epochs)), stepsPerEpoch: cfg.stepsPerEpoch };
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
+    console.log(`plan: ${plan.epochs} epochs x ${plan.stepsPerEpoch} steps`);
   } else {
     // Speed probe: 30 steps in a scratch folder, then epochs to fill the budget.
     const probeDir = `${outDir}.probe`;
@@ -125,7 +131,11 @@ async function main() {
   }
   const resume = lib.hasCheckpoint(outDir);
   const files = dsm.provenance(datasets, root);
+  // Ctrl-C / SIGTERM: stop after the current step; the last epoch's checkpoint resumes.
+  const stop = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => stop.abort());
   const result = await lib.train({
+    signal: stop.signal,
     ...base,
     outDir,
     epochs: plan.epochs,
