@@ -1,7 +1,8 @@
 // Leave-one-dataset-out (issue 18): does a model restore EM from a lab / microscope it never saw?
 //
-//   node dist/bench/generalisation.js eval --model DIR --datasets a,b [--out F.json]
-//       a trained model on the named (left-out) datasets
+//   node dist/bench/generalisation.js eval --model DIR --datasets a,b [--out F.json] [--record]
+//       a trained model on the named (left-out) datasets; --record writes the figures into the
+//       model's card (leaveOneDatasetOut)
 //   node dist/bench/generalisation.js lodo --leave-out a,b --variants baseline,augment,... [--steps N] [--out F.json]
 //       for each left-out dataset and variant: train a tiny model on every other EM dataset, then
 //       evaluate it on the left-out one
@@ -21,6 +22,7 @@ import { frc } from "../src/metrics/frc.js";
 import { getPlane, imageFromPlanes, type Plane } from "../src/image/image.js";
 import { predictBaseline, predictImage } from "../src/predict/predict.js";
 import { loadModelDir } from "../src/predict/load.js";
+import { writeModelCard, type ModelCard } from "../src/train/card.js";
 import { selectBackend } from "../src/backend/index.js";
 import { train } from "../src/train/train.js";
 import type { AugmentSpec } from "../src/train/augment.js";
@@ -152,7 +154,8 @@ async function main(): Promise<void> {
   const save = () => out && writeFileSync(out, JSON.stringify({ backend, argv: process.argv.slice(2), rows }, null, 2) + "\n");
   const mode = process.argv[2];
   if (mode === "eval") {
-    const { model, card } = await loadModelDir(resolve(arg("--model")!));
+    const modelDir = resolve(arg("--model")!);
+    const { model, card } = await loadModelDir(modelDir);
     try {
       for (const id of arg("--datasets")!.split(",")) {
         const ds = byId(id);
@@ -160,6 +163,10 @@ async function main(): Promise<void> {
         rows.push({ dataset: id, ...r });
         console.log(fmt(rows[rows.length - 1]));
         save();
+      }
+      if (process.argv.includes("--record") && card) {
+        const record = { protocol: "bench/generalisation.ts eval: datasets not in the training data, crappified 4x with the card's recipe at its defaults, two noise draws; CARE/PSSR metrics; FRC 1/7 between the restorations of the two draws", evalPlanesPerDataset: maxPlanes, backend, rows };
+        writeModelCard(modelDir, { ...card, leaveOneDatasetOut: record } as Partial<ModelCard>);
       }
     } finally {
       model.dispose();
