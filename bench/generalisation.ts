@@ -28,7 +28,7 @@ import { train } from "../src/train/train.js";
 import type { AugmentSpec } from "../src/train/augment.js";
 import type { LossName } from "../src/train/losses.js";
 import type { RestorationModel } from "../src/model/index.js";
-import type { NormalizationSpec, SourceImage } from "../src/train/data.js";
+import { cropPlane, type NormalizationSpec, type SourceImage } from "../src/train/data.js";
 import { emDatasets, loadSources, sharedDataDir, type Dataset } from "./em-datasets.js";
 
 export const METHODS = ["model", "bilinear", "bicubic"] as const;
@@ -55,16 +55,6 @@ function recipeName(recipe: string | RecipeSpec | null | undefined): string {
   return typeof recipe === "string" ? recipe : recipe.name;
 }
 
-/** Crops a plane to a multiple of `s` (top-left kept). */
-function cropToMultiple(p: Plane, s: number): Plane {
-  const h = Math.floor(p.height / s) * s;
-  const w = Math.floor(p.width / s) * s;
-  if (h === p.height && w === p.width) return p;
-  const data = new Float32Array(h * w);
-  for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
-  return { data, height: h, width: w };
-}
-
 /** Evaluates `model` on the HR planes of one dataset (see the header for the protocol). */
 export function evaluateOnSources(
   model: RestorationModel,
@@ -75,7 +65,7 @@ export function evaluateOnSources(
   const sums = Object.fromEntries(METHODS.map((m) => [m, { psnr: 0, ssim: 0, frc: 0, crossed: 0 }])) as Record<Method, { psnr: number; ssim: number; frc: number; crossed: number }>;
   const used = sources.slice(0, opts.maxPlanes ?? sources.length);
   used.forEach((src, i) => {
-    const hr = cropToMultiple(src.hr[0], s);
+    const hr = cropPlane(src.hr[0], Math.floor(src.hr[0].height / s) * s, Math.floor(src.hr[0].width / s) * s);
     const seed = (opts.seed ?? 1) * 1000 + 2 * i;
     const lrs = [seed, seed + 1].map((k) => getPlane(crappify(hr, opts.recipe, { scaleFactor: s, seed: k }).lr));
     const restore: Record<Method, (lr: Plane) => Plane> = {

@@ -74,7 +74,8 @@ export function normalizePlane(p: Plane, norm: NormalizationSpec = DEFAULT_NORMA
   return { plane: { data, height: p.height, width: p.width }, low, high };
 }
 
-function cropPlane(p: Plane, h: number, w: number): Plane {
+/** The top-left h x w of a plane (the plane itself when it already has that size). */
+export function cropPlane(p: Plane, h: number, w: number): Plane {
   if (p.height === h && p.width === w) return p;
   const data = new Float32Array(h * w);
   for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width, y * p.width + w), y * w);
