@@ -41,6 +41,9 @@ export interface MethodFigures {
   frcPx: number | null;
   /** Planes whose FRC curve crossed the threshold. */
   frcCrossed: number;
+  /** The same with the half-bit threshold (stricter at low ring counts: crosses more often). */
+  frcHalfBitPx: number | null;
+  frcHalfBitCrossed: number;
 }
 
 export interface DatasetRow {
@@ -62,7 +65,7 @@ export function evaluateOnSources(
   opts: { recipe: string; normalization?: NormalizationSpec; seed?: number; maxPlanes?: number },
 ): { planes: number; figures: Record<Method, MethodFigures> } {
   const s = model.spec.scale;
-  const sums = Object.fromEntries(METHODS.map((m) => [m, { psnr: 0, ssim: 0, frc: 0, crossed: 0 }])) as Record<Method, { psnr: number; ssim: number; frc: number; crossed: number }>;
+  const sums = Object.fromEntries(METHODS.map((m) => [m, { psnr: 0, ssim: 0, frc: 0, crossed: 0, hb: 0, hbCrossed: 0 }])) as Record<Method, { psnr: number; ssim: number; frc: number; crossed: number; hb: number; hbCrossed: number }>;
   const used = sources.slice(0, opts.maxPlanes ?? sources.length);
   used.forEach((src, i) => {
     const hr = cropPlane(src.hr[0], Math.floor(src.hr[0].height / s) * s, Math.floor(src.hr[0].width / s) * s);
@@ -85,11 +88,16 @@ export function evaluateOnSources(
         sums[m].frc += f.resolutionPx;
         sums[m].crossed++;
       }
+      const hb = frc(a, b, { threshold: "half-bit" });
+      if (hb.resolutionPx !== null) {
+        sums[m].hb += hb.resolutionPx;
+        sums[m].hbCrossed++;
+      }
     }
   });
   const n = used.length;
   const figures = Object.fromEntries(
-    METHODS.map((m) => [m, { psnr: sums[m].psnr / n, ssim: sums[m].ssim / n, frcPx: sums[m].crossed ? sums[m].frc / sums[m].crossed : null, frcCrossed: sums[m].crossed }]),
+    METHODS.map((m) => [m, { psnr: sums[m].psnr / n, ssim: sums[m].ssim / n, frcPx: sums[m].crossed ? sums[m].frc / sums[m].crossed : null, frcCrossed: sums[m].crossed, frcHalfBitPx: sums[m].hbCrossed ? sums[m].hb / sums[m].hbCrossed : null, frcHalfBitCrossed: sums[m].hbCrossed }]),
   ) as Record<Method, MethodFigures>;
   return { planes: n, figures };
 }
@@ -120,7 +128,8 @@ function arg(name: string, fallback?: string): string | undefined {
 
 function fmt(row: DatasetRow): string {
   const f = row.figures;
-  const frcS = (m: Method) => (f[m].frcPx === null ? "n/a" : `${f[m].frcPx!.toFixed(2)}(${f[m].frcCrossed}/${row.planes})`);
+  const one = (px: number | null, n: number) => (px === null ? "n/a" : `${px.toFixed(2)}(${n}/${row.planes})`);
+  const frcS = (m: Method) => `${one(f[m].frcPx, f[m].frcCrossed)}/hb ${one(f[m].frcHalfBitPx, f[m].frcHalfBitCrossed)}`;
   return (
     `${row.dataset} (${row.planes} planes): model PSNR ${f.model.psnr.toFixed(2)} SSIM ${f.model.ssim.toFixed(3)} FRC ${frcS("model")} | ` +
     `bilinear ${f.bilinear.psnr.toFixed(2)} ${f.bilinear.ssim.toFixed(3)} ${frcS("bilinear")} | bicubic ${f.bicubic.psnr.toFixed(2)} ${f.bicubic.ssim.toFixed(3)} ${frcS("bicubic")} | ` +
