@@ -6,6 +6,8 @@
 //   node dist/bench/generalisation.js lodo --leave-out a,b --variants baseline,augment,... [--steps N] [--out F.json]
 //       for each left-out dataset and variant: train a tiny model on every other EM dataset, then
 //       evaluate it on the left-out one
+//   node dist/bench/generalisation.js table --in F.json[,G.json]
+//       the rows of earlier runs as a Markdown table (docs/GENERALISATION.md)
 //
 // Evaluation of one dataset: each HR plane (cropped to a multiple of the scale) is crappified at
 // 4x with the model's recipe at its default parameters, twice with independent seeds; each LR is
@@ -13,7 +15,7 @@
 // CARE/PSSR protocol (metrics evaluate: GT percentile-normalised, prediction least-squares
 // scaled), averaged over both draws; FRC (1/7) compares the two restorations of the two draws,
 // so it measures the detail a method reproduces, not noise it invents. Means over planes.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { crappify, type RecipeSpec } from "../src/crappify/crappify.js";
@@ -137,7 +139,23 @@ function fmt(row: DatasetRow): string {
   );
 }
 
+/** Markdown table of result rows: one per (variant,) left-out dataset, model vs bilinear and bicubic. */
+export function markdownTable(rows: (DatasetRow & { variant?: string; trainSeconds?: number })[]): string {
+  const frcCell = (f: MethodFigures, n: number) => (f.frcPx === null ? `none crossed (0/${n})` : `${f.frcPx.toFixed(2)} (${f.frcCrossed}/${n})`);
+  const head = "| left out | variant | planes | model PSNR / SSIM | bilinear PSNR / SSIM | bicubic PSNR / SSIM | ΔPSNR vs bilinear | ΔSSIM vs bilinear | FRC 1/7 px: model / bilinear |";
+  const lines = rows.map((r) => {
+    const f = r.figures;
+    return `| ${r.dataset} | ${r.variant ?? "-"} | ${r.planes} | ${f.model.psnr.toFixed(2)} / ${f.model.ssim.toFixed(3)} | ${f.bilinear.psnr.toFixed(2)} / ${f.bilinear.ssim.toFixed(3)} | ${f.bicubic.psnr.toFixed(2)} / ${f.bicubic.ssim.toFixed(3)} | ${(f.model.psnr - f.bilinear.psnr >= 0 ? "+" : "") + (f.model.psnr - f.bilinear.psnr).toFixed(2)} dB | ${(f.model.ssim - f.bilinear.ssim >= 0 ? "+" : "") + (f.model.ssim - f.bilinear.ssim).toFixed(3)} | ${frcCell(f.model, r.planes)} / ${frcCell(f.bilinear, r.planes)} |`;
+  });
+  return [head, "|---|---|---|---|---|---|---|---|---|", ...lines].join("\n");
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "table") {
+    const rows = arg("--in")!.split(",").flatMap((f) => JSON.parse(readFileSync(f, "utf8")).rows);
+    console.log(markdownTable(rows));
+    return;
+  }
   const repo = resolve(new URL("../..", import.meta.url).pathname);
   const root = sharedDataDir(repo);
   const all = emDatasets(root);
