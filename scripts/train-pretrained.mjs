@@ -2,6 +2,7 @@
 // Trains the bundled pretrained models (issue 18) reproducibly from the shared data:
 //   node scripts/train-pretrained.mjs em   [--epochs N | --minutes M] [--work DIR]   -> models/pssr-em-4x
 //   node scripts/train-pretrained.mjs fluo [--epochs N | --minutes M] [--work DIR]   -> models/pssr-fluo-4x
+//   (--loss NAME overrides the loss, --publish DIR the destination)
 // Trains in the work folder (default .train/NAME: checkpoints, plan), and when the run is
 // complete copies the model (model.json, weights.bin, card.json, provenance.json) to models/NAME.
 // The budget is the config's epochs x steps (reproducible); --minutes instead plans the epochs
@@ -74,7 +75,9 @@ async function main() {
   console.log(`backend: ${backend}`);
   const minutes = arg("--minutes") === undefined ? null : Number(arg("--minutes"));
   const outDir = resolve(arg("--work", join(repo, ".train", cfg.name)));
-  const modelDir = join(repo, "models", cfg.name);
+  const modelDir = resolve(arg("--publish", join(repo, "models", cfg.name)));
+  // --loss overrides the config's loss (the ablation of docs/GENERALISATION.md); recorded in provenance.json.
+  if (arg("--loss")) cfg.loss = arg("--loss");
   const root = dsm.sharedDataDir(repo);
   const catalogue = [...dsm.emDatasets(root), ...dsm.fluoDatasets()];
   const datasets = cfg.datasets.map((id) => catalogue.find((d) => d.id === id));
