@@ -27,7 +27,7 @@ import { loadModelDir } from "../src/predict/load.js";
 import { writeModelCard, type ModelCard } from "../src/train/card.js";
 import { selectBackend } from "../src/backend/index.js";
 import { train } from "../src/train/train.js";
-import type { AugmentSpec } from "../src/train/augment.js";
+import { EM_AUGMENT, EM_NOISE_RANGES, type AugmentSpec } from "../src/train/augment.js";
 import type { LossName } from "../src/train/losses.js";
 import type { RestorationModel } from "../src/model/index.js";
 import { cropPlane, type NormalizationSpec, type SourceImage } from "../src/train/data.js";
@@ -111,16 +111,14 @@ export interface Variant {
   appearance?: AugmentSpec;
 }
 
-const EM_NOISE_RANGES: RecipeSpec = { name: "pssr-em", params: { localvarScale: [0.02, 0.12], localvarSigmaPx: [2, 4] } };
-const EM_APPEARANCE: AugmentSpec = { contrast: [0.6, 1.4], gamma: [0.6, 1.6], offset: [-0.15, 0.15], invertProbability: 0.2, scaleJitter: 1.25 };
 
 /** The variants compared by `lodo`: each adds one thing to the one before, or swaps the loss. */
 export const VARIANTS: Record<string, Variant> = {
   baseline: { loss: "mse", recipe: "pssr-em" },
   noise: { loss: "mse", recipe: EM_NOISE_RANGES },
-  augment: { loss: "mse", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
-  "augment-l1": { loss: "l1", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
-  "augment-msssim": { loss: "msssim-l1", recipe: EM_NOISE_RANGES, appearance: EM_APPEARANCE },
+  augment: { loss: "mse", recipe: EM_NOISE_RANGES, appearance: EM_AUGMENT },
+  "augment-l1": { loss: "l1", recipe: EM_NOISE_RANGES, appearance: EM_AUGMENT },
+  "augment-msssim": { loss: "msssim-l1", recipe: EM_NOISE_RANGES, appearance: EM_AUGMENT },
 };
 
 function arg(name: string, fallback?: string): string | undefined {

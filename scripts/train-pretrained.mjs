@@ -27,9 +27,9 @@ export const CONFIGS = {
     // the model's figures on them (docs/GENERALISATION.md) are honest leave-out figures.
     datasets: ["emdiffuse-sstem", "neuroproof-fibsem", "mitoem-ssem", "platynereis-sbem"],
     model: { arch: "resunet-lr", preset: "tiny", scale: 4 },
-    // pssr-em with its noise drawn per sample around the paper's 0.05 (PSSR2-style ranges).
-    recipe: { name: "pssr-em", params: { localvarScale: [0.02, 0.12], localvarSigmaPx: [2, 4] } },
-    appearance: { contrast: [0.6, 1.4], gamma: [0.6, 1.6], offset: [-0.15, 0.15], invertProbability: 0.2, scaleJitter: 1.25 },
+    // pssr-em with its noise drawn per sample around the paper's 0.05 / 3 px (PSSR2-style ranges).
+    recipe: lib.EM_NOISE_RANGES,
+    appearance: lib.EM_AUGMENT,
     loss: "msssim-l1",
     patchPx: 96,
     batchSize: 8,

@@ -10,7 +10,7 @@
 // Scale jitter: the HR is resampled by a factor drawn log-uniformly in [1/j, j] (scikit-image's
 //   rescale, order 1, anti-aliased when shrinking), i.e. the nominal pixel size times 1/factor.
 // Noise ranges per sample are the recipe's business: give a recipe parameter as [lo, hi] and
-// crappify draws it per call (PSSR2's per-sample noise); see `recipeWithNoiseRanges`.
+// crappify draws it per call (PSSR2's per-sample noise), e.g. EM_NOISE_RANGES.
 import type { Plane } from "../image/image.js";
 import { percentiles } from "../image/percentile.js";
 import { rescale } from "../image/resize.js";
@@ -31,8 +31,11 @@ export interface AugmentSpec {
   scaleJitter?: number;
 }
 
-/** The augmentation of the bundled EM model (also `--augment-preset em`). */
+/** The appearance augmentation of the bundled EM model (scripts/train-pretrained.mjs, bench/generalisation.ts). */
 export const EM_AUGMENT: Required<AugmentSpec> = { contrast: [0.6, 1.4], gamma: [0.6, 1.6], offset: [-0.15, 0.15], invertProbability: 0.2, scaleJitter: 1.25 };
+
+/** pssr-em with its noise drawn per sample around the paper's 0.05 / 3 px (PSSR2-style ranges). */
+export const EM_NOISE_RANGES: RecipeSpec = { name: "pssr-em", params: { localvarScale: [0.02, 0.12], localvarSigmaPx: [2, 4] } };
 
 /** What was drawn for one (source, epoch). */
 export interface AugmentDraw {
@@ -106,13 +109,4 @@ export function augmentPlanes(planes: Plane[], spec: AugmentSpec, seed: number):
   // One range for the whole source, from its first plane (cheap; stacks share their levels).
   const [low, high] = percentiles(resized[0].data, [0.1, 99.9]);
   return { planes: resized.map((p) => intensityAugment(p, draw, [low, high])), draw };
-}
-
-/**
- * A recipe whose noise parameters are drawn per sample from ranges (PSSR2): e.g.
- * recipeWithNoiseRanges("pssr-em", { localvarScale: [0.01, 0.15] }).
- */
-export function recipeWithNoiseRanges(name: string, ranges: Record<string, [number, number]>): RecipeSpec {
-  for (const [k, r] of Object.entries(ranges)) checkRange(k, r, 0);
-  return { name, params: { ...ranges } };
 }

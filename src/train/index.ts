@@ -6,3 +6,4 @@ export * from "./card.js";
 export { train, hasCheckpoint, type TrainOptions, type TrainResult, type ProgressEvent, type ValidationMetrics } from "./train.js";
 export { calibrateOnValidation } from "./train.js";
 export { trainEnsemble, resolveModelDirs, memberSeed, ENSEMBLE_FILE, type EnsembleManifest } from "./ensemble.js";
+export { EM_AUGMENT, EM_NOISE_RANGES, augmentPlanes, checkAugmentSpec, drawAugment, intensityAugment, type AugmentSpec, type AugmentDraw } from "./augment.js";
