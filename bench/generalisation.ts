@@ -137,6 +137,39 @@ function fmt(row: DatasetRow): string {
   );
 }
 
+/**
+ * Evaluates the model in `modelDir` on each of `datasets` (which it must not have been trained
+ * on); with `record`, writes the rows into its card as `leaveOneDatasetOut`.
+ */
+export async function evaluateModelDir(
+  modelDir: string,
+  datasets: Dataset[],
+  root: string,
+  opts: { maxPlanes: number; record?: boolean; onRow?: (row: DatasetRow) => void },
+): Promise<DatasetRow[]> {
+  const { model, card } = await loadModelDir(modelDir);
+  const rows: DatasetRow[] = [];
+  try {
+    for (const ds of datasets) {
+      const r = evaluateOnSources(model, await loadSources(ds, root), { recipe: recipeName(card?.recipe), normalization: card?.normalization, maxPlanes: opts.maxPlanes });
+      rows.push({ dataset: ds.id, ...r });
+      opts.onRow?.(rows[rows.length - 1]);
+    }
+    if (opts.record && card) {
+      const record = {
+        protocol: "bench/generalisation.ts: datasets not in the training data, crappified 4x with the card's recipe at its defaults, two noise draws; CARE/PSSR metrics; FRC 1/7 between the restorations of the two draws",
+        evalPlanesPerDataset: opts.maxPlanes,
+        backend: (await selectBackend()).name,
+        rows,
+      };
+      writeModelCard(modelDir, { ...card, leaveOneDatasetOut: record } as Partial<ModelCard>);
+    }
+  } finally {
+    model.dispose();
+  }
+  return rows;
+}
+
 /** Markdown table of result rows: one per (variant,) left-out dataset, model vs bilinear and bicubic. */
 export function markdownTable(rows: (DatasetRow & { variant?: string; trainSeconds?: number })[]): string {
   const frcCell = (f: MethodFigures, n: number) => (f.frcPx === null ? `none crossed (0/${n})` : `${f.frcPx.toFixed(2)} (${f.frcCrossed}/${n})`);
@@ -169,23 +202,15 @@ async function main(): Promise<void> {
   const save = () => out && writeFileSync(out, JSON.stringify({ backend, argv: process.argv.slice(2), rows }, null, 2) + "\n");
   const mode = process.argv[2];
   if (mode === "eval") {
-    const modelDir = resolve(arg("--model")!);
-    const { model, card } = await loadModelDir(modelDir);
-    try {
-      for (const id of arg("--datasets")!.split(",")) {
-        const ds = byId(id);
-        const r = evaluateOnSources(model, await loadSources(ds, root), { recipe: recipeName(card?.recipe), normalization: card?.normalization, maxPlanes });
-        rows.push({ dataset: id, ...r });
-        console.log(fmt(rows[rows.length - 1]));
+    await evaluateModelDir(resolve(arg("--model")!), arg("--datasets")!.split(",").map(byId), root, {
+      maxPlanes,
+      record: process.argv.includes("--record"),
+      onRow: (row) => {
+        rows.push(row);
+        console.log(fmt(row));
         save();
-      }
-      if (process.argv.includes("--record") && card) {
-        const record = { protocol: "bench/generalisation.ts eval: datasets not in the training data, crappified 4x with the card's recipe at its defaults, two noise draws; CARE/PSSR metrics; FRC 1/7 between the restorations of the two draws", evalPlanesPerDataset: maxPlanes, backend, rows };
-        writeModelCard(modelDir, { ...card, leaveOneDatasetOut: record } as Partial<ModelCard>);
-      }
-    } finally {
-      model.dispose();
-    }
+      },
+    });
   } else if (mode === "lodo") {
     const steps = Number(arg("--steps", "400"));
     const variants = arg("--variants", "baseline,augment")!.split(",");

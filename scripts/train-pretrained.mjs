@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const lib = await import(join(repo, "dist/src/index.js"));
 const dsm = await import(join(repo, "dist/bench/em-datasets.js"));
+const gen = await import(join(repo, "dist/bench/generalisation.js"));
 
 // The a-priori recipes of the two models; every field goes into the card.
 export const CONFIGS = {
@@ -26,6 +27,7 @@ export const CONFIGS = {
     // Trained on four EM datasets; three more (cebranet-vsem, n2v-sem, sev-tem) stay unseen so
     // the model's figures on them (docs/GENERALISATION.md) are honest leave-out figures.
     datasets: ["emdiffuse-sstem", "neuroproof-fibsem", "mitoem-ssem", "platynereis-sbem"],
+    heldOut: ["cebranet-vsem", "n2v-sem", "sev-tem"],
     model: { arch: "resunet-lr", preset: "tiny", scale: 4 },
     // pssr-em with its noise drawn per sample around the paper's 0.05 / 3 px (PSSR2-style ranges).
     recipe: lib.EM_NOISE_RANGES,
@@ -44,6 +46,7 @@ export const CONFIGS = {
     name: "pssr-fluo-4x",
     modality: "fluo",
     datasets: ["bpae-mito", "membrane-timelapse", "cancer-cell-nuclei", "micromanager-cells"],
+    heldOut: [],
     model: { arch: "resunet-lr", preset: "tiny", scale: 4 },
     recipe: { name: "pssr-fluo", params: { localvarScale: [0.2, 0.8] } },
     appearance: { contrast: [0.7, 1.3], gamma: [0.7, 1.4], offset: [-0.1, 0.1], invertProbability: 0, scaleJitter: 1.2 },
@@ -158,6 +161,14 @@ async function main() {
   const prov = { model: cfg.name, config: cfg, plan, script: "scripts/train-pretrained.mjs", files, wallSeconds: result.seconds };
   await lib.atomicWriteFile(join(outDir, "provenance.json"), new TextEncoder().encode(JSON.stringify(prov, null, 2) + "\n"));
   if (result.interrupted) return console.log("interrupted: run the same command again to resume");
+  // The held-out datasets' figures into the card (docs/GENERALISATION.md).
+  if (cfg.heldOut.length) {
+    await gen.evaluateModelDir(outDir, cfg.heldOut.map((id) => catalogue.find((d) => d.id === id)), root, {
+      maxPlanes: 8,
+      record: true,
+      onRow: (r) => console.log(`held out ${r.dataset}: PSNR ${r.figures.model.psnr.toFixed(2)} (bilinear ${r.figures.bilinear.psnr.toFixed(2)}), SSIM ${r.figures.model.ssim.toFixed(3)} (bilinear ${r.figures.bilinear.ssim.toFixed(3)})`),
+    });
+  }
   // Publish the finished model as a whole (a half-copied folder never appears under models/).
   const tmp = `${modelDir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
