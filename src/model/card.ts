@@ -8,7 +8,7 @@ import { atomicWriteFileSync } from "../io/atomic.js";
 import type { ScaleCalibration } from "../metrics/uncertainty.js";
 import type { DataFileProvenance } from "./provenance.js";
 
-/** One row of a leave-one-dataset-out evaluation: trained without `dataset`, evaluated on it. */
+/** One row of an evaluation on a dataset the model was not trained on (left out of its training data). */
 export interface LeaveOneOutFigure {
   dataset: string;
   psnr: number;

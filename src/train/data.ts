@@ -21,6 +21,7 @@ import { crappify, type RecipeSpec } from "../crappify/crappify.js";
 import { Rng } from "../crappify/rng.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { DEFAULT_NORMALIZATION, type NormalizationSpec } from "../model/card.js";
+import { augmentPlanes, type AugmentSpec } from "./augment.js";
 
 /** One training image: HR planes (1 for 2D; a stack's planes) and optionally real LR planes. */
 export interface SourceImage {
@@ -102,6 +103,8 @@ export interface PairOptions {
   /** CSBDeep's no_background_patches threshold (0 keeps every patch). Default 0.4. */
   backgroundThreshold?: number;
   normalization?: NormalizationSpec;
+  /** Appearance augmentation of the HR before crappifying (training epochs only; see augment.ts). */
+  appearance?: AugmentSpec;
 }
 
 /** Derives a per-(epoch, image) seed from the run's seed. */
@@ -117,6 +120,15 @@ export function derivedSeed(seed: number, epoch: number, image: number): number 
  * derivedSeed(seed, epoch, index) unless the source has real LR planes.
  */
 export function makePair(src: SourceImage, index: number, epoch: number, opts: PairOptions): PairPlanes {
+  // --- appearance augmentation (augment.ts): training epochs of crappified sources only;
+  // validation (epoch < 0) and real LR pairs stay as they are. A jittered size smaller than the
+  // patch keeps the original size.
+  if (opts.appearance && epoch >= 0 && !src.lr) {
+    const aug = augmentPlanes(src.hr, opts.appearance, derivedSeed(opts.seed ^ 0x5eed, epoch, index));
+    const fits = Math.min(aug.planes[0].height, aug.planes[0].width) >= opts.hrPatch + opts.scale;
+    src = { name: src.name, hr: fits ? aug.planes : augmentPlanes(src.hr, { ...opts.appearance, scaleJitter: 1 }, derivedSeed(opts.seed ^ 0x5eed, epoch, index)).planes };
+  }
+  // --- end of appearance augmentation
   const s = opts.scale;
   const norm = opts.normalization ?? DEFAULT_NORMALIZATION;
   const hrH = Math.floor(src.hr[0].height / s) * s;

@@ -27,6 +27,7 @@ import { DEFAULT_NORMALIZATION, writeModelCard, type ModelCard, type Normalizati
 import { LEGACY_PLAN, resolveBudgetMinutes, WARMUP_FRACTION, WARMUP_MAX_STEPS, WARMUP_STEPS, planBudget, presetTrainingDefaults, stepsToCoverData, type MeasuredSpeeds, type TrainingPlan } from "./budget.js";
 import { emit, progressCallbacks, type ProgressEvent, type TrainCallbacks } from "./callbacks.js";
 import { findCheckpoint, loadOptimizerWeights, readLoopState, writeCheckpoint, type LoopState } from "./checkpoint.js";
+import { checkAugmentSpec, type AugmentSpec } from "./augment.js";
 import { dataProvenance, type DataFileProvenance } from "../model/provenance.js";
 import { resolveModelPath } from "../model/registry.js";
 import { calibrateOnValidation, notBetterThanBilinear, prepareValidation, validate, type ValidationMetrics, type ValidationSet } from "./validation.js";
@@ -73,6 +74,8 @@ export interface TrainOptions {
   /** Validation patches (fixed for the whole run). */
   validationPatches?: number;
   augment?: boolean;
+  /** Appearance augmentation of the HR sources per epoch (contrast, gamma, offset, inversion, scale jitter; augment.ts). */
+  appearance?: AugmentSpec;
   backgroundThreshold?: number;
   normalization?: NormalizationSpec;
   resume?: boolean;
@@ -211,7 +214,7 @@ function settle(options: TrainOptions, init: { dir: string; spec: ModelSpec } | 
     multiple,
     budgetSeconds: budgetMinutes === null ? null : budgetMinutes * 60,
     calibration: options.calibration ?? "quantile",
-    pairOptions: { recipe: options.recipe, scale, frames: spec.inChannels, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION },
+    pairOptions: { recipe: options.recipe, scale, frames: spec.inChannels, hrPatch: patch, seed, backgroundThreshold: options.backgroundThreshold, normalization: options.normalization ?? DEFAULT_NORMALIZATION, appearance: options.appearance ? checkAugmentSpec(options.appearance) : undefined },
     initDir: init?.dir ?? null,
     // Entries that are not readable files (descriptions of data) are left out.
     provenance: dataProvenance([...(options.card?.data?.hr ?? []), ...(options.card?.data?.lr ?? [])].filter((f) => existsSync(f) && statSync(f).isFile())),
@@ -339,6 +342,8 @@ function cardFields(run: Run): Partial<ModelCard> {
       steps: state.step,
       budgetUsedSeconds: state.budgetUsedSeconds ?? null,
       stoppedOnTime: run.stoppedOnTime,
+      dihedralAugment: options.augment ?? true,
+      ...(options.appearance ? { appearanceAugment: options.appearance } : {}),
       ...(settings.initDir ? { initFrom: resolve(settings.initDir) } : {}),
     },
     validation: { bestEpoch: bestEntry.epoch, ...bestEntry.validation },
