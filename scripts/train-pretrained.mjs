@@ -18,6 +18,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const lib = await import(join(repo, "dist/src/index.js"));
 const dsm = await import(join(repo, "dist/bench/em-datasets.js"));
 const gen = await import(join(repo, "dist/bench/generalisation.js"));
+const { atomicWriteFile } = await import(join(repo, "dist/src/io/atomic.js"));
 
 // The a-priori recipes of the two models; every field goes into the card.
 export const CONFIGS = {
@@ -164,7 +165,7 @@ async function main() {
   });
   // Provenance next to the card: each training file with sha256, licence and attribution.
   const prov = { model: cfg.name, config: cfg, plan, script: "scripts/train-pretrained.mjs", files, wallSeconds: result.seconds };
-  await lib.atomicWriteFile(join(outDir, "provenance.json"), new TextEncoder().encode(JSON.stringify(prov, null, 2) + "\n"));
+  await atomicWriteFile(join(outDir, "provenance.json"), new TextEncoder().encode(JSON.stringify(prov, null, 2) + "\n"));
   if (result.interrupted) return console.log("interrupted: run the same command again to resume");
   // The held-out datasets' figures into the card (docs/GENERALISATION.md).
   if (cfg.heldOut.length) {

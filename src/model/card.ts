@@ -83,6 +83,8 @@ export interface ModelCard {
 }
 
 export const CARD_FILE = "card.json";
+/** The manifest of an ensemble folder (members in subfolders; see train/ensemble.ts). */
+export const ENSEMBLE_FILE = "ensemble.json";
 
 /** Writes card.json atomically (fields not given are filled with null/empty defaults). */
 export function writeModelCard(dir: string, card: Partial<ModelCard>): ModelCard {

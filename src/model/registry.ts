@@ -5,8 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PssrError } from "../errors.js";
 import { packageRoot } from "../paths.js";
-import { readModelCard, type LeaveOneOutFigure, type ModelCard } from "./card.js";
-import { ENSEMBLE_FILE } from "../train/ensemble.js";
+import { ENSEMBLE_FILE, readModelCard, type LeaveOneOutFigure, type ModelCard } from "./card.js";
 import { knownDataset, sha256File, type DataFileProvenance } from "./provenance.js";
 
 /** The environment variable that replaces the bundled models folder. */

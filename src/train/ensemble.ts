@@ -11,7 +11,8 @@ import { atomicWriteFileSync } from "../io/atomic.js";
 import { train, type TrainOptions, type TrainResult } from "./train.js";
 import { resolveBudgetMinutes } from "./budget.js";
 
-export const ENSEMBLE_FILE = "ensemble.json";
+export { ENSEMBLE_FILE } from "../model/card.js";
+import { ENSEMBLE_FILE } from "../model/card.js";
 
 export interface EnsembleManifest {
   format: "pssr-lab/ensemble-v1";
