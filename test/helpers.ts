@@ -1,4 +1,5 @@
 // Shared test plumbing: where the repo, the shared data and the Python references are.
+import { mulberry32 } from "../src/metrics/frc.js";
 import { spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -108,14 +109,8 @@ export function filesUnder(dir: string, keep: (name: string) => boolean = () => 
 
 /** The tests' one seeded uniform [0, 1) stream (mulberry32): inputs that differ by seed, never by run. */
 export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 /**

@@ -5,7 +5,7 @@
 //
 // Why: tfjs-backend-wasm's XNNPACK convolution re-creates its operator (repacking the weights)
 // for every new filter tensor, which training makes every step, and lacks the two gradients; its
-// micro-kernel runs at about 30 GFLOP/s here, ours (4 x 8 registers, no spills) at about 50.
+// micro-kernel is slower than ours (4 x 8 registers, no spills; the train rows of docs/BENCHMARKS.md).
 // The module imports the backend's own memory, so tensors are used in place: a pointer is the
 // tensor's heap offset. Anything it does not cover (NCHW, other activations) goes to the
 // kernel it replaces. With more than one thread (setConvThreads), big calls run on the pool of

@@ -264,8 +264,8 @@ export function checkerboardCorrection(fNyquist: number): number {
   return 0.95988146 * Math.exp(13.90441896 * (fNyquist - 0.97979108)) + 0.55146136;
 }
 
-/** mulberry32: small, fast, seedable 32-bit generator. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: small, fast, seedable 32-bit generator (the binomial split's; the tests' seeded inputs too). */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

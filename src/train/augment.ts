@@ -1,6 +1,6 @@
 // Appearance augmentation of the HR source before it is crappified, so a model meets more
-// contrasts, tone curves and pixel sizes than its few training datasets have (issue 18: what
-// transfers to other labs' EM must come from the training). Everything is drawn once per
+// contrasts, tone curves and pixel sizes than its few training datasets have (what transfers
+// to other labs' EM must come from the training: docs/GENERALISATION.md). Everything is drawn once per
 // (source, epoch) and applied to every plane of that source alike, and the LR is made from the
 // augmented HR afterwards, so the (LR, HR) pair stays aligned by construction.
 //

@@ -41,8 +41,8 @@ export interface PresetTrainingDefaults {
   learningRate: number;
 }
 
-// tiny: what beat bilinear by +2 dB on EM validation in issue 18 (batch 8, patch 96, 2e-3; also
-// the demo's); small: the same patches at fastai's 1e-3 for the 4x wider net; pssr: the paper's
+// tiny: what beat bilinear by +2 dB on EM validation (batch 8, patch 96, 2e-3; also the demo's;
+// docs/GENERALISATION.md); small: the same patches at fastai's 1e-3 for the 4x wider net; pssr: the paper's
 // HR-size network, 4 larger patches per step so one step stays affordable on a CPU.
 const PRESET_DEFAULTS: Record<string, PresetTrainingDefaults> = {
   tiny: { patchPx: 96, batchSize: 8, learningRate: 2e-3 },

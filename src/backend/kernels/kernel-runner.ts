@@ -127,7 +127,7 @@ export class KernelRunner {
 
   /**
    * rot180 of the filter's taps with in/out channels swapped: out[i,j,o,c] = w[kh-1-i, kw-1-j, c, o].
-   * One pass over wasm memory (tfjs-backend-wasm's Reverse alone takes ~20 ms for 3x3x256x256).
+   * One pass over wasm memory (tfjs-backend-wasm's Reverse and Transpose take several passes).
    */
   flipSwapFilter(w: TensorInfo): TensorInfo {
     const b = this.backend as unknown as HeapBackend;
