@@ -5,6 +5,7 @@ import type { Image, Plane } from "../image/image.js";
 import { getPlane, lengthToNm } from "../image/image.js";
 import { invalidArgument } from "../errors.js";
 import { percentiles } from "../image/percentile.js";
+import { blockMean } from "../image/block-mean.js";
 import { grayPng } from "../io/write.js";
 import type { WidgetModelSpec } from "../kernel/widget.js";
 import { widgetClassNames, type PlaneState, type WidgetName } from "./protocol.js";
@@ -44,22 +45,8 @@ export function pixelSizeNmOf(x: Plane | Image): number | null {
  * pixels they hold). factor 1 is a plain crop.
  */
 export function pyramidCrop(p: Plane, factor: number, r0 = 0, r1 = p.height, c0 = 0, c1 = p.width): Plane {
-  const h = Math.ceil((r1 - r0) / factor);
-  const w = Math.ceil((c1 - c0) / factor);
-  const acc = new Float64Array(h * w);
-  const cnt = new Uint32Array(h * w);
-  for (let y = r0; y < r1; y++) {
-    const row = (((y - r0) / factor) | 0) * w;
-    const off = y * p.width;
-    for (let x = c0; x < c1; x++) {
-      const k = row + (((x - c0) / factor) | 0);
-      acc[k] += p.data[off + x];
-      cnt[k]++;
-    }
-  }
-  const out = new Float32Array(h * w);
-  for (let i = 0; i < out.length; i++) out[i] = acc[i] / cnt[i];
-  return { data: out, height: h, width: w };
+  // A partial last block is averaged over the pixels it holds, so the level covers the whole region.
+  return blockMean(p, factor, { edges: "partial", rows: [r0, r1], cols: [c0, c1] });
 }
 
 /** The smallest power-of-two factor that brings max(height, width) to at most maxPx. */
