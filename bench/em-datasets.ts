@@ -31,10 +31,8 @@ const MICRONS = "MICrONS (CC BY 4.0) via Luchixiang/EMDiffuse (MIT)";
 const JANELIA = "HHMI Janelia FlyEM, janelia-flyem/neuroproof_examples (CC BY)";
 const BIIO = (what: string) => `${what}, BioImage Model Zoo sample via ivan-ea/numpy-tiff-deepimagej`;
 
-/** The shared data folder (../shared/data of a worktree; PSSR_SHARED_DATA overrides). */
-export function sharedDataDir(repoRoot: string): string {
-  return process.env.PSSR_SHARED_DATA ?? join(repoRoot, "..", "shared", "data");
-}
+// The shared data folder is the tests' (../shared/data beside the checkout; PSSR_SHARED_DATA overrides).
+export { sharedDataDir } from "../test/helpers.js";
 
 function slices(dir: string, root: string, licence: string, attribution: string, every: number, max: number): DatasetFile[] {
   const names = readdirSync(join(root, dir)).filter((n) => n.endsWith(".png")).sort();

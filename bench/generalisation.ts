@@ -198,8 +198,7 @@ async function main(): Promise<void> {
     console.log(markdownTable(rows));
     return;
   }
-  const repo = resolve(new URL("../..", import.meta.url).pathname);
-  const root = sharedDataDir(repo);
+  const root = sharedDataDir;
   const all = emDatasets(root);
   const byId = (id: string): Dataset => {
     const d = all.find((x) => x.id === id);

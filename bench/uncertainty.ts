@@ -3,6 +3,7 @@
 //
 //   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|em-denoise|both|all] (both: pair and em)
 //       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
+//       [--train-data demo|wide] [--appearance]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
@@ -10,6 +11,9 @@
 // - "em" / "em-denoise": crappified EM (pssr-em recipe, x4 / care-denoise, scale 1): trained on the EMDiffuse demo crops (mouse liver,
 //   MICrONS cortex), tested on a left-out dataset, Janelia's FIB-SEM of Drosophila medulla
 //   (another lab, animal and microscope), crappified with the same recipe and a fixed seed.
+//   `--train-data wide` trains on three EM datasets of three labs instead (EMDiffuse ssTEM crops,
+//   MitoEM ssEM, Platynereis SBEM; bench/em-datasets.ts), `--appearance` adds the EM appearance
+//   augmentation (contrast, gamma, offset, inversion, scale jitter; src/train/augment.ts).
 // Members: CARE networks (tiny preset) with Laplace heads, seeds and data order differing,
 // sharing the validation split. Measures, on the test data: the ensemble disagreement D (bits),
 // the members' standard deviation, the members' mean Laplace scale, and member 1's own scale
@@ -35,9 +39,11 @@ import { reliabilityDiagramSvg } from "../src/widgets/reliability.js";
 import { ErrorMap, ImageCompare, writeWidgetReport } from "../src/widgets/index.js";
 import { repoRoot, sharedDataDir } from "../test/helpers.js";
 import { benchOptions } from "./common.js";
+import { emDatasets, loadSources } from "./em-datasets.js";
+import { EM_AUGMENT } from "../src/train/augment.js";
 
 // A tagged run writes bench/results/uncertainty/uncertainty-TAG.json and no figure (e.g. longer training).
-const options = benchOptions({ members: 5, epochs: 20, steps: 40, batch: 4, patch: 64, work: "/tmp/pssr-uncertainty", experiment: "both", reuse: false, tag: "", "figures-only": false });
+const options = benchOptions({ members: 5, epochs: 20, steps: 40, batch: 4, patch: 64, work: "/tmp/pssr-uncertainty", experiment: "both", "train-data": "demo", appearance: false, reuse: false, tag: "", "figures-only": false });
 const { members, epochs, steps, batch, work, reuse, tag } = options;
 const patchPx = options.patch;
 const which = options.experiment;
@@ -76,6 +82,7 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
         patchPx,
         validationFraction,
         seed: 7,
+        ...(options.appearance ? { appearance: EM_AUGMENT } : {}),
         onProgress: (e) => {
           if (e.type === "epoch" && (e.epoch === e.epochs || e.epoch % 5 === 0)) console.error(`  epoch ${e.epoch}: val PSNR ${e.validation.psnr.toFixed(2)} (bilinear ${e.validation.bilinearPsnr.toFixed(2)})`);
         },
@@ -243,9 +250,14 @@ async function main() {
     ["em-denoise", "care-denoise", 1],
   ] as const) {
     if (!(which === exp || which === "all" || (which === "both" && exp === "em"))) continue;
-    const trainDir = join(sharedDataDir, "em", "emdiffuse_demo");
     const sources: SourceImage[] = [];
-    for (const f of readdirSync(trainDir).filter((f) => f.endsWith(".tif")).sort()) sources.push(sourceFromImage(f, await readImage(join(trainDir, f))));
+    if (options["train-data"] === "wide") {
+      // Three EM datasets from three labs (never the FIB-SEM tested on): ssTEM, ssEM, SBEM.
+      for (const ds of emDatasets(sharedDataDir).filter((d) => ["emdiffuse-sstem", "mitoem-ssem", "platynereis-sbem"].includes(d.id))) sources.push(...(await loadSources(ds, sharedDataDir)));
+    } else {
+      const trainDir = join(sharedDataDir, "em", "emdiffuse_demo");
+      for (const f of readdirSync(trainDir).filter((f) => f.endsWith(".tif")).sort()) sources.push(sourceFromImage(f, await readImage(join(trainDir, f))));
+    }
     const testDir = join(sharedDataDir, "em", "neuroproof_fibsem_medulla_10nm", "validation_sample", "grayscale_maps");
     const tests: TestCase[] = [];
     for (const z of [3490, 3510, 3530, 3550]) {

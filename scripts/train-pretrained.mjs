@@ -82,7 +82,7 @@ async function main() {
   const modelDir = resolve(arg("--publish", join(repo, "models", cfg.name)));
   // --loss overrides the config's loss (the ablation of docs/GENERALISATION.md); recorded in provenance.json.
   if (arg("--loss")) cfg.loss = arg("--loss");
-  const root = dsm.sharedDataDir(repo);
+  const root = dsm.sharedDataDir;
   const catalogue = [...dsm.emDatasets(root), ...dsm.fluoDatasets()];
   // The demo's held-out crops (DEMO_HELD_OUT) are never trained on: `pssr demo` scores the
   // pretrained model on them, and a model scored on its own training images would flatter itself.
