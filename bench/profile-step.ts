@@ -1,5 +1,5 @@
 // Per-kernel time of one training step of the `small` resunet-lr (x4, batch 4 of 32x32) on the
-// selected backend: which kernels dominate. Run: npm run build && node dist/bench/profile_step.js [--reps 5] [--top 40]
+// selected backend: which kernels dominate. Run: npm run build && node dist/bench/profile-step.js [--reps 5] [--top 40]
 import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { selectBackend } from "../src/backend/index.js";
 import { buildModel } from "../src/model/index.js";

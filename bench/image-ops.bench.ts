@@ -1,7 +1,7 @@
 // Times src/image operations against their scipy/skimage/numpy/torch peers on the same
 // 2048x2048 float32 plane in one run and prints the ratio (ours / peer; < 1 means faster).
 // Times are CPU (process) time, medians of `repeats`, both sides single-threaded.
-// Run: npm run build && node dist/bench/image_ops.bench.js [--size 2048] [--repeats 5]. Writes bench/results/image_ops.json.
+// Run: npm run build && node dist/bench/image-ops.bench.js [--size 2048] [--repeats 5]. Writes bench/results/image_ops.json.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
