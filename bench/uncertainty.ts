@@ -3,7 +3,7 @@
 //
 //   npm run build && nice node dist/bench/uncertainty.js [--experiment pair|em|em-denoise|both|all] (both: pair and em)
 //       [--members 5] [--epochs 20] [--steps 40] [--batch 4] [--patch 64] [--work DIR] [--reuse] [--tag T]
-//       [--train-data demo|wide] [--appearance]
+//       [--lr 1e-3] [--train-data demo|wide] [--appearance]
 //
 // - "pair": the one real noisy/clean SEM pair (../shared/data/pairs, denoising, scale 1). Rows
 //   0-511 are the training image (pssr train's one-image split holds out its last 25 % for
@@ -43,7 +43,7 @@ import { emDatasets, loadSources } from "./em-datasets.js";
 import { EM_AUGMENT } from "../src/train/augment.js";
 
 // A tagged run writes bench/results/uncertainty/uncertainty-TAG.json and no figure (e.g. longer training).
-const options = benchOptions({ members: 5, epochs: 20, steps: 40, batch: 4, patch: 64, work: "/tmp/pssr-uncertainty", experiment: "both", "train-data": "demo", appearance: false, reuse: false, tag: "", "figures-only": false });
+const options = benchOptions({ members: 5, epochs: 20, steps: 40, batch: 4, patch: 64, work: "/tmp/pssr-uncertainty", experiment: "both", lr: 1e-3, "train-data": "demo", appearance: false, reuse: false, tag: "", "figures-only": false });
 const { members, epochs, steps, batch, work, reuse, tag } = options;
 const patchPx = options.patch;
 const which = options.experiment;
@@ -80,6 +80,9 @@ async function runExperiment(name: string, sources: SourceImage[], recipe: strin
         stepsPerEpoch: steps,
         batchSize: batch,
         patchPx,
+        // The peak rate the recorded figures used (pssr train's tiny default is now 2e-3, at which
+        // these Laplace members, at batch 4, can settle on the identity).
+        learningRate: options.lr,
         validationFraction,
         seed: 7,
         ...(options.appearance ? { appearance: EM_AUGMENT } : {}),
