@@ -26,6 +26,7 @@ import { inputMultiple, outputChannels } from "../model/architectures.js";
 import type { RestorationModel } from "../model/model.js";
 import { CONFIG_KEY } from "./bioimageio.js";
 import { tileStarts } from "../predict/predict.js";
+import { threadCount } from "../backend/threads.js";
 
 type Ort = typeof import("onnxruntime-node");
 let ortModule: Ort | null = null;
@@ -366,8 +367,8 @@ export interface PackageRunOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A session on the package's ONNX weights (one thread, as our wasm path). */
-export async function createSession(onnx: Uint8Array, threads = 1): Promise<import("onnxruntime-node").InferenceSession> {
+/** A session on the package's ONNX weights, on `threads` intra-op threads (the process's compute threads: --threads, PSSR_THREADS or the cores it may use). */
+export async function createSession(onnx: Uint8Array, threads = threadCount().count): Promise<import("onnxruntime-node").InferenceSession> {
   const ort = getOrt();
   try {
     return await ort.InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1 });

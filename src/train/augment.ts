@@ -6,7 +6,9 @@
 //
 // Intensity (on the HR rescaled to [0, 1] by its own 0.1/99.9 percentiles, then clipped):
 //   y = clip(((x ^ gamma) - 0.5) * contrast + 0.5 + offset, 0, 1), inverted (1 - y) with
-//   probability `invertProbability`; gamma is drawn log-uniformly, contrast and offset uniformly.
+//   probability `invertProbability`; gamma is drawn log-uniformly, contrast and offset uniformly;
+//   then mapped back onto [low, high], so the recipe meets the source's own units (its noise
+//   may be absolute: CARE's Poisson counts, a dtype's range).
 // Scale jitter: the HR is resampled by a factor drawn log-uniformly in [1/j, j] (scikit-image's
 //   rescale, order 1, anti-aliased when shrinking), i.e. the nominal pixel size times 1/factor.
 // Noise ranges per sample are the recipe's business: give a recipe parameter as [lo, hi] and
@@ -82,7 +84,8 @@ export function drawAugment(spec: AugmentSpec, rng: Rng): AugmentDraw {
 
 /**
  * The intensity transform of `draw` on one plane, after rescaling it to [0, 1] by `range`
- * (low, high) — the same range for all planes of a source, so a stack keeps its relative levels.
+ * (low, high) — the same range for all planes of a source, so a stack keeps its relative levels —
+ * and back onto [low, high].
  */
 export function intensityAugment(plane: Plane, draw: AugmentDraw, range: [number, number]): Plane {
   const [low, high] = range;
@@ -92,7 +95,7 @@ export function intensityAugment(plane: Plane, draw: AugmentDraw, range: [number
     const x = Math.min(1, Math.max(0, (plane.data[i] - low) * inv));
     let y = (Math.pow(x, draw.gamma) - 0.5) * draw.contrast + 0.5 + draw.offset;
     y = Math.min(1, Math.max(0, y));
-    out[i] = draw.invert ? 1 - y : y;
+    out[i] = low + (draw.invert ? 1 - y : y) * (high - low);
   }
   return { data: out, height: plane.height, width: plane.width };
 }
@@ -100,7 +103,8 @@ export function intensityAugment(plane: Plane, draw: AugmentDraw, range: [number
 /**
  * Applies `spec` to a source's HR planes with a generator seeded by `seed`: scale jitter first
  * (so the tone curve acts on the pixels the model will see), then the intensity transform.
- * The result is in [0, 1]. Returns the planes and what was drawn (for the record).
+ * The result is in the source's units, within its 0.1/99.9 percentile range. Returns the planes
+ * and what was drawn (for the record).
  */
 export function augmentPlanes(planes: Plane[], spec: AugmentSpec, seed: number): { planes: Plane[]; draw: AugmentDraw } {
   const rng = Rng.fromSeed(seed);

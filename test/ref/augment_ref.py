@@ -4,7 +4,8 @@ stdin: JSON {dir, shape: [H, W], draws: [{contrast, gamma, offset, invert, scale
 Reads <dir>/x.bin (float32 H*W); for each draw k: skimage rescale (order 1, mirror, anti-aliased
 when shrinking, clipped) by scaleFactor when it is not 1, then the 0.1/99.9 percentiles
 (numpy linear), then clip(((clip((x-lo)/(hi-lo),0,1))**gamma - 0.5)*contrast + 0.5 + offset, 0, 1),
-inverted when asked. Writes <dir>/y<k>.bin and prints the shapes as JSON.
+inverted when asked, mapped back onto [lo, hi]. Writes <dir>/y<k>.bin and prints
+[{shape, range: hi - lo}] as JSON.
 """
 import json
 import os
@@ -26,6 +27,8 @@ for k, d in enumerate(spec["draws"]):
     y = np.clip((xn ** d["gamma"] - 0.5) * d["contrast"] + 0.5 + d["offset"], 0, 1)
     if d["invert"]:
         y = 1 - y
+    # back in the source's units (its 0.1/99.9 percentile range), where the recipes' noise is defined
+    y = lo + y * (hi - lo)
     y.astype("<f4").tofile(os.path.join(spec["dir"], f"y{k}.bin"))
-    shapes.append(list(y.shape))
+    shapes.append({"shape": list(y.shape), "range": float(hi - lo)})
 print(json.dumps(shapes))

@@ -51,8 +51,9 @@ const usage = `usage: pssr predict MODEL_DIR IN -o OUT [options]
                       carries its true pixel size (model LR pixel size / scale)
   --backend NAME      compute backend (or PSSR_BACKEND)
   --threads N         compute threads (or PSSR_THREADS; default: the cores this process may use)
-  --engine tfjs|onnx  onnx: run the model on onnxruntime-node (1 thread, tiles overlapping by the
-                      network's halo; about 2x faster than wasm here); packages always use onnx
+  --engine tfjs|onnx  onnx: run the model on onnxruntime-node (on the compute threads, tiles
+                      overlapping by the network's halo; faster than wasm, docs/BENCHMARKS.md);
+                      packages always use onnx
   --quiet             no progress display (tiles done, ETA) on stderr
 
   Chunked volumes (IN and OUT are OME-Zarr directories, NGFF 0.4 / zarr v2; docs/CLUSTER.md):
