@@ -99,6 +99,15 @@ export function imageOutputFormat(path: string, option = "-o"): ImageFormat {
 }
 
 /**
+ * Refuses, before any work, a .png output for an input of more than one plane (the result keeps
+ * the input's planes, and a PNG holds one): the same line writeImageOutput would give after it.
+ */
+export function assertPngHoldsPlanes(path: string, input: Image, option = "-o"): void {
+  const n = planeCount(input);
+  if (n !== 1 && imageOutputFormat(path, option) === "png") throw invalidArgument(`${option} ${path}: a PNG holds one 2D plane but the input has ${n} (axes ${input.axes}); write .tif`);
+}
+
+/**
  * Writes `img` in the format its name says: TIFF (values kept, `dtype` as given), or for .png an
  * 8-bit auto-contrast preview of a single plane (a note says the values are not kept).
  */

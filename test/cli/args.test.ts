@@ -88,7 +88,13 @@ test("-o x.png writes a real PNG (8-bit preview of a 2D result, Pillow reads it)
   const stackPng = join(dir, "stack.png");
   const s = runCli(["crappify", join(samplesDir, "fluo", "membrane_2d_timelapse_5x256x256.tif"), "-o", stackPng, "--recipe", "pssr-fluo", "--seed", "1"]);
   assert.equal(s.status, 1, s.stderr);
-  assert.match(s.stderr, /a PNG holds one 2D plane but the result has 5/);
+  // refused on reading the input, before crappifying a plane (no progress line, no result)
+  assert.match(s.stderr, /a PNG holds one 2D plane but the input has 5/);
+  assert.doesNotMatch(s.stderr, /crappifying planes/);
+  assert.ok(!existsSync(stackPng));
+  const b = runCli(["predict", "--baseline", "bilinear", "--scale", "2", join(samplesDir, "fluo", "membrane_2d_timelapse_5x256x256.tif"), "-o", stackPng]);
+  assert.equal(b.status, 1, b.stderr);
+  assert.match(b.stderr, /a PNG holds one 2D plane but the input has 5/);
   assert.ok(!existsSync(stackPng));
 });
 

@@ -3,7 +3,7 @@ import { crappify, describeRecipes, findRecipe, listRecipes, parseParamAssignmen
 import { readImage } from "../../io/read.js";
 import { invalidArgument, unknownName } from "../../errors.js";
 import { intOption, numberOption, outputOption, parseCommandArgs } from "../args.js";
-import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { assertPngHoldsPlanes, guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { createProgress } from "../progress.js";
 
 
@@ -74,6 +74,8 @@ export async function run(args: string[]): Promise<number> {
   const seed = v.seed !== undefined ? intOption(v.seed, "seed", undefined, 0, Number.MAX_SAFE_INTEGER) : Rng.randomSeed();
 
   const img = await readImage(input);
+  assertPngHoldsPlanes(output, img);
+  if (upPath) assertPngHoldsPlanes(upPath, img, "--upsampled");
   const progress = createProgress({ quiet: Boolean(v.quiet) });
   const result = crappify(img, recipe.name, { scaleFactor, seed, params, onPlane: (d, t) => t > 1 && progress.update("crappifying planes", d, t) });
   progress.end();

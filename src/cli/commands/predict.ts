@@ -8,7 +8,7 @@ import { predictChunks, initChunkedOutput, parseChunkRange } from "../../predict
 import { isZarrPath } from "../../zarr/ome.js";
 import { isModelPackage, predictPackageCommand } from "../../export/package.js";
 import { intOption, numberOption, outputOption, parseCommandArgs } from "../args.js";
-import { guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
+import { assertPngHoldsPlanes, guardOutputs, imageOutputFormat, writeImageOutput } from "../outputs.js";
 import { createProgress, type Progress } from "../progress.js";
 import { receptiveFieldPx } from "../../model/index.js";
 import { resolveModelPath } from "../../model/registry.js";
@@ -133,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
     const method = v.baseline as string;
     if (!(BASELINE_METHODS as readonly string[]).includes(method)) throw invalidArgument(`unknown baseline "${method}"; valid: ${BASELINE_METHODS.join(", ")}`);
     const img = await readImage(parsed.positionals[0]);
+    assertPngHoldsPlanes(out, img);
     const r = predictBaseline(img, intOption(v.scale, "scale", undefined, 1, 16), method as Baseline);
     await writeImageOutput(out, r, { dtype: dtype === "input" && (img.dtype === "uint8" || img.dtype === "uint16") ? img.dtype : "float32" });
     console.log(`wrote ${out} (${r.shape.join("x")}, ${method})`);
@@ -169,6 +170,8 @@ export async function run(args: string[]): Promise<number> {
     }
     if ((v["scale-map"] || level !== null) && !model.spec.probabilistic) throw invalidArgument("--scale-map and --interval need a probabilistic (Laplace) model (pssr train --arch care --probabilistic)");
     const img = matchInput(await readImage(input), card?.lrPixelSizeNm ?? null, inputPixelSizeNm, v);
+    assertPngHoldsPlanes(out, img);
+    for (const o of ["scale-map", "lower", "upper"]) if (v[o]) assertPngHoldsPlanes(v[o] as string, img, `--${o}`);
     warnSmallTile(model.spec, tilePx, img);
     const calibration = v.uncalibrated ? null : (card?.calibration?.scale ?? null);
     if ((v["scale-map"] || level !== null) && !calibration && !v.uncalibrated) console.error("warning: the model's card has no scale calibration; the scales are the network's raw ones");
