@@ -22,8 +22,17 @@ export interface KymographResult {
   segmentBoundariesPx: number[];
   /** Total length of the polyline in pixels. */
   lengthPx: number;
-  /** Column spacing in µm when the image's pixel size is known, else null. */
+  /**
+   * Column spacing in µm when the image's pixel size is known and the same along every segment
+   * (square pixels, or one segment), else null (then see `positionsUm`).
+   */
   positionStepUm: number | null;
+  /**
+   * Arc-length position of each column in µm when the pixel size is known: a 1 px step along a
+   * segment of direction (ux, uy) is hypot(ux·sizeX, uy·sizeY) µm, so with non-square pixels the
+   * spacing differs between segments.
+   */
+  positionsUm: number[] | null;
   /** Row spacing in seconds when the frame interval is known, else null. */
   frameIntervalS: number | null;
   widthPx: number;
@@ -132,12 +141,32 @@ export function kymograph(stack: Image, polyline: readonly Point[], options: Kym
     }
   }
   const positionsPx = Array.from({ length: L }, (_, k) => k);
+  // Physical spacing per segment: X and Y pixel sizes may differ (pixelSizeY).
+  const sizeXUm = stack.pixelSize ? lengthToNm(stack.pixelSize) / 1000 : null;
+  const sizeYUm = stack.pixelSizeY ? lengthToNm(stack.pixelSizeY) / 1000 : sizeXUm;
+  let positionsUm: number[] | null = null;
+  let positionStepUm: number | null = null;
+  if (sizeXUm !== null && sizeYUm !== null) {
+    const stepUm = seg.map((g) => Math.hypot(g.ux * sizeXUm, g.uy * sizeYUm));
+    positionsUm = [];
+    let si = 0;
+    for (let k = 0; k < L; k++) {
+      while (si + 1 < seg.length && k >= seg[si + 1].start - 1e-9) si++;
+      // position k: the earlier segments' full lengths plus the part of segment si
+      let um = 0;
+      for (let q = 0; q < si; q++) um += seg[q].len * stepUm[q];
+      positionsUm.push(um + Math.min(k - seg[si].start, seg[si].len) * stepUm[si]);
+    }
+    const same = stepUm.every((v) => Math.abs(v - stepUm[0]) <= 1e-9 * stepUm[0]);
+    positionStepUm = same ? stepUm[0] : null;
+  }
   return {
     kymograph: { data: out, height: T, width: L },
     positionsPx,
     segmentBoundariesPx: seg.slice(1).map((g) => g.start),
     lengthPx: total,
-    positionStepUm: stack.pixelSize ? lengthToNm(stack.pixelSize) / 1000 : null,
+    positionStepUm,
+    positionsUm,
     frameIntervalS: stack.frameIntervalS ?? null,
     widthPx,
     reduce,

@@ -112,3 +112,21 @@ test("bad input: line outside the image, too few points, not a time-lapse", () =
   const plane: Image = { data: new Float32Array(400), shape: [20, 20], axes: "YX", pixelSize: null, dtype: "float32" };
   assert.throws(() => kymograph(plane, [[1, 1], [5, 5]]), /\(T, Y, X\)/);
 });
+
+test("non-square pixels: the µm per column follows each segment's direction; a turning line has no single step", () => {
+  // 0.1 µm along X, 0.3 µm along Y
+  const stack: Image = { ...movingSpot(2, 40, 40, () => [5, 5]), pixelSize: { value: 0.1, unit: "µm" }, pixelSizeY: { value: 0.3, unit: "µm" } };
+  // one diagonal segment (3-4-5 direction): a 1 px step is hypot(0.6 * 0.1, 0.8 * 0.3) µm
+  const diag = kymograph(stack, [[2, 2], [26, 34]]);
+  const stepDiag = Math.hypot(0.6 * 0.1, 0.8 * 0.3);
+  assert.ok(Math.abs(diag.positionStepUm! - stepDiag) < 1e-12, `${diag.positionStepUm} vs ${stepDiag}`);
+  diag.positionsUm!.forEach((um, k) => assert.ok(Math.abs(um - k * stepDiag) < 1e-9, `k=${k}`));
+  // an L: 20 px along X (0.1 µm each), then 10 px along Y (0.3 µm each)
+  const l = kymograph(stack, [[5, 5], [25, 5], [25, 15]]);
+  assert.equal(l.positionStepUm, null);
+  assert.equal(l.positionsUm!.length, 31);
+  assert.ok(Math.abs(l.positionsUm![20] - 2.0) < 1e-9 && Math.abs(l.positionsUm![30] - 5.0) < 1e-9, `${l.positionsUm![20]} ${l.positionsUm![30]}`);
+  // square pixels: every segment has the X size
+  const sq = kymograph({ ...stack, pixelSizeY: null }, [[5, 5], [25, 5], [25, 15]]);
+  assert.ok(Math.abs(sq.positionStepUm! - 0.1) < 1e-12 && Math.abs(sq.positionsUm![30] - 3.0) < 1e-9);
+});

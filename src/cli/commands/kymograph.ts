@@ -75,13 +75,15 @@ export async function run(args: string[]): Promise<number> {
       columns: "position along the line (1 px steps)",
     },
   };
-  // Columns are 1 px steps along the line (the stack's X pixel size), rows are frames: the file
-  // says so as ImageJ reads it (unit=micron, yunit=sec), not only in the metadata.
+  // Columns are 1 px steps along the line, rows are frames: the file says so as ImageJ reads it
+  // (unit=micron, yunit=sec), not only in the metadata. With non-square pixels the µm per column
+  // differs between segments: then the file has no column size and positions_um gives them.
   const kymo = imageFromPlanes([r.kymograph], {
     pixelSize: r.positionStepUm !== null ? { value: r.positionStepUm, unit: "µm" } : null,
     rowIntervalS: r.frameIntervalS,
     meta,
   });
+  if (r.positionStepUm === null && r.positionsUm !== null) console.error("note: the pixels are not square and the line turns, so the µm per column differs between segments; the file has no column size (positions_um in --json gives each column's position)");
   await writeImageOutput(out, kymo, { dtype: "float32" });
   const summaryObj = {
     output: out,
@@ -90,6 +92,7 @@ export async function run(args: string[]): Promise<number> {
     length_px: r.lengthPx,
     segment_boundaries_px: r.segmentBoundariesPx,
     position_step_um: r.positionStepUm,
+    positions_um: r.positionStepUm === null ? r.positionsUm : undefined,
     frame_interval_s: r.frameIntervalS,
     width_px: widthPx,
     reduce: r.reduce,
