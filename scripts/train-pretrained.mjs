@@ -50,7 +50,7 @@ export const CONFIGS = {
     heldOut: [],
     model: { arch: "resunet-lr", preset: "tiny", scale: 4 },
     recipe: { name: "pssr-fluo", params: { localvarScale: [0.2, 0.8] } },
-    appearance: { contrast: [0.7, 1.3], gamma: [0.7, 1.4], offset: [-0.1, 0.1], invertProbability: 0, scaleJitter: 1.2 },
+    appearance: lib.FLUO_AUGMENT,
     loss: "msssim-l1",
     patchPx: 64,
     batchSize: 8,

@@ -68,7 +68,8 @@ export {
 
 // train: patch pipeline, training loop and its callbacks, wall-clock budgets, ensembles
 export {
-  type AugmentSpec, drawBatch, EM_AUGMENT, EM_NOISE_RANGES, type EnsembleManifest, hasCheckpoint, LOSSES, type LossName, makePair,
+  APPEARANCE_PRESETS, type AugmentSpec, drawBatch, EM_AUGMENT, EM_NOISE_RANGES, type EnsembleManifest,
+  FLUO_AUGMENT, hasCheckpoint, LOSSES, type LossName, makePair,
   type PairOptions, type PairPlanes, type PatchBatch, planBudget, type ProgressEvent,
   resolveModelDirs, type Schedule, type ScheduleName, sourceFromImage, type SourceImage, train,
   type TrainCallbacks, trainEnsemble, type TrainingPlan, type TrainOptions, type TrainResult,

@@ -36,6 +36,12 @@ export interface AugmentSpec {
 /** The appearance augmentation of the bundled EM model (scripts/train-pretrained.mjs, bench/generalisation.ts). */
 export const EM_AUGMENT: Required<AugmentSpec> = { contrast: [0.6, 1.4], gamma: [0.6, 1.6], offset: [-0.15, 0.15], invertProbability: 0.2, scaleJitter: 1.25 };
 
+/** The appearance augmentation of the bundled fluorescence model: milder, and no inversion (fluorescence is never dark-on-bright). */
+export const FLUO_AUGMENT: Required<AugmentSpec> = { contrast: [0.7, 1.3], gamma: [0.7, 1.4], offset: [-0.1, 0.1], invertProbability: 0, scaleJitter: 1.2 };
+
+/** The named appearance augmentations (`pssr train --appearance NAME`). */
+export const APPEARANCE_PRESETS = { em: EM_AUGMENT, fluo: FLUO_AUGMENT } as const;
+
 /** pssr-em with its noise drawn per sample around the paper's 0.05 / 3 px (PSSR2-style ranges). */
 export const EM_NOISE_RANGES: RecipeSpec = { name: "pssr-em", params: { localvarScale: [0.02, 0.12], localvarSigmaPx: [2, 4] } };
 

@@ -8,4 +8,4 @@ export { DEFAULT_BUDGET_MINUTES, planBudget, presetTrainingDefaults, patchesHeld
 export { notBetterThanBilinear } from "./validation.js";
 export type { TrainCallbacks, TrainBeginEvent, EpochBeginEvent, StepEvent, ValidateEvent, CheckpointEvent, EpochEndEvent, TrainEndEvent } from "./callbacks.js";
 export { trainEnsemble, resolveModelDirs, memberSeed, ENSEMBLE_FILE, type EnsembleManifest } from "./ensemble.js";
-export { EM_AUGMENT, EM_NOISE_RANGES, augmentPlanes, checkAugmentSpec, drawAugment, intensityAugment, type AugmentSpec, type AugmentDraw } from "./augment.js";
+export { APPEARANCE_PRESETS, EM_AUGMENT, EM_NOISE_RANGES, FLUO_AUGMENT, augmentPlanes, checkAugmentSpec, drawAugment, intensityAugment, type AugmentSpec, type AugmentDraw } from "./augment.js";

@@ -1,4 +1,5 @@
 // `pssr train` and `pssr predict` end to end through the built CLI.
+import { EM_AUGMENT } from "../../src/train/augment.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -14,8 +15,10 @@ test("pssr train writes a model directory that pssr predict restores with", asyn
   const dir = mkdtempSync(join(tmpdir(), "pssr-cli-"));
   try {
     const model = join(dir, "model");
-    const t = runCli(["train", "--hr", em, "--out", model, "--epochs", "2", "--steps", "2", "--batch", "2", "--patch", "32", "--seed", "5"]);
+    const t = runCli(["train", "--hr", em, "--out", model, "--epochs", "2", "--steps", "2", "--batch", "2", "--patch", "32", "--seed", "5", "--appearance", "em"]);
     assert.equal(t.status, 0, t.stderr);
+    // the augmentation the run used is in the card (the bundled EM model's)
+    assert.deepEqual(JSON.parse(readFileSync(join(model, "card.json"), "utf8")).training.appearanceAugment, EM_AUGMENT);
     assert.match(t.stderr, /epoch 2\/2 train loss [\d.]+ val loss [\d.]+ PSNR [\d.]+ dB \(bilinear [\d.]+\)/);
     assert.match(t.stdout, /trained 2 epochs in [\d.]+ s on wasm/);
     for (const f of ["model.json", "weights.bin", "card.json"]) assert.ok(existsSync(join(model, f)), f);
@@ -93,6 +96,8 @@ test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
       [["train", "--hr", join(em, "mouse_liver_0.tif"), "--out", dir, "--patch", "192"], /too small to hold out a validation region of 192 px and keep a 192 px training patch/],
       [["train", "--hr", em, "--out", dir, "--patch", "1024"], /larger than every training image \(4 images, 256x256 px\)/],
       [["train", "--hr", join(dir, "nope"), "--out", dir], /no such file/],
+      [["train", "--hr", em, "--out", dir, "--appearance", "sem"], /--appearance must be em, fluo, none, got sem/],
+      [["train", "--hr", em, "--lr", em, "--out", dir, "--appearance", "em"], /real --lr pairs are trained as they are/],
       [["predict", join(dir, "no-model"), join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /model.json is missing/],
       [["predict", "--baseline", "lanczos", "--scale", "2", join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /valid: nearest, bilinear, bicubic/],
     ];

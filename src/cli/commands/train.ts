@@ -7,7 +7,7 @@ import { modelSpec } from "../../model/index.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
-import { train, trainEnsemble, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage, type TrainOptions } from "../../train/index.js";
+import { APPEARANCE_PRESETS, train, trainEnsemble, hasCheckpoint, sourceFromImage, type ProgressEvent, type SourceImage, type TrainOptions } from "../../train/index.js";
 import { intOption, numberOption, parseCommandArgs, positiveOption } from "../args.js";
 import { checkPixelSizeNm } from "../../predict/resample.js";
 import { guardOutputs } from "../outputs.js";
@@ -43,6 +43,11 @@ const usage = `usage: pssr train --hr FILES/DIRS --out DIR [options]
   --weight-decay W  decoupled (AdamW) weight decay, default 0 (fastai/PSSR: 1e-3)
   --loss NAME        mse (default), l1, laplace (with --probabilistic), msssim-l1
   --probabilistic    CARE Laplace head (care architecture)
+  --appearance NAME  em, fluo or none (default): each epoch, every crappified source gets a drawn
+                     contrast, gamma, offset, scale jitter (em: and inversion) before the LR is
+                     made, so the model meets more looks than its few images have: what made the
+                     bundled models and an ensemble's disagreement transfer to other labs' data
+                     (docs/GENERALISATION.md, docs/UNCERTAINTY.md). Not with --lr pairs
   --kernel K         3 (default) or 5
   --seed S           default 0
   --ensemble N       train N members (seeds and data order differ, validation split shared)
@@ -125,6 +130,7 @@ export async function run(args: string[]): Promise<number> {
       "weight-decay": { type: "string" },
       loss: { type: "string" },
       probabilistic: { type: "boolean" },
+      appearance: { type: "string" },
       kernel: { type: "string" },
       seed: { type: "string" },
       ensemble: { type: "string" },
@@ -169,6 +175,11 @@ export async function run(args: string[]): Promise<number> {
   const validationFraction = numberOption(v["validation-fraction"], "validation-fraction", 0.1);
   if (!(validationFraction > 0 && validationFraction < 1)) throw invalidArgument(`--validation-fraction must be between 0 and 1 (exclusive), got ${validationFraction}`);
   if (members > 1 && v.resume) throw invalidArgument("--resume works on one model folder; resume an ensemble member with --out DIR/member-K --seed (see its card)");
+  const appearanceName = (v.appearance as string | undefined) ?? "none";
+  if (appearanceName !== "none" && !(appearanceName in APPEARANCE_PRESETS)) throw invalidArgument(`--appearance must be ${[...Object.keys(APPEARANCE_PRESETS), "none"].join(", ")}, got ${appearanceName}`);
+  // Real pairs are left as acquired: the augmentation acts on the HR before it is crappified.
+  if (appearanceName !== "none" && lrPaths) throw invalidArgument("--appearance augments HR images before they are crappified; real --lr pairs are trained as they are");
+  const appearance = appearanceName === "none" ? undefined : APPEARANCE_PRESETS[appearanceName as keyof typeof APPEARANCE_PRESETS];
   const modelOptions = {
     preset: (v.preset as string | undefined) ?? "tiny",
     arch: v.arch as string | undefined,
@@ -236,6 +247,7 @@ export async function run(args: string[]): Promise<number> {
       patchPx,
       learningRate,
       schedule: v["constant-lr"] ? "constant" : "one-cycle",
+      ...(appearance ? { appearance } : {}),
       weightDecay,
       seed,
       resume: Boolean(v.resume),
