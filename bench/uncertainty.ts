@@ -208,7 +208,7 @@ interface SummaryRow {
   calibratedMean: number;
 }
 
-type FigureResult = { name: string; epochs: number; steps: number; summary: SummaryRow[] };
+type FigureResult = { name: string; epochs: number; steps: number; summary: SummaryRow[]; tag?: string };
 
 /**
  * docs/uncertainty-reliability.svg: raw and calibrated coverage per experiment, from `results`
@@ -216,10 +216,10 @@ type FigureResult = { name: string; epochs: number; steps: number; summary: Summ
  */
 function writeFigure(results: FigureResult[]): void {
   const label: Record<string, string> = { pair: "real pair", em: "crappified EM x4, left-out dataset", "em-denoise": "crappified EM denoising, left-out dataset" };
-  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
   const series = results.flatMap((r, i) => [
-    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): raw`, color: colors[i % colors.length], dashed: true, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
-    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps): calibrated`, color: colors[i % colors.length], points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps${r.tag ? `, ${r.tag}` : ""}): raw`, color: colors[i % colors.length], dashed: true, points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.rawMean })) },
+    { name: `${label[r.name] ?? r.name} (${r.epochs * r.steps} steps${r.tag ? `, ${r.tag}` : ""}): calibrated`, color: colors[i % colors.length], points: r.summary.map((s) => ({ nominal: s.nominal, observed: s.calibratedMean })) },
   ]);
   const path = join(repoRoot, "docs", "uncertainty-reliability.svg");
   writeFileSync(path, reliabilityDiagramSvg(series, { title: "coverage on unseen data (mean over members)", sizePx: 360 }) + "\n");
@@ -233,7 +233,9 @@ async function main() {
   const resultsPath = join(resultsDir, tag ? `uncertainty-${tag}.json` : "uncertainty.json");
   if (options["figures-only"]) {
     const files = readdirSync(resultsDir).filter((f) => /^uncertainty.*\.json$/.test(f)).sort();
-    writeFigure(files.flatMap((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")).results as FigureResult[]));
+    // The file's tag names the run in the legend (two runs of one experiment differ by it).
+    const tagOf = (f: string) => f.replace(/^uncertainty-?/, "").replace(/\.json$/, "");
+    writeFigure(files.flatMap((f) => (JSON.parse(readFileSync(join(resultsDir, f), "utf8")).results as FigureResult[]).map((r) => ({ ...r, tag: tagOf(f) || undefined }))));
     return;
   }
   await selectBackend({ name: process.env.PSSR_BACKEND ?? null });
