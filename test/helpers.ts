@@ -1,6 +1,8 @@
 // Shared test plumbing: where the repo, the shared data and the Python references are.
 import { mulberry32 } from "../src/metrics/frc.js";
-import { spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,4 +141,57 @@ export function randomValues(n: number, seed: number, distribution: "uniform" | 
 /** The tests' one random plane: `randomValues` laid out as a height x width Plane. */
 export function randomPlane(height: number, width: number, seed: number, distribution: "uniform" | "normal" | "sum4" = "uniform", scale = 1, offset = 0): Plane {
   return { data: randomValues(height * width, seed, distribution, scale, offset), height, width };
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; free when returned). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+export interface JupyterServer {
+  server: ChildProcess;
+  baseUrl: string;
+  token: string;
+  /** The tail of the server's stderr. */
+  log(): string;
+}
+
+/**
+ * Starts a Jupyter server: `python ARGS --ip=127.0.0.1 --port=P --no-browser --allow-root
+ * --ServerApp.token=T` (ARGS: `-m jupyter_server ...` or a server script), and waits until its
+ * /api/status answers. One that exits or is not up within 60 s is killed; the error holds its stderr.
+ */
+export async function startJupyterServer(args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv; what: string }): Promise<JupyterServer> {
+  const token = randomBytes(16).toString("hex");
+  const port = await freePort();
+  const server = spawn(python, [...args, "--ip=127.0.0.1", `--port=${port}`, "--no-browser", "--allow-root", `--ServerApp.token=${token}`], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  server.stderr!.on("data", (d) => (log = (log + d).slice(-20000)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } });
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline || server.exitCode !== null) {
+      server.kill("SIGKILL");
+      throw new Error(`${options.what} did not start:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { server, baseUrl, token, log: () => log };
 }

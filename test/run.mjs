@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve, delimiter } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const EXTERNAL_HELPERS = ["python", "runPython", "isolatedJupyter", "usesTools"];
+const EXTERNAL_HELPERS = ["python", "runPython", "isolatedJupyter", "usesTools", "startJupyterServer"];
 const HIDDEN_TOOLS = /^(python|ipython|jupyter|chromium|chrome|java|xvfb-run|imagej)/;
 
 const root = new URL("../dist/test/", import.meta.url).pathname;

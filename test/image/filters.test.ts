@@ -1,26 +1,18 @@
 // Filters against scipy.ndimage (gaussian_filter, uniform_filter, maximum_filter, convolve) on
 // real EM data and odd-sized random planes, every boundary mode.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { BOUNDARY_MODES, convolve2d, convolveStrategy, gaussianBlur, gaussianKernel, maximumFilter, uniformFilter } from "../../src/image/filters.js";
 import type { Plane } from "../../src/image/image.js";
 import { PssrError } from "../../src/errors.js";
-import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
+import { ReferenceCases, RefSession, crop, emSample, randomPlane } from "./reference.js";
 
 const TOL = 1e-5;
 const ref = new RefSession();
 const [cortex, liver] = ref.readTifs([emSample("microns_mouse_cortex_0.tif"), emSample("mouse_liver_1.tif")]);
 
-interface Case {
-  name: string;
-  ours: () => Plane;
-  ref: number;
-}
-const groups = new Map<string, Case[]>();
-function add(group: string, name: string, ours: () => Plane, refIndex: number): void {
-  if (!groups.has(group)) groups.set(group, []);
-  groups.get(group)!.push({ name, ours, ref: refIndex });
-}
+const cases = new ReferenceCases(ref);
+const add = cases.add.bind(cases);
 
 const inputs: [string, Plane][] = [
   ["EM cortex 256x256", cortex],
@@ -100,21 +92,7 @@ function gaussianPlane(h: number, w: number, sigma: number): Plane {
   return { data, height: h, width: w };
 }
 
-describe("image filters vs scipy.ndimage", () => {
-  before(() => ref.run());
-  after(() => ref.dispose());
-  for (const [group, cases] of groups) {
-    it(group, (t) => {
-      let worst = 0;
-      for (const c of cases) {
-        const d = maxAbsDiff(c.ours(), ref.plane(c.ref));
-        assert.ok(d <= TOL, `${group}, ${c.name}: max |ours - scipy| = ${d}`);
-        worst = Math.max(worst, d);
-      }
-      t.diagnostic(`max |ours - scipy| = ${worst.toExponential(2)} over ${cases.length} cases`);
-    });
-  }
-});
+cases.describe("image filters vs scipy.ndimage", "scipy", TOL);
 
 describe("image filters: properties and errors", () => {
   it("gaussianKernel is scipy's: radius int(4 sigma + 0.5), sums to 1", () => {

@@ -1,6 +1,8 @@
 // Plumbing shared by the image tests: planes to/from raw float32 files and one batched call to
 // test/ref/image_ops.py (scipy / skimage / torch / numpy) per test file.
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plane } from "../../src/image/image.js";
@@ -89,4 +91,36 @@ export function crop(p: Plane, y0: number, x0: number, h: number, w: number): Pl
   const data = new Float32Array(h * w);
   for (let y = 0; y < h; y++) data.set(p.data.subarray((y0 + y) * p.width + x0, (y0 + y) * p.width + x0 + w), y * w);
   return { data, height: h, width: w };
+}
+
+/**
+ * Cases of our function against a queued reference job, by group: `add` queues one, `describe`
+ * runs the references once and checks every case of a group within `tol`, reporting the worst.
+ */
+export class ReferenceCases {
+  private readonly groups = new Map<string, { name: string; ours: () => Plane; ref: number }[]>();
+  constructor(private readonly ref: RefSession) {}
+
+  add(group: string, name: string, ours: () => Plane, refIndex: number): void {
+    if (!this.groups.has(group)) this.groups.set(group, []);
+    this.groups.get(group)!.push({ name, ours, ref: refIndex });
+  }
+
+  describe(title: string, peer: string, tol: number): void {
+    describe(title, () => {
+      before(() => this.ref.run());
+      after(() => this.ref.dispose());
+      for (const [group, cases] of this.groups) {
+        it(group, (t) => {
+          let worst = 0;
+          for (const c of cases) {
+            const d = maxAbsDiff(c.ours(), this.ref.plane(c.ref));
+            assert.ok(d <= tol, `${group}, ${c.name}: max |ours - ${peer}| = ${d}`);
+            worst = Math.max(worst, d);
+          }
+          t.diagnostic(`max |ours - ${peer}| = ${worst.toExponential(2)} over ${cases.length} cases`);
+        });
+      }
+    });
+  }
 }

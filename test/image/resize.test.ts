@@ -1,7 +1,7 @@
 // Resampling against its named references: torch.nn.functional.interpolate (1.13),
 // scipy.ndimage.zoom (1.10) and skimage.transform.rescale (0.19.3), on real EM data and odd sizes.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { PssrError } from "../../src/errors.js";
 import { BOUNDARY_MODES } from "../../src/image/filters.js";
 import type { Plane } from "../../src/image/image.js";
@@ -9,17 +9,14 @@ import { blockMean } from "../../src/image/block-mean.js";
 import { rescale, resize, roundHalfEven, upsampleBilinear, zoom } from "../../src/image/resize.js";
 import { join } from "node:path";
 import { samplesDir } from "../helpers.js";
-import { RefSession, crop, emSample, maxAbsDiff, randomPlane } from "./reference.js";
+import { ReferenceCases, RefSession, crop, emSample, randomPlane } from "./reference.js";
 
 const TOL = 1e-5;
 const ref = new RefSession();
 const [cortex, clean] = ref.readTifs([emSample("microns_mouse_cortex_0.tif"), join(samplesDir, "pairs", "emdiffuse_brain_noisy_clean", "pair1_gt_clean.tif")]);
 
-const groups = new Map<string, { name: string; ours: () => Plane; ref: number }[]>();
-function add(group: string, name: string, ours: () => Plane, refIndex: number): void {
-  if (!groups.has(group)) groups.set(group, []);
-  groups.get(group)!.push({ name, ours, ref: refIndex });
-}
+const cases = new ReferenceCases(ref);
+const add = cases.add.bind(cases);
 
 const inputs: [string, Plane][] = [
   ["EM cortex 256x256", cortex],
@@ -76,21 +73,7 @@ add("PSSR sizes: EM 768x768", "rescale 1/4", () => rescale(clean, 0.25), ref.add
 const thin = randomPlane(4, 4, 31);
 add("resize bilinear alignCorners: scipy's edge rounding", "4x4 -> 188x148", () => resize(thin, 188, 148, { method: "bilinear", alignCorners: true }), ref.add("zoom_to", thin, { size: [188, 148], order: 1 }));
 
-describe("resampling vs torch / scipy / skimage", () => {
-  before(() => ref.run());
-  after(() => ref.dispose());
-  for (const [group, cases] of groups) {
-    it(group, (t) => {
-      let worst = 0;
-      for (const c of cases) {
-        const d = maxAbsDiff(c.ours(), ref.plane(c.ref));
-        assert.ok(d <= TOL, `${group}, ${c.name}: max |ours - reference| = ${d}`);
-        worst = Math.max(worst, d);
-      }
-      t.diagnostic(`max |ours - reference| = ${worst.toExponential(2)} over ${cases.length} cases`);
-    });
-  }
-});
+cases.describe("resampling vs torch / scipy / skimage", "reference", TOL);
 
 describe("resampling: properties and errors", () => {
   it("area resize by an integer factor is blockMean", () => {

@@ -4,14 +4,12 @@
 // our kernel and the pssr-lab-widgets prebuilt extension installed into a temporary prefix by
 // `pssr kernel install --prefix`, and Debian's Chromium driven by playwright-core through the
 // lab's own application object (window.jupyterapp: commands, shell, notebook models).
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { python, repoRoot, stopProcess } from "../helpers.js";
+import { repoRoot, startJupyterServer, stopProcess, type JupyterServer } from "../helpers.js";
 import { createWorkspace, type Workspace } from "../notebooks/harness.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -54,16 +52,6 @@ function allowedConsole(text: string, frontend: Frontend): boolean {
   return CONSOLE_ALLOW.some((a) => a.pattern.test(text) && (!a.frontends || a.frontends.includes(frontend)));
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 /** Which front end: JupyterLab (test/jupyterlab/app) or Notebook 7 (test/jupyterlab/notebook-app). */
 export type Frontend = "lab" | "notebook";
@@ -107,32 +95,16 @@ export async function startLab(options: { prefix?: string; frontend?: Frontend }
   const ws = createWorkspace(options.prefix ?? "pssr-jupyterlab-", KERNEL);
   const state = join(ws.root, "lab-state");
   mkdirSync(state, { recursive: true });
-  const token = randomBytes(16).toString("hex");
-  const port = await freePort();
   const env = { ...ws.env, PSSR_JLAB_BUILD: build.dir, PSSR_JLAB_STATE: state, IPYTHONDIR: join(ws.root, "ipython"), HOME: ws.env.HOME };
-  const server = spawn(
-    python,
-    [join(repoRoot, "test", "jupyterlab", "server", frontend === "lab" ? "lab_server.py" : "notebook_server.py"), "--ip=127.0.0.1", `--port=${port}`, "--no-browser", "--allow-root", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${ws.project}`],
-    { cwd: ws.root, env, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  server.stderr!.on("data", (d) => (log = (log + d).slice(-20000)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } });
-      if (r.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline || server.exitCode !== null) {
-      server.kill("SIGKILL");
-      ws.dispose();
-      throw new Error(`the lab server did not start:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const script = join(repoRoot, "test", "jupyterlab", "server", frontend === "lab" ? "lab_server.py" : "notebook_server.py");
+  let jupyter: JupyterServer;
+  try {
+    jupyter = await startJupyterServer([script, `--ServerApp.root_dir=${ws.project}`], { cwd: ws.root, env, what: "the lab server" });
+  } catch (e) {
+    ws.dispose();
+    throw e;
   }
+  const { server, baseUrl, token } = jupyter;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -175,7 +147,7 @@ export async function startLab(options: { prefix?: string; frontend?: Frontend }
     problems,
     allowedSeen,
     takeProblems: () => problems.splice(0, problems.length),
-    serverLog: () => log,
+    serverLog: jupyter.log,
     async close() {
       await page
         .evaluate(async () => {

@@ -2,14 +2,12 @@
 // running the project's kernel from a temporary prefix, Debian's Chromium driven by
 // playwright-core, and a page that talks to the kernel with @jupyterlab/services and renders
 // widget views with @jupyter-widgets/html-manager (ipywidgets' examples/web3 pattern).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { isolatedJupyter, python, repoRoot, stopProcess } from "../helpers.js";
+import { isolatedJupyter, repoRoot, startJupyterServer, stopProcess } from "../helpers.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const artifactsDir = join(repoRoot, "test-artifacts", "widgets");
@@ -32,16 +30,6 @@ export function launchBrowser(userDataDir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1500, height: 1100 } });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>pssr-lab widgets test</title></head>
@@ -105,27 +93,7 @@ export async function startHarness(): Promise<Harness> {
   copyFileSync(join(repoRoot, "widgets", "dist", "pssr-live.js"), join(stat, "pssr-live.js"));
   const root = join(work, "root");
   mkdirSync(root);
-  const token = randomBytes(16).toString("hex");
-  const port = await freePort();
-  const server = spawn(
-    python,
-    ["-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, `--ServerApp.extra_static_paths=${JSON.stringify([stat])}`, "--allow-root"],
-    { env, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let serverLog = "";
-  server.stderr!.on("data", (d) => (serverLog = (serverLog + d).slice(-8000)));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } });
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`jupyter_server did not start:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const { server, baseUrl, token } = await startJupyterServer(["-m", "jupyter_server", `--ServerApp.root_dir=${root}`, `--ServerApp.extra_static_paths=${JSON.stringify([stat])}`], { env, what: "jupyter_server" });
   const browser = await launchBrowser(join(aux, "profile"));
   const page = browser.pages()[0] ?? (await browser.newPage());
   const consoleErrors: string[] = [];
