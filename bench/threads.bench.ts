@@ -5,7 +5,8 @@
 //   predict_small_512_onnx_tN: the same input through `--engine onnx` (onnxruntime-node, N threads)
 //   conv_cpu_tN:          CPU time (all threads) of one 3x3 64->64 convolution's forward and gradients
 //                         against the same at 1 thread: the pool's overhead, nearly load-independent
-//   train_epoch_default_tN: a whole default `pssr train` epoch (tiny, 20 steps, batch 4, patch 64)
+//   train_epoch_default_tN: `pssr train --epochs 1 --steps 20` with the tiny preset's defaults
+//                         (batch 8, patch 96; --epochs and --steps together: a fixed run, no budget)
 //                         on the bundled EM images, against the same command at 1 thread
 // for N = 1 .. the cores this process may use (or .. $PSSR_THREADS when set, which PyTorch then
 // gets too). Each row records the 1-minute load average when it was measured: on a shared
@@ -42,7 +43,7 @@ function trainEpochSeconds(threads: number): number {
     const t0 = performance.now();
     const r = spawnSync(
       process.execPath,
-      [join(repoRoot, "dist", "src", "cli", "main.js"), "train", "--hr", join(sharedDataDir, "em", "emdiffuse_demo"), "--out", join(out, "m"), "--epochs", "1", "--quiet", "--threads", String(threads)],
+      [join(repoRoot, "dist", "src", "cli", "main.js"), "train", "--hr", join(sharedDataDir, "em", "emdiffuse_demo"), "--out", join(out, "m"), "--epochs", "1", "--steps", "20", "--quiet", "--threads", String(threads)],
       { encoding: "utf8" },
     );
     if (r.status !== 0) throw new Error(`pssr train failed: ${r.stderr}`);
@@ -109,7 +110,7 @@ for (const n of counts) {
     { name: `predict_small_512_t${n}`, ours_ms: +predictMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.predict_ms.toFixed(1), ratio: +(predictMs / peer.predict_ms).toFixed(3), shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, tiles ${TILE} overlap ${OVERLAP}`, ...common },
     { name: `predict_small_512_onnx_t${n}`, ours_ms: +onnxMs.toFixed(1), peer: "pytorch-cpu", peer_ms: +peer.predict_ms.toFixed(1), ratio: +(onnxMs / peer.predict_ms).toFixed(3), shape: `${SIDE}x${SIDE}x1 -> ${SIDE * 4}x${SIDE * 4}x1, pssr predict --engine onnx (onnxruntime-node, ${n} intra-op threads; tiles ${Math.max(TILE, 4 * onnxPackage.haloPx)} overlapping by 2 x halo ${onnxPackage.haloPx})`, ...common, backend: "onnxruntime-node" },
     { name: `conv_cpu_t${n}`, ours_ms: +convCpu.toFixed(2), peer: "the same at 1 thread", peer_ms: +convCpu1.toFixed(2), ratio: +(convCpu / convCpu1).toFixed(3), shape: "CPU ms (all threads) of conv 3x3 64->64 on 4x32x32: forward, dW, dX (ratio: the pool's overhead)", ...common, peer_threads: 1, load_avg_1min: [load()] },
-    { name: `train_epoch_default_t${n}`, ours_ms: +(epochS * 1000).toFixed(0), peer: "pssr train --threads 1", peer_ms: +(epoch1.s * 1000).toFixed(0), ratio: +(epochS / epoch1.s).toFixed(3), shape: "pssr train --hr emdiffuse_demo --epochs 1 (tiny resunet-lr x4, 20 steps, batch 4, patch 64; process start included)", ...common, peer_threads: 1, load_avg_1min: [loads[0]] },
+    { name: `train_epoch_default_t${n}`, ours_ms: +(epochS * 1000).toFixed(0), peer: "pssr train --threads 1", peer_ms: +(epoch1.s * 1000).toFixed(0), ratio: +(epochS / epoch1.s).toFixed(3), shape: "pssr train --hr emdiffuse_demo --epochs 1 --steps 20 (tiny resunet-lr x4, batch 8, patch 96; process start included)", ...common, peer_threads: 1, load_avg_1min: [loads[0]] },
   );
 }
 await setThreads(null);

@@ -10,7 +10,7 @@
 // written to WORK/plan.json; run the same command again after an interruption and it continues
 // from WORK/checkpoint with the same plan, data, seeds and schedule.
 // Needs `npm run build` first (it uses dist/).
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,7 +18,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const lib = await import(join(repo, "dist/src/index.js"));
 const dsm = await import(join(repo, "dist/bench/em-datasets.js"));
 const gen = await import(join(repo, "dist/bench/generalisation.js"));
-const { atomicWriteFile } = await import(join(repo, "dist/src/io/atomic.js"));
+const { atomicWriteFile, replaceDirectory, temporaryDirFor } = await import(join(repo, "dist/src/io/atomic.js"));
 
 // The a-priori recipes of the two models; every field goes into the card.
 export const CONFIGS = {
@@ -176,12 +176,9 @@ async function main() {
     });
   }
   // Publish the finished model as a whole (a half-copied folder never appears under models/).
-  const tmp = `${modelDir}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  const tmp = temporaryDirFor(modelDir);
   for (const f of ["model.json", "weights.bin", "card.json", "provenance.json"]) copyFileSync(join(outDir, f), join(tmp, f));
-  rmSync(modelDir, { recursive: true, force: true });
-  renameSync(tmp, modelDir);
+  replaceDirectory(tmp, modelDir);
   console.log(`done: ${result.epochsCompleted} epochs, best ${JSON.stringify(result.best)}, ${result.seconds.toFixed(0)} s`);
 }
 
