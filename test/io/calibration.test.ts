@@ -104,6 +104,9 @@ test("a kymograph reads back as µm per column and seconds per row, and tifffile
   assert.ok(near(nm(k.pixelSize), 650));
   assert.equal(k.pixelSizeY ?? null, null, "rows are time, not length");
   assert.ok(Math.abs((k.rowIntervalS ?? 0) - 5) < 1e-9, `row interval ${k.rowIntervalS}`);
+  // pssr info --json says the same: µm per column, seconds per row, no Y length
+  const info = JSON.parse(runCli(["info", out, "--json"]).stdout);
+  assert.ok(near(lengthToNm(info.pixelSize), 650) && info.pixelSizeY === null && Math.abs(info.rowIntervalS - 5) < 1e-9 && info.frameIntervalS === null, JSON.stringify(info));
   const ij = JSON.parse(
     runPython("tiff_written.py", [work, out])
       .trim()

@@ -10,7 +10,9 @@ const usage = `usage: pssr info FILE... [--json] [--series N]
 
 Reads each image (TIFF, OME-TIFF, ImageJ hyperstack, PNG, JPEG) and prints its shape, axes,
 sample type, pixel size (or "unknown") and the min, max and mean of its pixels.
-  --json       one JSON object {shape, axes, dtype, pixelSize, min, max, mean}; for several
+  --json       one JSON object {shape, axes, dtype, pixelSize, pixelSizeY, zSpacing,
+               frameIntervalS, rowIntervalS, min, max, mean} (null where the file states
+               none; pixelSizeY only when it differs from X); for several
                files an array of such objects, each with its "file"
   --series N   which OME image (e.g. Micro-Manager position) to read; default 0`;
 
@@ -19,6 +21,11 @@ export interface ImageStats {
   axes: string;
   dtype: string;
   pixelSize: { value: number; unit: string } | null;
+  pixelSizeY: { value: number; unit: string } | null;
+  zSpacing: { value: number; unit: string } | null;
+  frameIntervalS: number | null;
+  /** A kymograph's rows: seconds between them. */
+  rowIntervalS: number | null;
   min: number | null;
   max: number | null;
   mean: number | null;
@@ -43,11 +50,19 @@ export function imageStats(img: Image): ImageStats {
     shape: [...img.shape],
     axes: img.axes,
     dtype: img.dtype,
-    pixelSize: img.pixelSize ? { value: img.pixelSize.value, unit: img.pixelSize.unit } : null,
+    pixelSize: lengthJson(img.pixelSize),
+    pixelSizeY: lengthJson(img.pixelSizeY),
+    zSpacing: lengthJson(img.zSpacing),
+    frameIntervalS: img.frameIntervalS ?? null,
+    rowIntervalS: img.rowIntervalS ?? null,
     min: n ? min : null,
     max: n ? max : null,
     mean: n ? sum / n : null,
   };
+}
+
+function lengthJson(l: Length | null | undefined): { value: number; unit: string } | null {
+  return l ? { value: l.value, unit: l.unit } : null;
 }
 
 function formatLength(l: Length | null | undefined): string {
