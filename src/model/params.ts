@@ -11,6 +11,9 @@ export type Init = "he" | "glorot" | "zeros" | "small";
 
 let instanceCounter = 0;
 
+/** What a parameter seed of 0 becomes (tfjs would take 0 for "unseeded"). */
+const ZERO_SEED = 0x9e3779b9;
+
 export class Params {
   readonly vars = new Map<string, Variable>();
   private readonly prefix: string;
@@ -36,7 +39,11 @@ export class Params {
     }
     if (!this.creating) throw new Error(`parameter ${name} is missing from the loaded weights`);
     const tf = this.tf;
-    const seed = this.nextSeed++;
+    // tfjs's random ops take a falsy seed (0) as "no seed" and draw from Math.random: the
+    // parameter numbered 0 (the first of a model built with seed 0, the default) was initialised
+    // differently in every process. Seed 0 is mapped to a fixed non-zero one.
+    const seed = this.nextSeed === 0 ? ZERO_SEED : this.nextSeed;
+    this.nextSeed = (this.nextSeed + 1) >>> 0;
     const value = tf.tidy(() => {
       switch (init) {
         case "zeros":

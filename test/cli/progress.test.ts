@@ -34,7 +34,9 @@ test("train: a line per step with ETA when not a terminal; --quiet prints only t
   assert.match(r.stdout, /^trained 2 epochs/);
   const q = runCli([...args.slice(0, 4), join(dir, "model-q"), ...args.slice(5), "--quiet"], { env: fast });
   assert.equal(q.status, 0, q.stderr);
-  assert.equal(clean(q.stderr).trim(), "", "quiet: nothing on stderr");
+  // quiet: no progress; a warning (e.g. not better than bilinear) is not progress and may stay
+  const left = clean(q.stderr).trim().split("\n").filter((l) => l !== "" && !l.startsWith("warning: "));
+  assert.deepEqual(left, [], "quiet: nothing on stderr but warnings");
   assert.match(q.stdout, /^trained 2 epochs/);
 });
 
