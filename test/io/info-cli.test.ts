@@ -46,7 +46,12 @@ test("pssr info --json on one file prints exactly the documented keys, agreeing 
   const r = runCli(["info", "--json", mm]);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(out).sort(), ["axes", "dtype", "max", "mean", "min", "pixelSize", "shape"]);
+  assert.deepEqual(Object.keys(out).sort(), ["axes", "dtype", "frameIntervalS", "max", "mean", "min", "pixelSize", "pixelSizeY", "rowIntervalS", "shape", "zSpacing"]);
+  // square pixels, no kymograph rows; the rest null or a number with its unit
+  assert.equal(out.pixelSizeY, null);
+  assert.equal(out.rowIntervalS, null);
+  assert.ok(out.frameIntervalS === null || out.frameIntervalS > 0, String(out.frameIntervalS));
+  assert.ok(out.zSpacing === null || (out.zSpacing.value > 0 && typeof out.zSpacing.unit === "string"), JSON.stringify(out.zSpacing));
   const ref = refs[1];
   assert.deepEqual(out.shape, ref.shape);
   assert.equal(out.axes, ref.axes);
