@@ -24,8 +24,7 @@ export function backpropFilterComposed(tf: Tf, backendName: string): KernelFunc 
     const info = convGeometry(tf, x.shape, a.filterShape, a);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
     const { top, left } = info.padInfo;
-    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
-    try {
+    return KernelRunner.evaluate(tf, backend as unknown as Backend, backendName, (k) => {
       const n = x.shape[0];
       const cin = x.shape[3];
       const cout = dy.shape[3];
@@ -48,7 +47,7 @@ export function backpropFilterComposed(tf: Tf, backendName: string): KernelFunc 
         const cols = k.run("Concat", rows as never, { axis: 0 });
         const g = k.run("Reshape", { x: dy }, { shape: [n * ho * wo, cout] });
         const dw = k.run("BatchMatMul", { a: cols, b: g }, { transposeA: false, transposeB: false });
-        return k.finish(k.run("Reshape", { x: dw }, { shape: [kh, kw, cin, cout] }));
+        return k.run("Reshape", { x: dw }, { shape: [kh, kw, cin, cout] });
       }
       const xt = k.transpose(x, [3, 1, 2, 0]); // [Cin, H, W, N]
       const f = k.transpose(dy, [1, 2, 0, 3]); // [Hout, Wout, N, Cout]
@@ -57,11 +56,8 @@ export function backpropFilterComposed(tf: Tf, backendName: string): KernelFunc 
       const right = kw + (wo - 1) * sw - w - left;
       const p = k.padOrCrop(xt, [top, bottom], [left, right]);
       const r = k.conv2d(p.x, f, [sh, sw], p.padH, p.padW); // [Cin, kh, kw, Cout]
-      return k.finish(k.transpose(r, [1, 2, 0, 3]));
-    } catch (e) {
-      k.fail();
-      throw e;
-    }
+      return k.transpose(r, [1, 2, 0, 3]);
+    });
   };
 }
 
@@ -72,18 +68,14 @@ export function backpropInputComposed(tf: Tf, backendName: string): KernelFunc {
     const info = convGeometry(tf, a.inputShape, filter.shape, a);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, inHeight: h, inWidth: w } = info;
     const { top, left } = info.padInfo;
-    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
-    try {
+    return KernelRunner.evaluate(tf, backend as unknown as Backend, backendName, (k) => {
       const wf = k.flipSwapFilter(filter);
       const dyd = k.dilate(dy, sh, sw); // rows: ho*sh (the last sh-1 are zeros)
       const padH: Pads = [kh - 1 - top, h - 1 + top - (ho - 1) * sh - (sh - 1)];
       const padW: Pads = [kw - 1 - left, w - 1 + left - (wo - 1) * sw - (sw - 1)];
       const p = k.padOrCrop(dyd, padH, padW);
-      return k.finish(k.conv2d(p.x, wf, [1, 1], p.padH, p.padW));
-    } catch (e) {
-      k.fail();
-      throw e;
-    }
+      return k.conv2d(p.x, wf, [1, 1], p.padH, p.padW);
+    });
   };
 }
 
@@ -112,8 +104,7 @@ export function fewOutputsConv(tf: Tf, backendName: string, original: KernelFunc
     const { outHeight: ho, outWidth: wo, inHeight: h, inWidth: w, batchSize: n } = info;
     const { top, left } = info.padInfo;
     const b = args.backend as unknown as HeapBackend;
-    const k = new KernelRunner(tf, b, backendName);
-    try {
+    return KernelRunner.evaluate(tf, b, backendName, (k) => {
       const taps = kh * kw;
       const width = taps * cout;
       // filter [kh, kw, Cin, Cout] -> [1, 1, Cin, taps * Cout]
@@ -160,12 +151,8 @@ export function fewOutputsConv(tf: Tf, backendName: string, original: KernelFunc
         }
       }
       if (activation === "relu") for (let p = 0; p < y.length; p++) if (y[p] < 0) y[p] = 0;
-      k.finish(out);
       return out;
-    } catch (e) {
-      k.fail();
-      throw e;
-    }
+    });
   };
 }
 

@@ -43,6 +43,20 @@ export class KernelRunner {
   }
 
   /**
+   * Runs `body` on a fresh runner: on success every intermediate but the result is freed, on a
+   * throw all of them are (the one frame every composed kernel needs).
+   */
+  static evaluate(tf: Tf, backend: Backend, backendName: string, body: (k: KernelRunner) => TensorInfo): TensorInfo {
+    const k = new KernelRunner(tf, backend, backendName);
+    try {
+      return k.finish(body(k));
+    } catch (e) {
+      k.fail();
+      throw e;
+    }
+  }
+
+  /**
    * 4D transpose by a loop over wasm memory that reads the input in order (cache-friendly for
    * the small innermost output dims these kernels produce); tfjs-backend-wasm 4.22's Transpose
    * is several times slower on such shapes.

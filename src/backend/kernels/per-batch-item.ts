@@ -10,24 +10,19 @@ export function perBatchItem(tf: Tf, backendName: string, original: KernelFunc):
     const named = inputs as Record<string, TensorInfo>;
     const n = Math.max(...Object.values(named).map((t) => (t.shape.length === 4 ? t.shape[0] : 1)));
     if (n <= 1) return original({ inputs, backend, attrs });
-    const k = new KernelRunner(tf, backend as unknown as Backend, backendName);
-    const parts: TensorInfo[] = [];
-    try {
+    return KernelRunner.evaluate(tf, backend as unknown as Backend, backendName, (k) => {
+      const parts: TensorInfo[] = [];
       for (let b = 0; b < n; b++) {
         const sliced: Record<string, TensorInfo> = {};
         for (const [name, t] of Object.entries(named)) {
           sliced[name] = t.shape.length === 4 ? k.run("Slice", { x: t }, { begin: [b, 0, 0, 0], size: [1, ...t.shape.slice(1)] }) : t;
         }
-        parts.push(original({ inputs: sliced as never, backend, attrs }) as TensorInfo);
+        const part = original({ inputs: sliced as never, backend, attrs }) as TensorInfo;
+        k.adopt(part); // freed with the slices once concatenated (or on a throw)
+        parts.push(part);
       }
-      const out = k.run("Concat", parts as never, { axis: 0 });
-      for (const p of parts) (backend as unknown as Backend).disposeData(p.dataId);
-      return k.finish(out);
-    } catch (e) {
-      for (const p of parts) (backend as unknown as Backend).disposeData(p.dataId);
-      k.fail();
-      throw e;
-    }
+      return k.run("Concat", parts as never, { axis: 0 });
+    });
   };
 }
 
