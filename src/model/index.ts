@@ -10,6 +10,7 @@ export {
   RestorationModel,
   buildModel,
   modelSpec,
+  readModelSpec,
   defaultArchitecture,
 } from "./model.js";
 export { CARD_FILE, DEFAULT_NORMALIZATION, readModelCard, writeModelCard, type ModelCalibration, type ModelCard, type NormalizationSpec } from "./card.js";

@@ -169,17 +169,7 @@ export class RestorationModel {
 
   /** Loads a model directory written by save(). Bad or missing files are PssrError("model-invalid"). */
   static async load(dir: string, tf: Tf = getTf()): Promise<RestorationModel> {
-    const jsonPath = join(dir, "model.json");
-    if (!existsSync(jsonPath)) throw new PssrError("model-invalid", "not a model directory: model.json is missing", { file: dir });
-    let manifest: { format?: string; spec?: ModelSpec; weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] };
-    try {
-      manifest = JSON.parse(readFileSync(jsonPath, "utf8"));
-    } catch (e) {
-      throw new PssrError("model-invalid", `model.json is not valid JSON (${(e as Error).message})`, { file: jsonPath });
-    }
-    if (manifest.format !== "pssr-lab/functional-v1" || !manifest.spec || !manifest.weightsManifest?.[0]) {
-      throw new PssrError("model-invalid", "model.json is not a pssr-lab model (format pssr-lab/functional-v1 expected)", { file: jsonPath });
-    }
+    const { manifest, spec } = readManifest(dir);
     const group = manifest.weightsManifest[0];
     const binPath = join(dir, group.paths[0]);
     if (!existsSync(binPath)) throw new PssrError("model-invalid", `weights file ${group.paths[0]} is missing`, { file: dir });
@@ -188,7 +178,6 @@ export class RestorationModel {
     if (buf.byteLength !== expected) {
       throw new PssrError("model-invalid", `weights file has ${buf.byteLength} bytes, the manifest describes ${expected}`, { file: binPath });
     }
-    const spec = modelSpecFromJson(manifest.spec, jsonPath);
     const model = RestorationModel.create(spec, 0, tf);
     const weights = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), group.weights as never);
     try {
@@ -205,6 +194,33 @@ export class RestorationModel {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+interface Manifest {
+  format: string;
+  spec: ModelSpec;
+  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+}
+
+/** A model directory's model.json, checked, and the architecture it describes. */
+function readManifest(dir: string): { manifest: Manifest; spec: ModelSpec } {
+  const jsonPath = join(dir, "model.json");
+  if (!existsSync(jsonPath)) throw new PssrError("model-invalid", "not a model directory: model.json is missing", { file: dir });
+  let manifest: Partial<Manifest>;
+  try {
+    manifest = JSON.parse(readFileSync(jsonPath, "utf8"));
+  } catch (e) {
+    throw new PssrError("model-invalid", `model.json is not valid JSON (${(e as Error).message})`, { file: jsonPath });
+  }
+  if (manifest.format !== "pssr-lab/functional-v1" || !manifest.spec || !manifest.weightsManifest?.[0]) {
+    throw new PssrError("model-invalid", "model.json is not a pssr-lab model (format pssr-lab/functional-v1 expected)", { file: jsonPath });
+  }
+  return { manifest: manifest as Manifest, spec: modelSpecFromJson(manifest.spec, jsonPath) };
+}
+
+/** The architecture a model directory holds, from its model.json alone (no weights read). */
+export function readModelSpec(dir: string): ModelSpec {
+  return readManifest(dir).spec;
 }
 
 function modelSpecFromJson(spec: ModelSpec, file: string): ModelSpec {

@@ -18,7 +18,7 @@ import { Rng } from "../crappify/rng.js";
 import type { RecipeSpec } from "../crappify/crappify.js";
 import { PssrError, invalidArgument } from "../errors.js";
 import { currentBackend, getTf, type Tf } from "../backend/index.js";
-import { RestorationModel, inputMultiple, modelSpec, type ModelOptions } from "../model/index.js";
+import { RestorationModel, inputMultiple, modelSpec, readModelSpec, type ModelOptions } from "../model/index.js";
 import type { ModelSpec } from "../model/architectures.js";
 import { computeLoss, type LossName } from "./losses.js";
 import { learningRateAt, learningRateAtFraction, type Schedule, type ScheduleName } from "./schedule.js";
@@ -222,12 +222,10 @@ function settle(options: TrainOptions, init: { dir: string; spec: ModelSpec } | 
 }
 
 /** Fine-tuning: the starting model's folder and architecture (which the new model keeps). */
-async function initModel(tf: Tf, init: string | undefined): Promise<{ dir: string; spec: ModelSpec } | null> {
+function initModel(init: string | undefined): { dir: string; spec: ModelSpec } | null {
   if (!init) return null;
   const dir = resolveModelPath(init);
-  const m = await RestorationModel.load(dir, tf);
-  m.dispose();
-  return { dir, spec: m.spec };
+  return { dir, spec: readModelSpec(dir) };
 }
 
 /**
@@ -661,7 +659,7 @@ function finish(run: Run, startEpoch: number): TrainResult {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const tf = getTf();
   const clock = startClock();
-  const settings = settle(options, await initModel(tf, options.init));
+  const settings = settle(options, initModel(options.init));
   const data = prepareData(tf, options, settings);
   const { model, state, optimizer, vars } = await buildOrResume(tf, options, settings);
   const callbacks = [...(options.onProgress ? [progressCallbacks(options.onProgress)] : []), ...[options.callbacks ?? []].flat()];

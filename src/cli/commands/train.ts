@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { selectBackend } from "../../backend/index.js";
 import { lengthToNm } from "../../image/image.js";
-import { modelSpec } from "../../model/index.js";
+import { modelSpec, readModelSpec } from "../../model/index.js";
 import { readImage } from "../../io/read.js";
 import { invalidArgument, PssrError } from "../../errors.js";
 import { parseLossName } from "../../train/losses.js";
@@ -13,7 +13,6 @@ import { checkPixelSizeNm } from "../../predict/resample.js";
 import { guardOutputs } from "../outputs.js";
 import { createProgress } from "../progress.js";
 import { resolveModelPath } from "../../model/registry.js";
-import { readModelCard } from "../../model/card.js";
 import { ENSEMBLE_FILE } from "../../train/ensemble.js";
 
 
@@ -154,8 +153,10 @@ export async function run(args: string[]): Promise<number> {
   if (lrPaths && lrPaths.length !== hrPaths.length) throw invalidArgument(`--lr gives ${lrPaths.length} images but --hr gives ${hrPaths.length}; they pair in order`);
   // Fine-tuning keeps the starting model's architecture: the options that would change it are refused.
   const initDir = v.init === undefined ? null : resolveInitModel(v.init as string, v);
-  const scale = initDir ? (readModelCard(initDir)?.scale ?? 4) : intOption(v.scale, "scale", 4, 1, 8);
-  const frames = initDir ? (readModelCard(initDir)?.frames ?? 1) : intOption(v.frames, "frames", 1, 1, 5);
+  // The starting model's own architecture (its model.json), not defaults when its card is missing.
+  const initSpec = initDir ? readModelSpec(initDir) : null;
+  const scale = initSpec ? initSpec.scale : intOption(v.scale, "scale", 4, 1, 8);
+  const frames = initSpec ? initSpec.inChannels : intOption(v.frames, "frames", 1, 1, 5);
   // Every number is checked before any work, so a typo never costs a started run.
   // Unset numbers stay undefined: train() fills in the budget plan and the preset's defaults.
   const given = <T>(value: unknown, parse: () => T): T | undefined => (value === undefined ? undefined : parse());
