@@ -148,14 +148,14 @@ export function kymograph(stack: Image, polyline: readonly Point[], options: Kym
   let positionStepUm: number | null = null;
   if (sizeXUm !== null && sizeYUm !== null) {
     const stepUm = seg.map((g) => Math.hypot(g.ux * sizeXUm, g.uy * sizeYUm));
+    // µm at each segment's start: the earlier segments' lengths, each at its own step
+    const startUm = [0];
+    for (let q = 1; q < seg.length; q++) startUm.push(startUm[q - 1] + seg[q - 1].len * stepUm[q - 1]);
     positionsUm = [];
     let si = 0;
     for (let k = 0; k < L; k++) {
       while (si + 1 < seg.length && k >= seg[si + 1].start - 1e-9) si++;
-      // position k: the earlier segments' full lengths plus the part of segment si
-      let um = 0;
-      for (let q = 0; q < si; q++) um += seg[q].len * stepUm[q];
-      positionsUm.push(um + Math.min(k - seg[si].start, seg[si].len) * stepUm[si]);
+      positionsUm.push(startUm[si] + Math.min(k - seg[si].start, seg[si].len) * stepUm[si]);
     }
     const same = stepUm.every((v) => Math.abs(v - stepUm[0]) <= 1e-9 * stepUm[0]);
     positionStepUm = same ? stepUm[0] : null;

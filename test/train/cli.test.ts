@@ -114,6 +114,7 @@ test("pssr train/predict bad inputs: one clear line, non-zero exit", () => {
       [["train", "--hr", em, "--out", dir, "--patch", "1024"], /larger than every training image \(4 images, 256x256 px\)/],
       [["train", "--hr", join(dir, "nope"), "--out", dir], /no such file/],
       [["train", "--hr", em, "--out", dir, "--appearance", "sem"], /--appearance must be em, fluo, none, got sem/],
+      [["train", "--hr", em, "--out", dir, "--appearance", "toString"], /--appearance must be em, fluo, none, got toString/],
       [["train", "--hr", em, "--lr", em, "--out", dir, "--appearance", "em"], /real --lr pairs are trained as they are/],
       [["predict", join(dir, "no-model"), join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /model.json is missing/],
       [["predict", "--baseline", "lanczos", "--scale", "2", join(em, "mouse_liver_0.tif"), "-o", join(dir, "x.tif")], /valid: nearest, bilinear, bicubic/],

@@ -177,7 +177,7 @@ export async function run(args: string[]): Promise<number> {
   if (!(validationFraction > 0 && validationFraction < 1)) throw invalidArgument(`--validation-fraction must be between 0 and 1 (exclusive), got ${validationFraction}`);
   if (members > 1 && v.resume) throw invalidArgument("--resume works on one model folder; resume an ensemble member with --out DIR/member-K --seed (see its card)");
   const appearanceName = (v.appearance as string | undefined) ?? "none";
-  if (appearanceName !== "none" && !(appearanceName in APPEARANCE_PRESETS)) throw invalidArgument(`--appearance must be ${[...Object.keys(APPEARANCE_PRESETS), "none"].join(", ")}, got ${appearanceName}`);
+  if (appearanceName !== "none" && !Object.hasOwn(APPEARANCE_PRESETS, appearanceName)) throw invalidArgument(`--appearance must be ${[...Object.keys(APPEARANCE_PRESETS), "none"].join(", ")}, got ${appearanceName}`);
   // Real pairs are left as acquired: the augmentation acts on the HR before it is crappified.
   if (appearanceName !== "none" && lrPaths) throw invalidArgument("--appearance augments HR images before they are crappified; real --lr pairs are trained as they are");
   const appearance = appearanceName === "none" ? undefined : APPEARANCE_PRESETS[appearanceName as keyof typeof APPEARANCE_PRESETS];
